@@ -1,0 +1,31 @@
+# Two commands do everything: `make run` and `make test`. Both create or reuse .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/washline run
+
+test: $(STAMP)
+	$(BIN)/ruff check app realtime domain persistence tests bench
+	$(BIN)/mypy
+	sh tests/support/ensure_chromium.sh
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check app realtime domain persistence tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) washline.db .pytest_cache .mypy_cache .ruff_cache

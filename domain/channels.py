@@ -1,0 +1,168 @@
+"""Channel names and who may subscribe to them (ARCHITECTURE.md, "Channels").
+
+Access is decided once, at subscribe time, from facts the caller loaded; never per message.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+import msgspec
+
+from domain.orders import TRACKABLE_STATUSES, OrderFacts, can_view_order
+from domain.roles import Actor, Role
+
+MAX_CHANNEL_NAME_LENGTH = 64
+MAX_CHANNEL_ID = 2**63 - 1
+"""Ids are PostgreSQL bigints; a larger number cannot name anything and is refused early."""
+
+
+class ChannelKind(StrEnum):
+    ORDER = "order"
+    ORDER_TRACK = "order_track"
+    ORDER_CHAT = "order_chat"
+    USER = "user"
+    OPS = "ops"
+
+
+_ORDER_KINDS = frozenset({ChannelKind.ORDER, ChannelKind.ORDER_TRACK, ChannelKind.ORDER_CHAT})
+_ORDER_SUFFIX = {
+    ChannelKind.ORDER: "",
+    ChannelKind.ORDER_TRACK: ":track",
+    ChannelKind.ORDER_CHAT: ":chat",
+}
+_KIND_BY_SUFFIX = {
+    None: ChannelKind.ORDER,
+    "track": ChannelKind.ORDER_TRACK,
+    "chat": ChannelKind.ORDER_CHAT,
+}
+_ORDER_NAME = re.compile(r"order:([1-9][0-9]*)(?::(track|chat))?")
+_USER_NAME = re.compile(r"user:([1-9][0-9]*)")
+
+
+class Channel(msgspec.Struct, frozen=True):
+    """A channel; ``target_id`` is the order or user id, ``None`` only for ``ops``."""
+
+    kind: ChannelKind
+    target_id: int | None
+
+    def __post_init__(self) -> None:
+        if self.kind == ChannelKind.OPS:
+            if self.target_id is not None:
+                raise ValueError("the ops channel has no id")
+        elif self.target_id is None or not 0 < self.target_id <= MAX_CHANNEL_ID:
+            raise ValueError(f"a {self.kind} channel needs a positive id")
+
+    @property
+    def name(self) -> str:
+        """The wire name, e.g. ``order:42:track``; ``parse_channel(c.name) == c``."""
+        if self.kind == ChannelKind.OPS:
+            return "ops"
+        if self.kind == ChannelKind.USER:
+            return f"user:{self.target_id}"
+        return f"order:{self.target_id}{_ORDER_SUFFIX[self.kind]}"
+
+    @property
+    def is_lossy(self) -> bool:
+        """Latest wins: a slow subscriber may skip events here (and keeps only the newest)."""
+        return self.kind == ChannelKind.ORDER_TRACK
+
+    @property
+    def is_database_backed(self) -> bool:
+        """Its event ids are database sequence numbers, so resume never needs a reset."""
+        return self.kind in (ChannelKind.ORDER, ChannelKind.ORDER_CHAT)
+
+    @property
+    def order_id(self) -> int | None:
+        return self.target_id if self.kind in _ORDER_KINDS else None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.target_id if self.kind == ChannelKind.USER else None
+
+
+OPS = Channel(ChannelKind.OPS, None)
+
+
+def order_channel(order_id: int) -> Channel:
+    return Channel(ChannelKind.ORDER, order_id)
+
+
+def track_channel(order_id: int) -> Channel:
+    return Channel(ChannelKind.ORDER_TRACK, order_id)
+
+
+def chat_channel(order_id: int) -> Channel:
+    return Channel(ChannelKind.ORDER_CHAT, order_id)
+
+
+def user_channel(user_id: int) -> Channel:
+    return Channel(ChannelKind.USER, user_id)
+
+
+def parse_channel(name: str) -> Channel:
+    """Parse a wire name; anything not exactly canonical raises ``ValueError("unknown
+    channel ...")`` so one channel never has two names (no signs, spaces or leading zeros)."""
+    if isinstance(name, str) and len(name) <= MAX_CHANNEL_NAME_LENGTH:
+        if name == "ops":
+            return OPS
+        if match := _USER_NAME.fullmatch(name):
+            return _build(ChannelKind.USER, match.group(1), name)
+        if match := _ORDER_NAME.fullmatch(name):
+            return _build(_KIND_BY_SUFFIX[match.group(2)], match.group(1), name)
+    raise ValueError(f"unknown channel {str(name)[:MAX_CHANNEL_NAME_LENGTH]!r}")
+
+
+def _build(kind: ChannelKind, digits: str, name: str) -> Channel:
+    target_id = int(digits)
+    if target_id > MAX_CHANNEL_ID:
+        raise ValueError(f"unknown channel {name!r}")
+    return Channel(kind, target_id)
+
+
+class AccessDecision(StrEnum):
+    ALLOW = "allow"
+    FORBIDDEN = "forbidden"
+
+
+def _is_staff(actor: Actor) -> bool:
+    """Admins and the platform itself see everything."""
+    return actor.role in (Role.ADMIN, Role.SYSTEM)
+
+
+def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> bool:
+    """Whether ``actor`` may subscribe to ``channel``.
+
+    For order channels pass the order's facts, or ``None`` when it does not exist; answer
+    "forbidden" either way so a refusal does not reveal whether the order exists.
+    """
+    if channel.kind == ChannelKind.OPS:
+        return _is_staff(actor)
+    if channel.kind == ChannelKind.USER:
+        return _is_staff(actor) or actor.user_id == channel.target_id
+    if order is None or order.order_id != channel.order_id:
+        return False
+    if not can_view_order(actor, order):
+        return False
+    if channel.kind == ChannelKind.ORDER_TRACK:
+        return _is_staff(actor) or order.status in TRACKABLE_STATUSES
+    return True
+
+
+def subscribe_decision(actor: Actor, channel: Channel, order: OrderFacts | None) -> AccessDecision:
+    """:func:`may_subscribe` as a value for transports that report decisions."""
+    return (
+        AccessDecision.ALLOW if may_subscribe(actor, channel, order) else AccessDecision.FORBIDDEN
+    )
+
+
+def may_publish_chat(actor: Actor, order: OrderFacts) -> bool:
+    """The order's customer, its washer and admins may chat on it; the system may not."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.CUSTOMER:
+        return order.customer_id == actor.user_id
+    if actor.role == Role.WASHER:
+        return order.washer_id is not None and order.washer_id == actor.user_id
+    return False

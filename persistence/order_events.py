@@ -1,0 +1,87 @@
+"""Recording an order's history and its outbox row in the caller's transaction.
+
+Every change of an order's status goes through `record_order_event`, so the event history,
+the order's sequence number and the outbox can never disagree: they are written together or
+not at all (the caller commits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models import Order, OrderEvent, OutboxEvent
+from persistence.notifications import notify
+from persistence.outbox import mark_outbox_dirty
+
+ORDER_TOPIC = "order"
+
+
+def order_event_payload(order: Order, event: OrderEvent) -> dict[str, Any]:
+    """The `data` of an order event on the wire (also what the outbox stores)."""
+    return {
+        "order_id": order.id,
+        "seq": event.seq,
+        "status": event.to_status,
+        "from_status": event.from_status,
+        "customer_id": order.customer_id,
+        "washer_id": event.washer_id,
+        "price_cents": order.price_cents,
+        "actor_role": event.actor_role,
+        "actor_id": event.actor_id,
+        "reason": event.reason,
+        "occurred_at": event.occurred_at.isoformat(),
+        "created_at": order.created_at.isoformat(),
+        "scheduled_for": order.scheduled_for.isoformat() if order.scheduled_for else None,
+        "lat": order.lat,
+        "lng": order.lng,
+    }
+
+
+async def record_order_event(
+    session: AsyncSession,
+    order: Order,
+    *,
+    event_type: str,
+    from_status: str | None,
+    to_status: str,
+    actor_id: int | None,
+    actor_role: str,
+    reason: str | None,
+    now: datetime,
+    previous_washer_id: int | None = None,
+) -> OrderEvent:
+    """Append the next event of `order`, its outbox row and the notifications of the people
+    it concerns (customer, washer, and a washer who just lost the order); the order must have
+    an id. The caller commits."""
+    order.last_event_seq = (order.last_event_seq or 0) + 1
+    event = OrderEvent(
+        order_id=order.id,
+        seq=order.last_event_seq,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        from_status=from_status,
+        to_status=to_status,
+        washer_id=order.washer_id,
+        reason=reason,
+        occurred_at=now,
+    )
+    session.add(event)
+    payload = order_event_payload(order, event)
+    session.add(
+        OutboxEvent(
+            topic=ORDER_TOPIC,
+            aggregate_id=order.id,
+            seq=event.seq,
+            event_type=event_type,
+            payload=payload,
+            created_at=now,
+        )
+    )
+    mark_outbox_dirty(session)
+    recipients = {order.customer_id, order.washer_id, previous_washer_id}
+    for user_id in sorted(r for r in recipients if r is not None):
+        await notify(session, user_id, event_type, payload, now)
+    return event
