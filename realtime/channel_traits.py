@@ -1,0 +1,28 @@
+"""How the live core treats a channel, looked up once per channel, never per message.
+
+The rule itself lives in ``domain.channels``; this adapter keeps the brokers and the hub
+independent of the domain's richer ``Channel`` type and lets tests name simple channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from domain.channels import parse_channel
+
+
+class ChannelTraits(NamedTuple):
+    lossy: bool
+    """Latest wins: coalesce under pressure, keep a history of one, never reset."""
+    database_backed: bool
+    """Ids are database sequence numbers passed by the publisher; resume falls back to the DB."""
+
+
+ChannelClassifier = Callable[[str], ChannelTraits]
+
+
+def domain_traits(name: str) -> ChannelTraits:
+    """Traits from ``domain.channels``; raises ``ValueError`` for an unknown channel name."""
+    channel = parse_channel(name)
+    return ChannelTraits(lossy=channel.is_lossy, database_backed=channel.is_database_backed)

@@ -1,0 +1,133 @@
+"""Where every washer was last seen: Redis GEO in production, a dict when embedded.
+
+The index answers "who is near this point" for dispatch and "where was this washer" for
+fix validation. Entries carry the fix time so callers can judge staleness themselves
+(`domain.dispatch.is_stale`); entries not refreshed for `retention` seconds are pruned.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from domain.geo import LatLng, haversine_m
+from domain.location import LocationFix
+from realtime.broker import BrokerUnavailable
+
+
+class NearbyWasher(msgspec.Struct, frozen=True):
+    washer_id: int
+    fix: LocationFix
+    distance_m: float
+
+
+class GeoIndex(Protocol):
+    async def update(self, washer_id: int, fix: LocationFix) -> None: ...
+
+    async def last_fix(self, washer_id: int) -> LocationFix | None: ...
+
+    async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
+        """Washers within `radius_m`, nearest first."""
+        ...
+
+
+_fix_encoder = msgspec.json.Encoder()
+_fix_decoder = msgspec.json.Decoder(LocationFix)
+
+
+class MemoryGeoIndex:
+    """One process's index; a linear scan is fine for a city's washers."""
+
+    def __init__(self, retention: float = 3600.0) -> None:
+        self._fixes: dict[int, tuple[LocationFix, float]] = {}
+        self._retention = retention
+
+    async def update(self, washer_id: int, fix: LocationFix) -> None:
+        self._fixes[washer_id] = (fix, time.monotonic())
+
+    async def last_fix(self, washer_id: int) -> LocationFix | None:
+        entry = self._fixes.get(washer_id)
+        return entry[0] if entry else None
+
+    async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
+        horizon = time.monotonic() - self._retention
+        found = []
+        for washer_id, (fix, seen) in list(self._fixes.items()):
+            if seen < horizon:
+                del self._fixes[washer_id]
+                continue
+            distance = haversine_m(center, fix.position)
+            if distance <= radius_m:
+                found.append(NearbyWasher(washer_id, fix, distance))
+        found.sort(key=lambda n: (n.distance_m, n.washer_id))
+        return found[:limit]
+
+
+class RedisGeoIndex:
+    """GEOADD for position, a hash for the full fix, a sorted set of last-seen times for
+    pruning; shared by every process, so dispatch sees washers connected to any pod."""
+
+    def __init__(
+        self, client: aioredis.Redis, prefix: str = "washline:", retention: float = 3600.0
+    ):
+        self._redis = client
+        self._geo = f"{prefix}geo:washers"
+        self._fixes = f"{prefix}geo:fixes"
+        self._seen = f"{prefix}geo:seen"
+        self._retention = retention
+
+    async def update(self, washer_id: int, fix: LocationFix) -> None:
+        member = str(washer_id)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.geoadd(self._geo, (fix.lng, fix.lat, member))
+                pipe.hset(self._fixes, member, _fix_encoder.encode(fix))
+                pipe.zadd(self._seen, {member: time.time()})
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"geo index update failed: {exc}") from exc
+
+    async def last_fix(self, washer_id: int) -> LocationFix | None:
+        try:
+            raw = await self._redis.hget(self._fixes, str(washer_id))
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"geo index read failed: {exc}") from exc
+        return _fix_decoder.decode(raw) if raw else None
+
+    async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
+        try:
+            await self._prune()
+            hits: list[Any] = await self._redis.geosearch(
+                self._geo,
+                longitude=center.lng,
+                latitude=center.lat,
+                radius=radius_m,
+                unit="m",
+                sort="ASC",
+                count=limit,
+                withdist=True,
+            )
+            if not hits:
+                return []
+            members = [member for member, _ in hits]
+            raw_fixes = await self._redis.hmget(self._fixes, members)
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"geo index search failed: {exc}") from exc
+        found = []
+        for (member, distance), raw in zip(hits, raw_fixes, strict=True):
+            if raw:
+                found.append(NearbyWasher(int(member), _fix_decoder.decode(raw), float(distance)))
+        return found
+
+    async def _prune(self) -> None:
+        stale = await self._redis.zrangebyscore(self._seen, "-inf", time.time() - self._retention)
+        if stale:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(self._geo, *stale)
+                pipe.hdel(self._fixes, *stale)
+                pipe.zrem(self._seen, *stale)
+                await pipe.execute()

@@ -1,0 +1,276 @@
+"""The per-process hub: routes live events from the broker to local subscribers and runs
+the gapless subscribe/resume algorithm.
+
+Fan-out of one event costs O(subscribers of its channel): the broker hands it to
+:meth:`Hub._dispatch`, which looks the channel up once and calls the non-blocking
+``Subscription.on_live`` for each local subscriber; no socket is awaited here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter
+from typing import Any
+
+from realtime import metrics
+from realtime.broker import Broker, BrokerUnavailable
+from realtime.channel_traits import ChannelClassifier, domain_traits
+from realtime.envelope import EPHEMERAL_ID, Envelope, parse_id
+from realtime.subscriber import Subscriber
+from realtime.subscription import HistoryFallback, Subscription
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+"""Backoff of a catch-up whose history read failed while the pub/sub link stayed up."""
+
+
+class Hub:
+    """One per process. ``history_page`` bounds each history or database read during
+    catch-up; catch-up pages until it has everything."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        fallback: HistoryFallback | None = None,
+        classify: ChannelClassifier = domain_traits,
+        history_page: int = 100,
+    ) -> None:
+        self.broker = broker
+        self._fallback = fallback
+        self._classify = classify
+        self._history_page = history_page
+        self._channels: dict[str, dict[Subscriber, Subscription]] = {}
+        self._subscribers: dict[Subscriber, dict[str, Subscription]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._listening: dict[str, asyncio.Future[None]] = {}
+        self._transports: Counter[str] = Counter()
+        self._broker_down = False
+
+    async def start(self) -> None:
+        self.broker.set_events(self)
+        await self.broker.start()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.broker.set_events(None)
+        await self.broker.close()
+
+    async def publish(
+        self, channel: str, event: str, data: Any, *, offset: int | None = None
+    ) -> Envelope:
+        return await self.broker.publish(channel, event, data, offset=offset)
+
+    async def publish_ephemeral(self, channel: str, event: str, data: Any) -> Envelope:
+        return await self.broker.publish_ephemeral(channel, event, data)
+
+    def deliver_local(self, channel: str, event: str, data: Any) -> Envelope:
+        """Hand an ephemeral event to this process's subscribers of ``channel`` only.
+
+        For what every process computes for itself from events all processes see (the KPI
+        tick): publishing it through the broker would deliver one copy per process."""
+        envelope = Envelope.create(channel, EPHEMERAL_ID, event, data)
+        self._dispatch(envelope)
+        return envelope
+
+    def connect(self, subscriber: Subscriber) -> None:
+        """Register a connection (counted per transport) before its first subscribe."""
+        if subscriber not in self._subscribers:
+            self._subscribers[subscriber] = {}
+            self._transports[subscriber.transport] += 1
+            metrics.CONNECTIONS.labels(subscriber.transport).inc()
+
+    def connections_by_transport(self) -> dict[str, int]:
+        """Open connections of this process per transport ("ws", "sse", ...)."""
+        return {transport: count for transport, count in self._transports.items() if count}
+
+    async def disconnect(self, subscriber: Subscriber, code: int = 1000, reason: str = "") -> None:
+        """Unsubscribe everything and close the queue; safe to call twice."""
+        subscriptions = self._subscribers.pop(subscriber, None)
+        if subscriptions is None:
+            return
+        self._transports[subscriber.transport] -= 1
+        metrics.CONNECTIONS.labels(subscriber.transport).dec()
+        for channel, subscription in subscriptions.items():
+            subscription.active = False
+            await self._drop(subscriber, channel)
+        subscriber.close(code, reason)
+
+    def subscriptions(self, subscriber: Subscriber) -> list[str]:
+        return list(self._subscribers.get(subscriber, ()))
+
+    @property
+    def channel_count(self) -> int:
+        return len(self._channels)
+
+    async def subscribe(
+        self, subscriber: Subscriber, channel: str, since: str | None = None
+    ) -> None:
+        """Deliver ``channel`` to ``subscriber`` from after ``since`` (or from now), gaplessly.
+
+        Raises ``ValueError`` for an unknown channel or malformed ``since``. A broker outage
+        does not fail the call: the subscription catches up when the broker is back.
+        """
+        traits = self._classify(channel)
+        start = parse_id(since) if since is not None else None
+        self.connect(subscriber)
+        if channel in self._subscribers[subscriber]:
+            await self.unsubscribe(subscriber, channel)
+        subscription = Subscription(
+            subscriber, channel, traits.lossy, traits.database_backed, last=start
+        )
+        self._subscribers[subscriber][channel] = subscription
+        listeners = self._channels.setdefault(channel, {})
+        listeners[subscriber] = subscription
+        metrics.SUBSCRIPTIONS.inc()
+        async with subscription.lock:
+            try:
+                await self._listen(channel)
+            except BrokerUnavailable:
+                log.warning("broker down; %s will catch up on reconnect", channel)
+                return
+            if start is not None:
+                metrics.RESUMES.inc()
+            await self._catch_up(subscription)
+
+    async def _listen(self, channel: str) -> None:
+        """Start (or join) listening to ``channel``; concurrent first subscribers all wait
+        for the same broker call, so none reads history before live delivery is active."""
+        ready = self._listening.get(channel)
+        if ready is None or (ready.done() and ready.exception() is not None):
+            ready = asyncio.ensure_future(self.broker.listen(channel, self._dispatch))
+            self._listening[channel] = ready
+        await asyncio.shield(ready)
+
+    async def unsubscribe(self, subscriber: Subscriber, channel: str) -> None:
+        subscriptions = self._subscribers.get(subscriber)
+        subscription = subscriptions.pop(channel, None) if subscriptions is not None else None
+        if subscription is not None:
+            subscription.active = False
+            await self._drop(subscriber, channel)
+
+    async def _drop(self, subscriber: Subscriber, channel: str) -> None:
+        metrics.SUBSCRIPTIONS.dec()
+        subscriber.forget(channel)
+        listeners = self._channels.get(channel)
+        if listeners is None or listeners.pop(subscriber, None) is None or listeners:
+            return
+        del self._channels[channel]
+        self._listening.pop(channel, None)
+        # While the broker is down it forgets the listener locally; nothing to tell Redis.
+        with contextlib.suppress(BrokerUnavailable):
+            await self.broker.unlisten(channel, self._dispatch)
+
+    def _dispatch(self, envelope: Envelope) -> None:
+        listeners = self._channels.get(envelope.channel)
+        if not listeners:
+            return
+        metrics.DELIVERY_LATENCY.observe(max(0.0, time.time() - envelope.published_at))
+        for subscription in listeners.values():
+            subscription.on_live(envelope)
+
+    async def _catch_up(self, subscription: Subscription) -> None:
+        """History (or the database) after ``last``, then the buffered live events, then
+        live. The caller holds the subscription's lock and already listens live."""
+        subscription.recovering = True
+        try:
+            await self._read_missed(subscription)
+        except BrokerUnavailable:
+            # If the pub/sub link dropped too, its reconnect resumes everything; but a
+            # history read can fail while pub/sub stays up, and then no reconnect ever
+            # comes: retry on our own, or the subscription buffers forever.
+            log.warning("history unavailable while catching up %s; retrying", subscription.channel)
+            self._retry_catch_up(subscription)
+            return
+        subscription.catch_up_failures = 0
+        await subscription.drain_buffer()
+
+    def _retry_catch_up(self, subscription: Subscription) -> None:
+        subscription.catch_up_failures += 1
+        delay = min(
+            RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** (subscription.catch_up_failures - 1)
+        )
+        task = asyncio.get_running_loop().create_task(self._retry_after(subscription, delay))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _retry_after(self, subscription: Subscription, delay: float) -> None:
+        await asyncio.sleep(delay * (0.5 + random.random()))
+        if self._broker_down:
+            return  # the reconnect resumes every subscription
+        await self._resume(subscription)
+
+    async def _read_missed(self, subscription: Subscription) -> None:
+        channel, limit = subscription.channel, self._history_page
+        if subscription.last is None:
+            page = await self.broker.history(channel, None, 0)
+            subscription.last = parse_id(page.top) if page.top else None
+            return
+        while subscription.wants_more:
+            since = subscription.last
+            page = await self.broker.history(channel, str(since), limit)
+            if not page.covered:
+                break
+            for envelope in page.events:
+                await subscription.emit_caught_up(envelope)
+            if len(page.events) < limit:
+                return
+        if not subscription.wants_more:
+            return
+        if subscription.lossy:
+            for envelope in page.events:
+                await subscription.emit_caught_up(envelope)
+            return
+        if subscription.database_backed and self._fallback is not None and since.epoch == "":
+            metrics.FALLBACK_READS.inc()
+            while subscription.wants_more:
+                assert subscription.last is not None
+                events = await self._fallback.events_after(channel, subscription.last.offset, limit)
+                for envelope in events:
+                    await subscription.emit_caught_up(envelope)
+                if len(events) < limit:
+                    return
+            return
+        await subscription.emit_reset(parse_id(page.top) if page.top else None)
+
+    def on_broker_disconnected(self) -> None:
+        """Buffer live events from now on: the stream may have a hole until resumed."""
+        self._broker_down = True
+        for subscriptions in self._subscribers.values():
+            for subscription in subscriptions.values():
+                subscription.recovering = True
+
+    def on_broker_reconnected(self) -> None:
+        """Resume every subscription from its last queued id (the broker re-listens first)."""
+        metrics.BROKER_RECONNECTS.inc()
+        self._broker_down = False
+        for subscriptions in self._subscribers.values():
+            for subscription in subscriptions.values():
+                subscription.recovering = True
+                task = asyncio.get_running_loop().create_task(self._resume(subscription))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _resume(self, subscription: Subscription) -> None:
+        async with subscription.lock:
+            if (
+                self._subscribers.get(subscription.subscriber, {}).get(subscription.channel)
+                is not subscription
+            ):
+                return  # unsubscribed meanwhile
+            if subscription.last is not None:
+                metrics.RESUMES.inc()
+            await self._catch_up(subscription)
+
+    async def wait_idle(self) -> None:
+        """Wait for pending resumes (for tests and orderly shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,47 @@
+"""Prometheus metrics of the live core (default registry, ``washline_realtime_`` prefix).
+
+Counters are incremented once per event per process or once per subscriber delivery; none
+of them is labelled by channel, which would grow without bound with open orders.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_NS = "washline_realtime"
+
+CONNECTIONS = Gauge("connections", "Open live connections.", ["transport"], namespace=_NS)
+SUBSCRIPTIONS = Gauge("subscriptions", "Active (subscriber, channel) pairs.", namespace=_NS)
+EVENTS_PUBLISHED = Counter("events_published", "Events published by this process.", namespace=_NS)
+EVENTS_DELIVERED = Counter(
+    "events_delivered", "Events queued to a local subscriber.", namespace=_NS
+)
+EVENTS_COALESCED = Counter(
+    "events_coalesced",
+    "Lossy events replaced by a newer one before they were sent.",
+    namespace=_NS,
+)
+EVENTS_DROPPED = Counter(
+    "events_dropped",
+    "Lossy events dropped because a subscriber's queue was full.",
+    namespace=_NS,
+)
+SLOW_CONSUMER_DISCONNECTS = Counter(
+    "slow_consumer_disconnects",
+    "Subscribers closed because a reliable queue overflowed.",
+    namespace=_NS,
+)
+RESUMES = Counter("resumes", "Subscriptions resumed from a position.", namespace=_NS)
+RESETS = Counter("resets", "Resets sent because history could not cover a position.", namespace=_NS)
+FALLBACK_READS = Counter(
+    "fallback_reads",
+    "Resumes served from the database because history could not.",
+    namespace=_NS,
+)
+BROKER_RECONNECTS = Counter("broker_reconnects", "Pub/sub reconnections.", namespace=_NS)
+DELIVERY_LATENCY = Histogram(
+    "delivery_latency_seconds",
+    "From an event's timestamp to its fan-out to this process's subscribers.",
+    namespace=_NS,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

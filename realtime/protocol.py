@@ -1,0 +1,114 @@
+"""The WebSocket wire protocol: client ops in, replies, errors and events out.
+
+Every client op is one JSON object with an `op` and an optional `ref` the server echoes.
+A frame that cannot be understood gets an `error` frame naming what was wrong, and the
+connection stays up: one bad frame must not cost a client its other subscriptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import msgspec
+
+MAX_REF_LENGTH = 64
+Ref = Union[str, int, None]  # noqa: UP007 - runtime alias
+
+
+class ProtocolError(Exception):
+    """An op the server refuses; `code` is stable and machine-readable."""
+
+    def __init__(self, code: str, message: str, ref: Ref = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_fields=True):
+    channel: str
+    since: str | None = None
+    ref: Ref = None
+
+
+class Unsubscribe(msgspec.Struct, tag="unsubscribe", tag_field="op", forbid_unknown_fields=True):
+    channel: str
+    ref: Ref = None
+
+
+class Ping(msgspec.Struct, tag="ping", tag_field="op", forbid_unknown_fields=True):
+    ref: Ref = None
+
+
+class Auth(msgspec.Struct, tag="auth", tag_field="op", forbid_unknown_fields=True):
+    token: str
+    ref: Ref = None
+
+
+class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fields=True):
+    lat: float
+    lng: float
+    ts: str
+    heading: float | None = None
+    speed: float | None = None
+    accuracy: float | None = None
+    ref: Ref = None
+
+
+class Chat(msgspec.Struct, tag="chat", tag_field="op", forbid_unknown_fields=True):
+    order_id: int
+    body: str
+    ref: Ref = None
+
+
+class Typing(msgspec.Struct, tag="typing", tag_field="op", forbid_unknown_fields=True):
+    order_id: int
+    ref: Ref = None
+
+
+ClientOp = Union[Subscribe, Unsubscribe, Ping, Auth, Location, Chat, Typing]  # noqa: UP007
+OP_NAMES = frozenset(
+    str(t.__struct_config__.tag)
+    for t in (Subscribe, Unsubscribe, Ping, Auth, Location, Chat, Typing)
+)
+_any_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+def _ref_of(frame: dict[str, Any]) -> Ref:
+    ref = frame.get("ref")
+    if isinstance(ref, bool) or not isinstance(ref, str | int) or ref is None:
+        return None
+    if isinstance(ref, str) and len(ref) > MAX_REF_LENGTH:
+        return None
+    return ref
+
+
+def decode_op(payload: str | bytes) -> ClientOp:
+    """Parse one client frame; raises ProtocolError with the `ref` when one was readable."""
+    try:
+        frame = _any_decoder.decode(payload)
+    except msgspec.DecodeError:
+        raise ProtocolError("invalid_json", "frame is not valid JSON") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("bad_frame", "frame must be a JSON object")
+    ref = _ref_of(frame)
+    op = frame.get("op")
+    if not isinstance(op, str):
+        raise ProtocolError("bad_frame", "frame needs an `op` string", ref)
+    if op not in OP_NAMES:
+        raise ProtocolError("unknown_op", f"unknown op {op[:32]!r}", ref)
+    if "ref" in frame and frame["ref"] is not None and ref is None:
+        raise ProtocolError("bad_field", "`ref` must be a string (<= 64 chars) or an integer", None)
+    try:
+        return msgspec.convert(frame, ClientOp)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError("bad_field", str(exc), ref) from None
+
+
+def reply(ref: Ref, **extra: Any) -> bytes:
+    return _encoder.encode({"type": "reply", "ref": ref, "ok": True, **extra})
+
+
+def error(code: str, message: str, ref: Ref = None, **extra: Any) -> bytes:
+    return _encoder.encode({"type": "error", "ref": ref, "code": code, "message": message, **extra})
