@@ -1,0 +1,219 @@
+// Wires the console together: login, initial state over REST, the live stream, rendering.
+// Each part lives in its own module; this one only decides what happens when.
+
+import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder } from './api.js';
+import { AuthError, accessToken, currentSession, ensureFresh, login, logout, onSessionChange } from './auth.js';
+import { renderBadge } from './badge.js';
+import { createDrilldown } from './drilldown.js';
+import { createFeed } from './feed.js';
+import { clock } from './format.js';
+import { createKpis } from './kpis.js';
+import { createMap } from './map.js';
+import { createRenderLoop } from './render-loop.js';
+import { createStore } from './store.js';
+import { createStream } from './stream.js';
+
+const $ = (selector) => document.querySelector(selector);
+const DETAIL_CONCURRENCY = 2;
+const CONNECTION_NOTES = {
+  reconnecting: 'Connection lost; reconnecting…',
+  resumed: 'Reconnected; missed events replayed from the last one received.',
+  live: 'Reconnected.',
+};
+
+const store = createStore();
+const view = {
+  login: $('#login-view'),
+  console: $('#console'),
+  userBox: $('#user-box'),
+  userName: $('#user-name'),
+  badge: $('#connection-state'),
+  lastEvent: $('#last-event'),
+};
+
+const map = createMap($('#map'), $('#map-empty'), $('#map-summary'), {
+  onSelectOrder: selectOrder,
+  onResize: () => store.invalidate(),
+});
+const kpis = createKpis($('#kpis'));
+const feed = createFeed($('#feed'), $('#feed-count'), { onSelectOrder: selectOrder });
+const drilldown = createDrilldown($('#drilldown'), store, { onClose: () => selectOrder(null) });
+
+const loop = createRenderLoop(() => {
+  const batch = store.takeDirty();
+  map.render(store, batch);
+  if (batch.kpis) kpis.render(store.state.kpis, { currency: store.state.config.currency });
+  feed.render(batch.feedAdded);
+  if (store.state.lastEventAt) view.lastEvent.textContent = `last event ${clock(store.state.lastEventAt)}`;
+});
+store.onChange(() => loop.request());
+
+// --- orders the stream mentions without a position: fetch them, a couple at a time ---------
+
+const detailQueue = new Set();
+let detailWorkers = 0;
+
+function fetchDetails(ids) {
+  for (const id of ids) detailQueue.add(id);
+  while (detailWorkers < DETAIL_CONCURRENCY && detailQueue.size > 0) {
+    detailWorkers += 1;
+    (async () => {
+      try {
+        while (detailQueue.size > 0) {
+          const [id] = detailQueue;
+          detailQueue.delete(id);
+          try {
+            store.addOrderDetail((await fetchOrder(id)).order);
+          } catch {
+            // gone or not visible: it simply stays off the map
+          }
+        }
+      } finally {
+        detailWorkers -= 1;
+      }
+    })();
+  }
+}
+
+// --- state over REST ------------------------------------------------------------------------
+
+async function loadState({ replace = false } = {}) {
+  const [config, snapshot, washers, orders] = await Promise.allSettled([
+    fetchDashboardConfig(),
+    fetchKpis(),
+    fetchAllWashers(),
+    fetchActiveOrders(),
+  ]);
+  if (config.status === 'fulfilled') store.setConfig(config.value);
+  if (snapshot.status === 'fulfilled') store.setKpis(snapshot.value);
+  if (washers.status === 'fulfilled') store.mergeWashers(washers.value);
+  if (orders.status === 'fulfilled') {
+    if (replace) store.replaceActiveOrders(orders.value);
+    else store.mergeOrders(orders.value);
+  }
+  for (const [what, result] of [['KPIs', snapshot], ['washers', washers], ['orders', orders]]) {
+    if (result.status === 'rejected' && result.reason.status !== 503) {
+      store.note('error', `Could not load ${what}: ${result.reason.message || result.reason}`);
+    }
+  }
+}
+
+// --- the stream -----------------------------------------------------------------------------
+
+const stream = createStream({
+  getToken: accessToken,
+  beforeReconnect: async () => {
+    await ensureFresh();
+    await fetchMe(); // fails while the server is away; a refused token ends the session
+  },
+  onEvent(name, envelope) {
+    const unknown = store.applyEnvelope(name, envelope);
+    if (unknown.length) fetchDetails(unknown);
+    const orderId = envelope.data && envelope.data.order_id;
+    if (orderId != null && orderId === store.state.selectedOrderId) drilldown.orderChanged(orderId);
+  },
+  onReset() {
+    store.note('reset', 'Stream history was lost: state reloaded from the server.');
+    loadState({ replace: true });
+  },
+  onState(state) {
+    const previous = store.state.connection;
+    store.setConnection(state);
+    if (CONNECTION_NOTES[state] && (state !== 'live' || previous === 'reconnecting')) {
+      store.note('connection', CONNECTION_NOTES[state]);
+    }
+    renderBadge(view.badge, state);
+  },
+});
+
+// --- selection, login, logout ---------------------------------------------------------------
+
+function selectOrder(orderId) {
+  if (orderId === store.state.selectedOrderId) return;
+  store.select(orderId);
+  if (orderId === null) drilldown.hide();
+  else drilldown.show(orderId);
+}
+
+let sweepTimer = 0;
+
+async function startConsole() {
+  const session = currentSession();
+  view.login.hidden = true;
+  view.console.hidden = false;
+  view.userBox.hidden = false;
+  view.userName.textContent = session.user ? session.user.full_name || session.user.email : '';
+  try {
+    await ensureFresh();
+  } catch (error) {
+    if (error instanceof AuthError) return; // the session ended: the login form is back
+  }
+  stream.start();
+  clearInterval(sweepTimer);
+  sweepTimer = setInterval(() => store.sweep(), 1_000);
+  await loadState();
+}
+
+function showLogin(message = '') {
+  stream.stop();
+  clearInterval(sweepTimer);
+  view.console.hidden = true;
+  view.userBox.hidden = true;
+  view.login.hidden = false;
+  renderBadge(view.badge, 'connecting');
+  const error = $('#login-error');
+  error.textContent = message;
+  error.hidden = !message;
+  $('#login-email').focus();
+}
+
+$('#login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const button = $('#login-submit');
+  const error = $('#login-error');
+  button.disabled = true;
+  error.hidden = true;
+  try {
+    await login($('#login-email').value.trim(), $('#login-password').value);
+    $('#login-password').value = '';
+    await startConsole();
+  } catch (failure) {
+    const known = failure instanceof AuthError || failure instanceof ApiError;
+    error.textContent = known ? failure.message : 'The server cannot be reached. Try again.';
+    error.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('#logout').addEventListener('click', async () => {
+  stream.stop();
+  await logout();
+});
+
+let signedIn = currentSession() !== null;
+onSessionChange((session) => {
+  if (!session) {
+    if (signedIn) showLogin('You have been signed out.');
+    signedIn = false;
+    return;
+  }
+  signedIn = true;
+  stream.tokenChanged();
+});
+
+// A hook for operators' scripts and the browser tests: read-only by convention.
+window.washlineDashboard = {
+  store,
+  state: store.state,
+  get connection() {
+    return store.state.connection;
+  },
+  get lastEventId() {
+    return stream.lastEventId;
+  },
+};
+
+const stored = currentSession();
+if (stored && stored.user && stored.user.role === 'admin') startConsole();
+else showLogin();

@@ -1,0 +1,408 @@
+"""The simulator's connections to the server: the HTTP API and the live WebSocket.
+
+Both behave like a well-mannered mobile app: bounded concurrency, retries only where a retry
+cannot do something twice, login and registration queued behind the server's per-address
+rate limit, and a socket that reconnects with backoff and resumes every channel from the
+last event it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import itertools
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
+
+Frame = dict[str, Any]
+TokenSource = Callable[[bool], Awaitable[str]]
+"""Returns a valid access token; `True` forces a new one (the last one was refused)."""
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+SAFE_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+"""Methods a lost response may be retried on: doing them twice does no harm."""
+MAX_RATE_LIMIT_WAIT = 65.0
+REQUEST_TIMEOUT = 15.0
+WS_SUBPROTOCOL = "washline.v1"
+CLOSE_UNAUTHORIZED = 4001
+
+
+class ApiError(Exception):
+    """The server said no (`status` >= 400), or could not be reached (`status` 0)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def retry_after_seconds(headers: httpx.Headers, default: float = 5.0) -> float:
+    """How long a 429 asks us to wait: `Retry-After` (seconds or HTTP date), else the
+    `RateLimit-Reset` the server's limiter sends, else `default`; always within reason."""
+    for name in ("retry-after", "ratelimit-reset"):
+        value = headers.get(name)
+        if not value:
+            continue
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                continue
+            seconds = when.timestamp() - time.time()
+        return min(MAX_RATE_LIMIT_WAIT, max(0.5, seconds))
+    return default
+
+
+class AuthGate:
+    """Login and registration share one per-address budget on the server, and every client
+    of the city comes from the same address: take turns, and after a 429 let everyone wait
+    out the window together instead of hammering it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._resume_at = 0.0
+
+    async def __aenter__(self) -> AuthGate:
+        await self._lock.acquire()
+        delay = self._resume_at - time.monotonic()
+        if delay > 0:
+            try:
+                await asyncio.sleep(delay)
+            except BaseException:
+                self._lock.release()
+                raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def block_for(self, seconds: float) -> None:
+        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+
+
+def _error_from(response: httpx.Response) -> ApiError:
+    code, message = "http_error", response.reason_phrase or "request failed"
+    with contextlib.suppress(ValueError):
+        body = response.json()
+        if isinstance(body, dict):
+            code = str(body.get("code", code))
+            message = str(body.get("message", body.get("detail", message)))
+    return ApiError(response.status_code, code, message)
+
+
+class Api:
+    """The HTTP API for the whole city: one connection pool, at most `max_in_flight`
+    requests at once, JSON in and out."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        max_in_flight: int = 8,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_rate_limited: Callable[[float], None] | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=REQUEST_TIMEOUT,
+            limits=httpx.Limits(max_connections=max_in_flight * 2),
+            transport=transport,
+            headers={"user-agent": "washline-simulator"},
+        )
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._gate = AuthGate()
+        self._on_rate_limited = on_rate_limited
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        body: Any,
+        params: Any,
+        attempts: int,
+    ) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else None
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self._slots:
+                    response = await self._client.request(
+                        method, path, json=body, params=params, headers=headers
+                    )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure: Exception = exc  # never reached the server: always safe to retry
+            except httpx.TransportError as exc:
+                if method not in SAFE_METHODS:
+                    raise ApiError(0, "unreachable", f"{method} {path}: {exc!r}") from None
+                failure = exc
+            else:
+                if response.status_code not in RETRYABLE_STATUSES or attempt == attempts:
+                    return response
+                failure = ApiError(response.status_code, "unavailable", "server busy")
+            if attempt == attempts:
+                raise ApiError(0, "unreachable", f"{method} {path}: {failure!r}") from None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        params: Any = None,
+        attempts: int = 3,
+    ) -> Any:
+        """The decoded JSON answer (None for an empty one); ApiError otherwise."""
+        response = await self._send(
+            method, path, token=token, body=body, params=params, attempts=attempts
+        )
+        if response.status_code >= 400:
+            raise _error_from(response)
+        if not response.content:
+            return None
+        return response.json()
+
+    async def auth_call(self, path: str, body: Any) -> Any:
+        """Login or registration, queued behind the rate limit; waits out 429s (the caller
+        cancels it to give up)."""
+        while True:
+            async with self._gate:
+                response = await self._send(
+                    "POST", path, token=None, body=body, params=None, attempts=3
+                )
+                if response.status_code == 429:
+                    wait = retry_after_seconds(response.headers)
+                    self._gate.block_for(wait)
+                    if self._on_rate_limited is not None:
+                        self._on_rate_limited(wait)
+                    continue
+            if response.status_code >= 400:
+                raise _error_from(response)
+            return response.json()
+
+
+class LiveError(Exception):
+    """The server answered an op with an error frame, or the socket is not there."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def _position(event_id: str) -> tuple[int, str] | None:
+    offset, _, epoch = event_id.partition("-")
+    return (int(offset), epoch) if offset.isdigit() else None
+
+
+class Live:
+    """One multiplexed `/ws` connection kept alive for its owner.
+
+    Events and resets go to `on_frame`; error frames nobody waits for go to `on_notice`.
+    The channels it was asked to follow survive reconnects: each is subscribed again from
+    the last event id seen, so nothing is missed and duplicates are dropped by id.
+    """
+
+    def __init__(
+        self,
+        ws_url: str,
+        token: TokenSource,
+        *,
+        on_frame: Callable[[Frame], None],
+        on_notice: Callable[[str], None],
+        rng: random.Random,
+    ) -> None:
+        self._url = ws_url
+        self._token = token
+        self._on_frame = on_frame
+        self._on_notice = on_notice
+        self._rng = rng
+        self._refs = itertools.count(1)
+        self._waiters: dict[int, asyncio.Future[Frame]] = {}
+        self._channels: dict[str, str | None] = {}
+        self._connection: ClientConnection | None = None
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-live")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        backoff, refused, failures = 1.0, False, 0
+        while True:
+            code: int | None = None
+            try:
+                token = await self._token(refused)
+                async with websockets.connect(
+                    self._url,
+                    subprotocols=[Subprotocol(WS_SUBPROTOCOL), Subprotocol(f"bearer.{token}")],
+                    open_timeout=10,
+                    close_timeout=3,
+                    max_size=2**20,
+                    user_agent_header="washline-simulator",
+                ) as connection:
+                    self._connection = connection
+                    self.connected.set()
+                    resubscribe = asyncio.create_task(self._resubscribe())
+                    try:
+                        async for message in connection:
+                            self._dispatch(message)
+                            backoff, failures = 1.0, 0
+                    finally:
+                        resubscribe.cancel()
+                        code = connection.close_code
+            except asyncio.CancelledError:
+                raise
+            except websockets.ConnectionClosed:
+                pass  # the close code is reported below
+            except Exception as exc:  # network, handshake, token: all end in a retry
+                failures += 1
+                if failures % 10 == 1:  # the first of a run of failures, then now and then
+                    self._on_notice(f"live connection failed ({failures}x): {exc!r}")
+            finally:
+                self._connection = None
+                self.connected.clear()
+                for waiter in self._waiters.values():
+                    if not waiter.done():
+                        waiter.set_exception(LiveError("disconnected", "socket closed"))
+                self._waiters.clear()
+            refused = code == CLOSE_UNAUTHORIZED
+            if code is not None:
+                self._on_notice(f"live socket closed ({code}); reconnecting")
+            await asyncio.sleep(backoff * self._rng.uniform(0.8, 1.3))
+            backoff = min(backoff * 2, 15.0)
+
+    async def _resubscribe(self) -> None:
+        for channel, since in list(self._channels.items()):
+            try:
+                await self.request("subscribe", channel=channel, since=since)
+            except LiveError as exc:
+                if exc.code == "disconnected":
+                    return
+                self._channels.pop(channel, None)  # refused for good (e.g. no longer ours)
+                self._on_notice(f"could not resubscribe {channel}: {exc}")
+            except TimeoutError:
+                self._on_notice(f"no answer resubscribing {channel}")
+
+    def _dispatch(self, message: str | bytes) -> None:
+        try:
+            frame = json.loads(message)
+        except ValueError:
+            return
+        if not isinstance(frame, dict):
+            return
+        kind = frame.get("type")
+        if kind in ("reply", "error"):
+            ref = frame.get("ref")
+            waiter = self._waiters.pop(ref, None) if isinstance(ref, int) else None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(frame)
+            elif kind == "error":
+                refusal, detail = frame.get("code"), frame.get("message")
+                self._on_notice(f"server refused an op: {refusal}: {detail}")
+            return
+        if kind == "event" and not self._is_new(frame):
+            return
+        self._on_frame(frame)
+
+    def _is_new(self, frame: Frame) -> bool:
+        """Record the event's id; False for one already seen (at-least-once delivery)."""
+        channel, event_id = frame.get("channel"), frame.get("id")
+        if not isinstance(channel, str) or not isinstance(event_id, str):
+            return True
+        if channel not in self._channels:
+            return True
+        last = self._channels[channel]
+        new, old = _position(event_id), _position(last) if last else None
+        if new is not None and old is not None and new[1] == old[1] and new[0] <= old[0]:
+            return False
+        self._channels[channel] = event_id
+        return True
+
+    async def _send(self, frame: Frame) -> None:
+        connection = self._connection
+        if connection is None:
+            raise LiveError("disconnected", "not connected")
+        try:
+            await connection.send(json.dumps(frame))
+        except websockets.ConnectionClosed:
+            raise LiveError("disconnected", "socket closed") from None
+
+    async def request(self, op: str, reply_within: float = 10.0, **fields: Any) -> Frame:
+        """Send an op and wait for its reply; LiveError for an error frame or no socket."""
+        ref = next(self._refs)
+        waiter: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self._waiters[ref] = waiter
+        try:
+            await self._send({"op": op, "ref": ref, **fields})
+            frame = await asyncio.wait_for(waiter, reply_within)
+        finally:
+            self._waiters.pop(ref, None)
+        if frame.get("type") == "error":
+            raise LiveError(str(frame.get("code")), str(frame.get("message")))
+        return frame
+
+    async def send(self, op: str, **fields: Any) -> bool:
+        """Fire and forget (a refusal still reaches `on_notice`); False when offline."""
+        try:
+            await self._send({"op": op, "ref": next(self._refs), **fields})
+        except LiveError:
+            return False
+        return True
+
+    async def follow(self, channel: str, since: str | None = None) -> None:
+        """Subscribe now if connected, and again after every reconnect."""
+        self._channels.setdefault(channel, since)
+        if self._connection is None:
+            return
+        try:
+            await self.request("subscribe", channel=channel, since=since)
+        except LiveError as exc:
+            if exc.code != "disconnected":  # refused: asking again after a reconnect won't help
+                self._channels.pop(channel, None)
+                self._on_notice(f"could not subscribe {channel}: {exc}")
+        except TimeoutError:
+            self._on_notice(f"no answer subscribing {channel}")
+
+    async def unfollow(self, channel: str) -> None:
+        if channel not in self._channels:
+            return
+        del self._channels[channel]
+        with contextlib.suppress(LiveError, TimeoutError):
+            await self.request("unsubscribe", channel=channel)
+
+    async def reauthenticate(self, token: str) -> None:
+        """Hand a refreshed token to the live socket before the old one expires."""
+        if self._connection is None:
+            return  # the next connection uses the new token anyway
+        try:
+            await self.request("auth", token=token)
+        except (LiveError, TimeoutError) as exc:
+            self._on_notice(f"could not refresh the socket's token: {exc}")

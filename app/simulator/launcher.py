@@ -1,0 +1,79 @@
+"""Starting the simulator beside `washline run`: a child process, launched once the server
+answers `/ready`, stopped when the server exits.
+
+A separate process (not a task in the server's loop) so the simulated clients load the
+server exactly as real ones do, over sockets, and a simulator problem cannot slow or crash
+the server it is driving.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import httpx
+
+READY_POLL_SECONDS = 0.5
+STOP_SECONDS = 12.0
+"""How long the simulator may take to go off duty and hang up before it is killed."""
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The URL a client on this machine uses for a server bound to `host`."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def simulator_command(base_url: str) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "simulate", "--base-url", base_url]
+
+
+class SimulatorLauncher:
+    """Waits in a thread for the server to be ready (serving blocks the main thread), then
+    starts the simulator; `stop` ends it, whether it has started yet or not."""
+
+    def __init__(self, base_url: str, command: list[str] | None = None) -> None:
+        self.base_url = base_url
+        self.command = command or simulator_command(base_url)
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._launch_when_ready, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _launch_when_ready(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if httpx.get(f"{self.base_url}/ready", timeout=2.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            self._stopping.wait(READY_POLL_SECONDS)
+        with self._lock:
+            if not self._stopping.is_set():
+                self.process = subprocess.Popen(self.command)
+
+    def stop(self) -> int | None:
+        """Terminate the simulator (SIGTERM, then SIGKILL if it lingers); its exit status,
+        or None when it never started."""
+        self._stopping.set()
+        with self._lock:
+            process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        return process.returncode

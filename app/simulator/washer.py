@@ -1,0 +1,328 @@
+"""A simulated washer: on duty, reporting GPS once a second, taking offers, driving to the
+address, washing, completing; chatting with customers now and then.
+
+Everything goes through the public API and `/ws`, like the washer app: fixes are `location`
+ops, offers arrive as `dispatch.offer` on `user:{id}`, the arrival is left to the server's
+geofence (with a fallback if it never comes), and a lost race for an offer (409) is normal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from app.simulator import script
+from app.simulator.accounts import Session, washer_session
+from app.simulator.clients import Api, ApiError, Frame
+from app.simulator.config import SIM_PASSWORD, SimConfig, washer_email
+from app.simulator.geo import Area, Step, Trip, Wander, plan_route
+from app.simulator.person import POLL_SECONDS, OrderView, Person, chat_event
+from app.simulator.report import Reporter
+from domain.geo import LatLng
+
+ACTIVE = ("assigned", "en_route", "arrived", "in_progress")
+OFFER_POLL_SECONDS = 20.0
+"""Idle washers also list their open offers this often, in case a live one was missed."""
+ARRIVAL_POLL_AFTER = 8.0
+"""At the address without the geofence's `arrived`: re-read the order after this long..."""
+ARRIVAL_GIVE_UP_AFTER = 20.0
+"""...and after this long declare the arrival ourselves (a washer may)."""
+GPS_ACCURACY_M = (4.0, 12.0)
+
+
+class JobOver(Exception):
+    """The order is no longer this washer's to work (cancelled, released, taken back)."""
+
+
+class WasherBot(Person):
+    kind = "washer"
+
+    def __init__(
+        self,
+        index: int,
+        config: SimConfig,
+        api: Api,
+        rng: random.Random,
+        reporter: Reporter,
+        area: Area,
+        admin: Callable[[], Awaitable[Session | None]],
+        *,
+        account_exists: bool = True,
+    ) -> None:
+        super().__init__(index, config, api, rng, reporter)
+        self.account_exists = account_exists
+        self.area = area
+        self._admin = admin
+        self.position: LatLng = area.center
+        self.wander: Wander | None = None
+        self._commute: tuple[Trip, float] | None = None
+        """A drive back into the area (trip, departure time), when the washer is outside."""
+
+    async def run(self) -> None:
+        """Start a shift and work it until cancelled; raises on failures the city retries."""
+        await self._start_shift()
+        for order in await self._active_orders():
+            self.say(f"resumes order {order['id']} ({order['status']})")
+            await self._work(OrderView(order))
+        while True:
+            view = await self._wait_for_work()
+            await self._work(view)
+
+    async def close(self) -> None:
+        """Go off duty (best effort) and hang up."""
+        if self.session is not None and self.ready:
+            with contextlib.suppress(ApiError, TimeoutError):
+                await asyncio.wait_for(self._set_available(False), 3.0)
+        await self.disconnect()
+
+    # -- shift ------------------------------------------------------------------------
+
+    async def _start_shift(self) -> None:
+        await self.disconnect()
+        email = washer_email(self.index)
+        session, created = await washer_session(
+            self.api,
+            email,
+            SIM_PASSWORD,
+            script.person_name(self.rng),
+            self._admin,
+            exists=self.account_exists,
+        )
+        self.session, self.account_exists = session, True
+        self.say(f"{'signed up and ' if created else ''}logged in as {email}")
+        self.position = await self._last_known_position()
+        self.wander = Wander(self.position, self.rng, self.area)
+        live = await self.connect()
+        await live.follow(f"user:{session.user_id}")
+        # A fix before going on duty, so dispatch can place us the moment we are available.
+        await self._report(Step(self.position, self.wander.heading, 0.0), wait=True)
+        await self._set_available(True)
+        self.ready = True
+        self.say("is on duty")
+
+    async def _last_known_position(self) -> LatLng:
+        """Where the server last saw us (a washer resuming a shift is where they left off,
+        and the server rejects fixes that teleport); a random spot for a new washer."""
+        try:
+            me = await self.user.call("GET", "/api/washers/me")
+        except ApiError:
+            me = {}
+        lat, lng = me.get("last_lat"), me.get("last_lng")
+        if lat is not None and lng is not None:
+            return LatLng(float(lat), float(lng))
+        return self.area.random_point(self.rng, margin_m=100.0)
+
+    async def _set_available(self, available: bool) -> None:
+        await self.user.call(
+            "PUT", "/api/washers/me/availability", body={"is_available": available}
+        )
+
+    async def _active_orders(self) -> list[dict[str, Any]]:
+        page = await self.user.call(
+            "GET", "/api/orders", params={"status": list(ACTIVE), "limit": 10}
+        )
+        return sorted(page["items"], key=lambda o: int(o["id"]))
+
+    async def _report(self, step: Step, *, wait: bool = False) -> None:
+        """Send one GPS fix on the live socket (stamped now, in UTC)."""
+        if self.live is None:
+            return
+        self.position = step.position
+        fix: dict[str, Any] = {
+            "lat": round(step.position.lat, 7),
+            "lng": round(step.position.lng, 7),
+            "ts": datetime.now(UTC).isoformat(),
+            "heading": round(step.heading % 360.0, 1),
+            "speed": round(step.speed, 2),
+            "accuracy": round(self.rng.uniform(*GPS_ACCURACY_M), 1),
+        }
+        if not wait:
+            await self.live.send("location", **fix)
+            return
+        try:
+            await self.live.request("location", **fix)
+        except Exception as exc:
+            self.notice(f"first fix not taken: {exc}")
+
+    # -- idle -------------------------------------------------------------------------
+
+    async def _wait_for_work(self) -> OrderView:
+        """Potter about, reporting fixes, until an offer is accepted."""
+        assert self.wander is not None
+        if self.area.contains(self.position):
+            self.wander.move_to(self.position)
+        else:  # e.g. the area changed since the last shift: drive back in, do not teleport
+            inside = self.area.clamp(self.position)
+            route = plan_route(self.position, inside, self.rng, self.area.including(self.position))
+            self._commute = (Trip(route, self.config.speed_mps), time.monotonic())
+        next_poll = time.monotonic() + OFFER_POLL_SECONDS
+        while True:
+            if self.ticker.due():
+                await self._report(self._idle_step())
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + OFFER_POLL_SECONDS
+                    for offer in await self._open_offers():
+                        view = await self._consider(offer)
+                        if view is not None:
+                            return view
+            frame = await self.next_frame()
+            if frame is not None and frame.get("event") == "dispatch.offer":
+                view = await self._consider(frame.get("data") or {})
+                if view is not None:
+                    return view
+
+    def _idle_step(self) -> Step:
+        """The next idle fix: driving back into the area if outside it, else pottering."""
+        assert self.wander is not None
+        if self._commute is None:
+            return self.wander.step(self.config.fix_interval)
+        trip, departed = self._commute
+        step = trip.at(time.monotonic() - departed)
+        if step.done:
+            self._commute = None
+            self.wander.move_to(step.position)
+        return step
+
+    async def _open_offers(self) -> list[dict[str, Any]]:
+        try:
+            offers = await self.user.call("GET", "/api/washers/me/offers")
+        except ApiError as exc:
+            self.notice(f"could not list offers: {exc}")
+            return []
+        return list(offers or [])
+
+    async def _consider(self, offer: dict[str, Any]) -> OrderView | None:
+        """Think a moment, then try to accept; None if the offer was gone or lost."""
+        order_id = offer.get("order_id")
+        if not isinstance(order_id, int):
+            return None
+        try:
+            where: LatLng | None = LatLng(float(offer["lat"]), float(offer["lng"]))
+        except (KeyError, TypeError, ValueError):
+            where = None  # the server will tell us where once we have it
+        if where is not None and not self.area.contains(where):
+            return None  # not ours to drive to: the simulated city stays in its area
+        self.say(f"was offered order {order_id} ({offer.get('distance_m', '?')} m away)")
+        await asyncio.sleep(self.rng.uniform(0.3, 2.0))
+        try:
+            order = await self.user.call(
+                "POST", f"/api/orders/{order_id}/transitions", body={"to": "assigned"}
+            )
+        except ApiError as exc:
+            if exc.status in (404, 409):
+                self.say(f"missed order {order_id} ({exc.code})", "missed offers")
+                return None
+            raise
+        self.say(f"accepted order {order_id}", "accepted")
+        return OrderView(order)
+
+    # -- a job ------------------------------------------------------------------------
+
+    async def _work(self, view: OrderView) -> None:
+        order_id = view.order_id
+        await self.follow_order(order_id)
+        try:
+            if view.status == "assigned":
+                if self.rng.random() < self.config.release_fraction:
+                    reason = self.rng.choice(script.RELEASE_REASONS)
+                    if await self.transition(view, "pending", reason):
+                        self.say(f"released order {order_id} ({reason})", "released")
+                    return
+                if self.rng.random() < self.config.chat_chance:
+                    await self.chat_later(order_id, self.rng.choice(script.WASHER_OPENERS))
+                await self._move(view, "en_route")
+                self.say(f"is driving to order {order_id}")
+            if view.status == "en_route":
+                await self._drive(view)
+            if view.status == "arrived":
+                await self._pause(view, self.rng.uniform(1.0, 3.0))
+                if self.rng.random() < self.config.chat_chance:
+                    await self.chat_later(order_id, self.rng.choice(script.WASHER_ARRIVALS))
+                await self._move(view, "in_progress")
+                self.say(f"started washing order {order_id}")
+            if view.status == "in_progress":
+                wash = self.config.wash_seconds * self.rng.uniform(0.8, 1.2)
+                await self._pause(view, wash)
+                await self._move(view, "completed")
+                self.say(f"completed order {order_id}", "completed")
+        except JobOver:
+            self.say(f"stopped working order {order_id} (now {view.status})")
+        finally:
+            await self.unfollow_order(order_id)
+
+    async def _move(self, view: OrderView, to: str) -> None:
+        if not await self.transition(view, to) and view.status != to:
+            raise JobOver
+
+    def _check(self, view: OrderView) -> None:
+        if view.done or view.status in ("pending", "gone"):
+            raise JobOver
+
+    async def _handle(self, view: OrderView, frame: Frame) -> None:
+        """React to one event while working: status changes, and the customer's messages."""
+        view.apply_event(frame)
+        message = chat_event(frame, view.order_id)
+        if (
+            message is not None
+            and message.get("sender_role") == "customer"
+            and self.rng.random() < self.config.chat_chance * 1.5
+        ):
+            await self.chat_later(view.order_id, self.rng.choice(script.WASHER_REPLIES))
+
+    async def _drive(self, view: OrderView) -> None:
+        """Drive a street-like route to the address at the configured speed, one fix per
+        tick, until the server says we arrived (its geofence) or we declare it ourselves."""
+        destination = LatLng(view.lat, view.lng)
+        self._commute = None
+        # Inside the area, unless we start outside it or the order predates the area.
+        bounds = self.area.including(self.position, destination)
+        trip = Trip(plan_route(self.position, destination, self.rng, bounds), self.config.speed_mps)
+        departed = time.monotonic()
+        reached_at: float | None = None
+        next_poll = departed + POLL_SECONDS
+        while view.status == "en_route":
+            if self.ticker.due():
+                now = time.monotonic()
+                step = trip.at(now - departed)
+                await self._report(step)
+                await self.flush_chat()
+                if step.done and reached_at is None:
+                    reached_at = now
+                    next_poll = min(next_poll, now + ARRIVAL_POLL_AFTER)
+                if now >= next_poll:
+                    next_poll = now + POLL_SECONDS
+                    await self.read_order(view)
+                overdue = reached_at is not None and now - reached_at >= ARRIVAL_GIVE_UP_AFTER
+                if overdue and view.status == "en_route":
+                    self.notice(f"no geofence arrival for order {view.order_id}; arriving")
+                    await self._move(view, "arrived")
+            frame = await self.next_frame()
+            if frame is not None:
+                await self._handle(view, frame)
+            self._check(view)
+        if view.status == "arrived":
+            self.say(f"arrived at order {view.order_id}")
+
+    async def _pause(self, view: OrderView, seconds: float) -> None:
+        """Stay put for `seconds`, still reporting fixes (a silent washer goes stale) and
+        answering chat; stop if the order is taken away."""
+        until = time.monotonic() + seconds
+        next_poll = time.monotonic() + POLL_SECONDS
+        heading = self.wander.heading if self.wander else 0.0
+        while time.monotonic() < until:
+            if self.ticker.due():
+                await self._report(Step(self.position, heading, 0.0))
+                await self.flush_chat()
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + POLL_SECONDS
+                    await self.read_order(view)
+            frame = await self.next_frame()
+            if frame is not None:
+                await self._handle(view, frame)
+            self._check(view)
+
