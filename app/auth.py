@@ -1,0 +1,166 @@
+"""Authentication middleware and guards, shared by HTTP, SSE and WebSocket routes.
+
+Litestar's JWT middleware reads the token only from a header. Browsers cannot set headers on
+a WebSocket or an EventSource, so ours also accepts `?token=` and, for WebSockets, a
+`bearer.<jwt>` subprotocol. A WebSocket with a bad token is not refused at the handshake
+(browsers cannot see why): it is accepted as anonymous with the reason kept in the scope, and
+the socket handler closes it with a clear code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
+
+from app.errors import ApiError
+from app.security import ALGORITHM
+from app.settings import Settings
+from domain.roles import Actor, Role
+
+SUBPROTOCOL_PREFIX = "bearer."
+AUTH_OPTIONAL = "auth_optional"
+"""Route opt: anonymous callers are let through as `None`; a token, if sent, must be valid."""
+AUTH_ERROR_SCOPE_KEY = "washline.auth_error"
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/ready$",
+    "^/metrics",
+    "^/schema",
+    "^/api/auth/",
+    "^/dashboard",
+    "^/favicon",
+]
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling, as the access token says; no database lookup needed."""
+
+    id: int
+    role: Role
+    email: str
+    expires_at: float
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.id, role=self.role)
+
+
+def principal_from_token(token: Token) -> Principal | None:
+    try:
+        return Principal(
+            id=int(token.sub),
+            role=Role(token.extras["role"]),
+            email=str(token.extras.get("email", "")),
+            expires_at=token.exp.timestamp(),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+async def retrieve_principal(
+    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+) -> Principal | None:
+    principal = principal_from_token(token)
+    if principal is None or principal.role is Role.SYSTEM:
+        return None
+    return principal
+
+
+def token_from_connection(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """Header first, then `?token=`, then a `bearer.<jwt>` WebSocket subprotocol."""
+    header = connection.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return value if scheme.lower() == "bearer" and value else None
+    query_token = connection.query_params.get("token")
+    if query_token:
+        return str(query_token)
+    protocols = connection.headers.get("sec-websocket-protocol", "")
+    for protocol in (p.strip() for p in protocols.split(",")):
+        if protocol.startswith(SUBPROTOCOL_PREFIX):
+            return protocol[len(SUBPROTOCOL_PREFIX) :]
+    return None
+
+
+class WashlineJWTMiddleware(JWTAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        encoded = token_from_connection(connection)
+        is_websocket = connection.scope["type"] == "websocket"
+        if not encoded and _auth_optional(connection):
+            return AuthenticationResult(user=None, auth=None)
+        try:
+            if not encoded:
+                raise NotAuthorizedException("authentication required")
+            return await self.authenticate_token(encoded_token=encoded, connection=connection)
+        except NotAuthorizedException as exc:
+            if not is_websocket:
+                raise ApiError(401, "unauthorized", _auth_message(exc, encoded)) from None
+            connection.scope[AUTH_ERROR_SCOPE_KEY] = _auth_message(exc, encoded)  # type: ignore[literal-required]
+            return AuthenticationResult(user=None, auth=None)
+
+
+def _auth_optional(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    handler = connection.scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get(AUTH_OPTIONAL))
+
+
+def _auth_message(exc: NotAuthorizedException, encoded: str | None) -> str:
+    if not encoded:
+        return "authentication required"
+    if (
+        isinstance(exc.__cause__, jwt.ExpiredSignatureError)
+        or "expired" in (exc.detail or "").lower()
+    ):
+        return "token expired"
+    return "invalid token"
+
+
+def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
+    return JWTAuth[Principal, Token](
+        retrieve_user_handler=retrieve_principal,
+        token_secret=settings.jwt_secret,
+        algorithm=ALGORITHM,
+        exclude=PUBLIC_PATHS,
+        authentication_middleware_class=WashlineJWTMiddleware,
+        default_token_expiration=timedelta(seconds=settings.access_token_ttl_seconds),
+    )
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise ApiError(401, "unauthorized", "authentication required")
+    return user
+
+
+def requires_role(
+    *roles: Role,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard admitting only the given roles (typed on ASGIConnection: serves WebSockets too)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = current_principal(connection)
+        if principal.role not in roles:
+            raise ApiError(403, "forbidden", "this action needs the role " + " or ".join(roles))
+
+    return guard
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    current_principal(connection)
+
+
+admin_only = requires_role(Role.ADMIN)
+customer_only = requires_role(Role.CUSTOMER)
+washer_only = requires_role(Role.WASHER)

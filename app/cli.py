@@ -1,0 +1,170 @@
+"""The `washline` command: run the demo, serve, migrate, manage users."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from app.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"washline: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    from app.server import serve as serve_with_drain
+
+    serve_with_drain(settings, host, port)
+
+
+def db_upgrade(settings: Settings) -> None:
+    from persistence.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+async def _load_demo(settings: Settings) -> None:
+    from app.demo import load_demo_data
+    from app.lifecycle import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        summary = await load_demo_data(runtime.session_factory, settings)
+    finally:
+        await runtime.close()
+    state = "loaded" if summary.created else "already present"
+    print(f"demo data {state}; admin login: {summary.admin_email} / {summary.admin_password}")
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
+    from app.lifecycle import Runtime
+    from app.services.accounts import create_user
+    from domain.roles import Role
+
+    runtime = Runtime(settings)
+    try:
+        async with runtime.session_factory() as session:
+            user = await create_user(
+                session,
+                settings,
+                email=args.email,
+                password=args.password,
+                full_name=args.name,
+                role=Role(args.role),
+            )
+        print(f"created {user.role} {user.email} (id {user.id})")
+    finally:
+        await runtime.close()
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> None:
+    """Migrate, load the demo, serve; with the city simulator beside it unless told not to."""
+    from app.simulator.launcher import SimulatorLauncher, local_base_url
+
+    db_upgrade(settings)
+    if not args.no_demo:
+        asyncio.run(_load_demo(settings))
+    print(f"serving on http://{args.host}:{args.port} (API docs at /schema)", flush=True)
+    launcher = None
+    if not args.no_simulate:
+        launcher = SimulatorLauncher(local_base_url(args.host, args.port))
+        launcher.start()
+        print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
+    try:
+        serve(settings, args.host, args.port)
+    finally:
+        if launcher is not None:
+            launcher.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    from app.simulator.config import add_arguments as add_simulator_arguments
+
+    parser = argparse.ArgumentParser(prog="washline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="migrate, load demo data, serve on 127.0.0.1:8000 and run the city simulator",
+        description="Migrate, load demo data, serve, and once the server is ready start "
+        "`washline simulate` against it (simulated washers and customers using the public "
+        "API) as a child process that stops with the server.",
+    )
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    run.add_argument(
+        "--no-simulate",
+        action="store_true",
+        help="do not start the city simulator (simulated washers and customers)",
+    )
+    simulate = commands.add_parser(
+        "simulate",
+        help="drive simulated washers and customers against a running server",
+        description="Simulated washers and customers as real clients of the HTTP API and "
+        "the /ws socket: washers report GPS, take offers, drive and wash; customers book, "
+        "chat, cancel now and then, and review. Runs until --duration or SIGINT/SIGTERM.",
+    )
+    add_simulator_arguments(simulate)
+    simulate.set_defaults(subparser=simulate)
+    srv = commands.add_parser("serve", help="serve the app (production entry point)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    db = commands.add_parser("db", help="schema migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate to the newest schema (idempotent)")
+    down = db_commands.add_parser("downgrade", help="migrate down to a revision")
+    down.add_argument("revision")
+    db_commands.add_parser("current", help="show the database's revision")
+    users = commands.add_parser("users", help="manage users")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    create = user_commands.add_parser("create", help="create a user of any role")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["customer", "washer", "admin"])
+    commands.add_parser("demo", help="load demo data into an empty database")
+    commands.add_parser("settings", help="list every setting with its default")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "simulate":
+        # A client of the server: it needs none of the server's settings.
+        from app.simulator.city import simulate
+        from app.simulator.config import from_namespace
+
+        raise SystemExit(simulate(from_namespace(args, args.subparser)))
+    if args.command == "settings":
+        for name, default, doc in Settings.documentation():
+            print(f"{name}={default!s:<40} {doc}")
+        return
+    settings = _settings()
+    if args.command == "run":
+        _run(settings, args)
+    elif args.command == "serve":
+        serve(settings, args.host, args.port)
+    elif args.command == "db":
+        from persistence import migrate
+
+        if args.db_command == "upgrade":
+            migrate.upgrade(settings.database_url)
+        elif args.db_command == "downgrade":
+            migrate.downgrade(settings.database_url, args.revision)
+        else:
+            migrate.current(settings.database_url)
+    elif args.command == "users":
+        asyncio.run(_create_user(settings, args))
+    elif args.command == "demo":
+        asyncio.run(_load_demo(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Registration, login, token refresh, logout, the caller's profile, admin-created users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, admin_only, requires_login
+from app.schemas.accounts import (
+    CreateUserRequest,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+    UserOut,
+)
+from app.services import accounts
+from app.settings import Settings
+from domain.roles import Role
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/register", summary="Register a customer account and log in")
+    async def register(
+        self, data: RegisterRequest, db_session: AsyncSession, settings: Settings
+    ) -> TokenPair:
+        user = await accounts.create_user(
+            db_session,
+            settings,
+            email=data.email,
+            password=data.password,
+            full_name=data.full_name,
+            role=Role.CUSTOMER,
+        )
+        return await accounts.issue_tokens(db_session, settings, user)
+
+    @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for tokens")
+    async def login(
+        self, data: LoginRequest, db_session: AsyncSession, settings: Settings
+    ) -> TokenPair:
+        return await accounts.login(db_session, settings, data.email, data.password)
+
+    @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token for a new pair")
+    async def refresh(
+        self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
+    ) -> TokenPair:
+        return await accounts.refresh(db_session, settings, data.refresh_token)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
+    async def logout(self, data: RefreshRequest, db_session: AsyncSession) -> None:
+        await accounts.logout(db_session, data.refresh_token)
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["auth"]
+    guards = [requires_login]
+
+    @get("/", summary="The calling user")
+    async def me(self, request: Request[Principal, Any, Any], db_session: AsyncSession) -> UserOut:
+        return accounts.user_out(await accounts.get_user(db_session, request.user.id))
+
+
+class UsersController(Controller):
+    path = "/api/users"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @post("/", summary="Create a user of any role (admins only)")
+    async def create(
+        self, data: CreateUserRequest, db_session: AsyncSession, settings: Settings
+    ) -> UserOut:
+        user = await accounts.create_user(
+            db_session,
+            settings,
+            email=data.email,
+            password=data.password,
+            full_name=data.full_name,
+            role=data.role,
+        )
+        return accounts.user_out(user)

@@ -1,0 +1,52 @@
+"""What the operations dashboard loads over REST: its configuration and the KPI snapshot
+(the same snapshot every `kpi.tick` on `ops` carries)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+
+from app.auth import Principal, admin_only
+from app.errors import ApiError
+from app.live.kpis import get_kpis
+from app.settings import Settings
+from domain.dispatch import STALE_AFTER
+from domain.geo import ServiceArea
+from domain.kpis import KpiSnapshot
+
+SEED_WAIT_SECONDS = 10.0
+"""A request right after start-up waits this long for the board's first seed."""
+
+
+class DashboardConfig(msgspec.Struct):
+    area: ServiceArea
+    stale_after_seconds: int
+    kpi_interval_seconds: float
+    timezone: str
+
+
+class AdminController(Controller):
+    path = "/api/admin"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/kpis", summary="Operations KPIs now (what each kpi.tick on ops carries)")
+    async def kpis(self, request: Request[Principal, Any, Any]) -> KpiSnapshot:
+        service = get_kpis(request.app)
+        try:
+            await asyncio.wait_for(service.ready.wait(), SEED_WAIT_SECONDS)
+        except TimeoutError:
+            raise ApiError(503, "kpis_unavailable", "KPIs are still loading; retry") from None
+        return await service.snapshot()
+
+    @get("/dashboard", summary="The dashboard's settings: service area, staleness, tick rate")
+    async def dashboard(self, settings: Settings) -> DashboardConfig:
+        return DashboardConfig(
+            area=settings.service_area,
+            stale_after_seconds=int(STALE_AFTER.total_seconds()),
+            kpi_interval_seconds=settings.kpi_tick_seconds,
+            timezone=settings.business_timezone,
+        )

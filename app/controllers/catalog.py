@@ -1,0 +1,117 @@
+"""Vehicles (a customer's own) and service packages (public list, admin writes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import AUTH_OPTIONAL, Principal, admin_only, customer_only
+from app.schemas.catalog import (
+    PackageIn,
+    PackageOut,
+    PackagePatch,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
+)
+from app.services import catalog
+from domain.roles import Role
+
+VehicleId = Parameter(title="vehicle id", ge=1, le=2**62)
+PackageId = Parameter(title="package id", ge=1, le=2**62)
+
+
+class VehicleController(Controller):
+    path = "/api/vehicles"
+    tags = ["vehicles"]
+    guards = [customer_only]
+
+    @get("/", summary="The caller's vehicles")
+    async def list_vehicles(
+        self, request: Request[Principal, Any, Any], db_session: AsyncSession
+    ) -> list[VehicleOut]:
+        return [
+            catalog.vehicle_out(v) for v in await catalog.list_vehicles(db_session, request.user.id)
+        ]
+
+    @post("/", summary="Add a vehicle")
+    async def create_vehicle(
+        self, request: Request[Principal, Any, Any], data: VehicleIn, db_session: AsyncSession
+    ) -> VehicleOut:
+        return catalog.vehicle_out(await catalog.create_vehicle(db_session, request.user.id, data))
+
+    @get("/{vehicle_id:int}", summary="One of the caller's vehicles")
+    async def get_vehicle(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        vehicle_id: int = VehicleId,
+    ) -> VehicleOut:
+        return catalog.vehicle_out(
+            await catalog.own_vehicle(db_session, request.user.id, vehicle_id)
+        )
+
+    @patch("/{vehicle_id:int}", summary="Change a vehicle")
+    async def update_vehicle(
+        self,
+        request: Request[Principal, Any, Any],
+        data: VehiclePatch,
+        db_session: AsyncSession,
+        vehicle_id: int = VehicleId,
+    ) -> VehicleOut:
+        vehicle = await catalog.update_vehicle(db_session, request.user.id, vehicle_id, data)
+        return catalog.vehicle_out(vehicle)
+
+    @delete("/{vehicle_id:int}", summary="Delete a vehicle that has no orders")
+    async def delete_vehicle(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        vehicle_id: int = VehicleId,
+    ) -> None:
+        await catalog.delete_vehicle(db_session, request.user.id, vehicle_id)
+
+
+class PackageController(Controller):
+    path = "/api/packages"
+    tags = ["packages"]
+
+    @get(
+        "/",
+        opt={AUTH_OPTIONAL: True},
+        summary="Active service packages (public); admins may include inactive ones",
+    )
+    async def list_packages(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        include_inactive: bool = False,
+    ) -> list[PackageOut]:
+        is_admin = (
+            isinstance(request.scope.get("user"), Principal) and request.user.role is Role.ADMIN
+        )
+        packages = await catalog.list_packages(db_session, include_inactive and is_admin)
+        return [catalog.package_out(p) for p in packages]
+
+    @get("/{package_id:int}", opt={AUTH_OPTIONAL: True}, summary="One service package")
+    async def get_package(
+        self, db_session: AsyncSession, package_id: int = PackageId
+    ) -> PackageOut:
+        return catalog.package_out(await catalog.get_package(db_session, package_id))
+
+    @post("/", guards=[admin_only], summary="Create a package (admins)")
+    async def create_package(self, data: PackageIn, db_session: AsyncSession) -> PackageOut:
+        return catalog.package_out(await catalog.create_package(db_session, data))
+
+    @patch("/{package_id:int}", guards=[admin_only], summary="Change a package (admins)")
+    async def update_package(
+        self, data: PackagePatch, db_session: AsyncSession, package_id: int = PackageId
+    ) -> PackageOut:
+        return catalog.package_out(await catalog.update_package(db_session, package_id, data))
+
+    @delete("/{package_id:int}", guards=[admin_only], summary="Delete an unused package (admins)")
+    async def delete_package(self, db_session: AsyncSession, package_id: int = PackageId) -> None:
+        await catalog.delete_package(db_session, package_id)

@@ -1,0 +1,87 @@
+"""Order chat over HTTP: post, history with cursor pagination, read receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, requires_login
+from app.controllers.params import Limit
+from app.live.flows import get_flows
+from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
+from app.services import chat
+from persistence.models import ChatMessage, ChatRead
+
+OrderId = Parameter(title="order id", ge=1, le=2**62)
+Cursor = Annotated[int | None, Parameter(ge=0, le=2**31, description="a message seq")]
+
+
+def message_out(message: ChatMessage) -> MessageOut:
+    return MessageOut(
+        order_id=message.order_id,
+        seq=message.seq,
+        sender_id=message.sender_id,
+        sender_role=message.sender_role,
+        body=message.body,
+        sent_at=message.sent_at,
+    )
+
+
+def receipt_out(receipt: ChatRead) -> ReceiptOut:
+    return ReceiptOut(
+        user_id=receipt.user_id, last_read_seq=receipt.last_read_seq, read_at=receipt.read_at
+    )
+
+
+class ChatController(Controller):
+    path = "/api/orders/{order_id:int}/messages"
+    tags = ["chat"]
+    guards = [requires_login]
+
+    @post("/", summary="Send a chat message (its customer, its washer, admins)")
+    async def post_message(
+        self,
+        request: Request[Principal, Any, Any],
+        data: MessageIn,
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> MessageOut:
+        limiter = get_flows(request.app).chat_limiter
+        message = await chat.post_message(db_session, request.user, order_id, data.body, limiter)
+        return message_out(message)
+
+    @get("/", summary="Chat history: newest first (before=seq), or oldest first (after=seq)")
+    async def list_messages(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+        before: Cursor = None,
+        after: Cursor = None,
+        limit: Limit = 50,
+    ) -> MessagePageOut:
+        messages, receipts = await chat.list_messages(
+            db_session, request.user, order_id, before=before, after=after, limit=limit
+        )
+        next_before = messages[-1].seq if after is None and len(messages) == limit else None
+        return MessagePageOut(
+            items=[message_out(m) for m in messages],
+            receipts=[receipt_out(r) for r in receipts],
+            next_before=next_before,
+        )
+
+    @post("/read", status_code=HTTP_200_OK, summary="Move the caller's read receipt forward")
+    async def mark_read(
+        self,
+        request: Request[Principal, Any, Any],
+        data: ReadIn,
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> ReceiptOut:
+        receipt = await chat.mark_read(db_session, request.user, order_id, data.up_to)
+        await chat.announce_read(request.app.state.runtime.hub, receipt)
+        return receipt_out(receipt)

@@ -1,0 +1,68 @@
+"""A washer's own live work over HTTP: batched location fixes and open dispatch offers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, washer_only
+from app.live.flows import get_flows
+from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
+from app.services.offers import open_offers_of
+from domain.location import LocationFix
+from realtime.location_pipeline import FixOutcome
+
+
+class WasherLiveController(Controller):
+    path = "/api/washers/me"
+    tags = ["washers", "live"]
+    guards = [washer_only]
+
+    @post(
+        "/location",
+        status_code=HTTP_200_OK,
+        summary="Upload location fixes (up to 100; e.g. stored while the phone was offline)",
+    )
+    async def upload_fixes(
+        self, request: Request[Principal, Any, Any], data: LocationBatchIn
+    ) -> LocationBatchOut:
+        fixes = [
+            LocationFix(
+                f.lat,
+                f.lng,
+                f.ts if f.ts.tzinfo else f.ts.replace(tzinfo=UTC),
+                f.heading,
+                f.speed,
+                f.accuracy,
+            )
+            for f in data.fixes
+        ]
+        pipeline = get_flows(request.app).pipeline
+        results, newest = await pipeline.ingest_batch(request.user.id, fixes)
+        ordered = sorted(fixes, key=lambda f: f.ts)
+        out = [
+            FixResultOut(
+                ts=fix.ts,
+                accepted=isinstance(r, FixOutcome),
+                reason=None if isinstance(r, FixOutcome) else r,
+            )
+            for fix, r in zip(ordered, results, strict=True)
+        ]
+        accepted = sum(1 for r in out if r.accepted)
+        return LocationBatchOut(
+            accepted=accepted,
+            rejected=len(out) - accepted,
+            results=out,
+            eta_seconds=newest.eta_seconds if newest else None,
+            order_id=newest.order_id if newest else None,
+        )
+
+    @get("/offers", summary="The calling washer's open dispatch offers")
+    async def open_offers(
+        self, request: Request[Principal, Any, Any], db_session: AsyncSession
+    ) -> list[dict[str, Any]]:
+        return await open_offers_of(db_session, request.user.id, datetime.now(UTC))

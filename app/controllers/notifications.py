@@ -1,0 +1,62 @@
+"""The caller's notifications (also live on `user:{id}`): list, unread count, mark read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, requires_login
+from app.controllers.params import Limit
+from app.schemas.chat import NotificationOut, NotificationsReadIn, UnreadCountOut
+from app.services import notifications
+from persistence.models import Notification
+
+
+def notification_out(item: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=item.id,
+        kind=item.kind,
+        payload=item.payload,
+        created_at=item.created_at,
+        read_at=item.read_at,
+    )
+
+
+class NotificationController(Controller):
+    path = "/api/me/notifications"
+    tags = ["notifications"]
+    guards = [requires_login]
+
+    @get("/", summary="The caller's notifications, newest first")
+    async def list_notifications(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        unread_only: bool = False,
+        before: Annotated[int | None, Parameter(ge=1, le=2**62)] = None,
+        limit: Limit = 20,
+    ) -> list[NotificationOut]:
+        rows = await notifications.list_notifications(
+            db_session, request.user.id, unread_only=unread_only, before=before, limit=limit
+        )
+        return [notification_out(n) for n in rows]
+
+    @get("/unread-count", summary="How many notifications the caller has not read")
+    async def unread(
+        self, request: Request[Principal, Any, Any], db_session: AsyncSession
+    ) -> UnreadCountOut:
+        return UnreadCountOut(unread=await notifications.unread_count(db_session, request.user.id))
+
+    @post("/read", status_code=HTTP_200_OK, summary="Mark notifications up to an id as read")
+    async def mark_read(
+        self,
+        request: Request[Principal, Any, Any],
+        data: NotificationsReadIn,
+        db_session: AsyncSession,
+    ) -> UnreadCountOut:
+        left = await notifications.mark_read(db_session, request.user.id, data.up_to_id)
+        return UnreadCountOut(unread=left)

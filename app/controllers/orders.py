@@ -1,0 +1,119 @@
+"""Orders: book, list (scoped by role), detail with history, transitions, reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, customer_only, requires_login
+from app.controllers.params import Limit, Offset
+from app.schemas.common import Page
+from app.schemas.orders import (
+    OrderDetailOut,
+    OrderIn,
+    OrderOut,
+    ReviewIn,
+    ReviewOut,
+    TrackPointOut,
+    TransitionIn,
+)
+from app.services import orders, reviews
+from domain.orders import OrderStatus
+from domain.roles import Role
+
+OrderId = Parameter(title="order id", ge=1, le=2**62)
+
+
+class OrderController(Controller):
+    path = "/api/orders"
+    tags = ["orders"]
+    guards = [requires_login]
+
+    @post("/", guards=[customer_only], summary="Book a wash; the price is computed here")
+    async def create_order(
+        self, request: Request[Principal, Any, Any], data: OrderIn, db_session: AsyncSession
+    ) -> OrderOut:
+        return orders.order_out(await orders.create_order(db_session, request.user, data))
+
+    @get("/", summary="Orders the caller may see, newest first")
+    async def list_orders(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        status: list[OrderStatus] | None = None,
+        customer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
+        washer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[OrderOut]:
+        is_admin = request.user.role is Role.ADMIN
+        rows, total = await orders.list_orders(
+            db_session,
+            request.user,
+            statuses=status or [],
+            customer_id=customer_id if is_admin else None,
+            washer_id=washer_id if is_admin else None,
+            limit=limit,
+            offset=offset,
+        )
+        return Page(
+            items=[orders.order_out(o) for o in rows], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{order_id:int}", summary="An order with its event history and current sequence")
+    async def get_order(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> OrderDetailOut:
+        return await orders.order_detail(db_session, request.user, order_id)
+
+    @post(
+        "/{order_id:int}/transitions",
+        status_code=HTTP_200_OK,
+        summary="Move the order to another status (409 when the move is invalid or lost a race)",
+    )
+    async def transition(
+        self,
+        request: Request[Principal, Any, Any],
+        data: TransitionIn,
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> OrderOut:
+        order = await orders.transition_order(db_session, request.user.actor, order_id, data)
+        return orders.order_out(order)
+
+    @get("/{order_id:int}/track", summary="The washer's recorded path for the order")
+    async def get_track(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> list[TrackPointOut]:
+        return await orders.order_track(db_session, request.user, order_id)
+
+    @post("/{order_id:int}/review", guards=[customer_only], summary="Review a completed order once")
+    async def create_review(
+        self,
+        request: Request[Principal, Any, Any],
+        data: ReviewIn,
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> ReviewOut:
+        return reviews.review_out(
+            await reviews.create_review(db_session, request.user, order_id, data)
+        )
+
+    @get("/{order_id:int}/review", summary="The review of an order")
+    async def get_review(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        order_id: int = OrderId,
+    ) -> ReviewOut:
+        return reviews.review_out(await reviews.order_review(db_session, request.user, order_id))

@@ -1,0 +1,184 @@
+"""Every error a client sees is JSON: a stable machine-readable `code` and a human `message`.
+
+Controllers and services raise `ApiError` (or let Litestar raise its own); the handlers here
+turn everything into the same shape, so clients branch on `code`, never on prose.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+log = structlog.get_logger("washline.errors")
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(HTTPException):
+    """An HTTP error with a stable `code` clients can branch on."""
+
+    def __init__(self, status_code: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(status_code=status_code, detail=message, extra=extra or None)
+        self.code = code
+
+
+class FieldError(msgspec.Struct):
+    """One rejected input of a `validation_error`."""
+
+    field: Annotated[
+        str | None, msgspec.Meta(description="the field or parameter, e.g. `lat`, `fixes[2].ts`")
+    ]
+    source: Annotated[
+        str | None, msgspec.Meta(description="where it was sent: body, query, path, header")
+    ]
+    message: Annotated[str, msgspec.Meta(description="what is wrong with it")]
+
+
+class ErrorBody(msgspec.Struct):
+    """The body of every error response (what `_body` below builds), for the OpenAPI document.
+
+    Litestar would otherwise document its default `{status_code, detail, extra}`, a shape
+    this API never sends; `app.openapi.ErrorResponses` puts this one on every operation.
+    """
+
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            description="stable machine-readable reason, e.g. validation_error, not_found",
+            examples=["validation_error"],
+        ),
+    ]
+    message: Annotated[str, msgspec.Meta(description="human-readable explanation; may change")]
+    errors: Annotated[
+        list[FieldError] | msgspec.UnsetType,
+        msgspec.Meta(description="the rejected inputs; only on validation_error"),
+    ] = msgspec.UNSET
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found")
+
+
+def _body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, **extra}
+
+
+# msgspec names a missing or unknown member only in its message ("Object missing required
+# field `plate`", "Object contains unknown field `price_cents`"); Litestar then reports the
+# object that lacks or carries it as the failing key, which for the body itself is `data`.
+_NAMED_MEMBER = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]+)`")
+_BODY_ROOT = "data"
+
+
+def _field_name(item: dict[str, Any]) -> str | None:
+    """The field a validation message is about, as the client spells it.
+
+    For a missing or unknown member that is the member itself, qualified by the object it
+    belongs in (`fixes[2].lat`), never `data`: a client highlights the field it got wrong.
+    """
+    key = item.get("key") or None
+    named = _NAMED_MEMBER.match(item.get("message", ""))
+    if named is None or item.get("source") != "body":
+        return key
+    member = named["name"]
+    return member if key in (None, _BODY_ROOT) else f"{key}.{member}"
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append(
+                {
+                    "field": _field_name(item),
+                    "source": item.get("source") or None,
+                    "message": item.get("message", ""),
+                }
+            )
+    return errors
+
+
+def _is_undecodable_body(exc: BaseException) -> bool:
+    """Whether a 400 comes from a body the JSON decoder could not parse at all.
+
+    Litestar turns msgspec's `DecodeError` into a `ClientException` whose message is the
+    decoder's prose ("JSON is malformed: ...", "Input data was truncated"); the exception
+    chain is the stable signal, the prose is not. A `msgspec.ValidationError` is also a
+    `DecodeError`, but means well-formed JSON of the wrong shape, so it does not count.
+    """
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, msgspec.DecodeError) and not isinstance(
+            cause, msgspec.ValidationError
+        ):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        fields = ", ".join(str(e["field"]) for e in errors if e["field"])
+        message = f"invalid value for {fields}" if fields else exc.detail
+        body = _body("validation_error", message, errors=errors)
+        return Response(body, status_code=400, media_type=MediaType.JSON)
+    code = getattr(exc, "code", None) or CODE_BY_STATUS.get(status, "error")
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if status == 400 and code == "bad_request" and _is_undecodable_body(exc):
+        code = "malformed_json"
+    return Response(
+        _body(code, exc.detail or code, **extra),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def handle_conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A lost optimistic-concurrency race or a uniqueness clash: the client should reload."""
+    message = "the resource was changed concurrently; reload and retry"
+    if isinstance(exc, IntegrityError):
+        message = "the change conflicts with existing data"
+    return Response(
+        _body("conflict", message), status_code=HTTP_409_CONFLICT, media_type=MediaType.JSON
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error", path=request.url.path)
+    return Response(
+        _body("internal_error", "internal server error"),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: handle_http_exception,
+    StaleDataError: handle_conflict,
+    IntegrityError: handle_conflict,
+    HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
+}

@@ -1,0 +1,123 @@
+"""The process-wide runtime: engine, broker, hub, outbox relay, presence and the draining flag.
+
+One `Runtime` per application instance, stored on `app.state.runtime`; start-up and
+shutdown of every background part happen here, in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.live.history import DatabaseHistory
+from app.live.relay import OutboxRelay
+from app.settings import Settings
+from persistence.database import create_engine, create_session_factory, is_sqlite
+from realtime.broker import Broker
+from realtime.close_codes import SERVICE_RESTART
+from realtime.hub import Hub
+from realtime.memory_broker import MemoryBroker
+from realtime.presence import MemoryPresence, PresenceStore, PresenceTracker
+from realtime.redis_broker import RedisBroker
+from realtime.redis_presence import RedisPresence
+from realtime.subscriber import Subscriber
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+_live_runtimes: set[Runtime] = set()
+
+
+def _build_broker(settings: Settings) -> Broker:
+    if settings.uses_redis:
+        return RedisBroker(
+            settings.redis_url,
+            history_size=settings.history_size,
+            history_ttl=float(settings.history_ttl_seconds),
+        )
+    return MemoryBroker(
+        history_size=settings.history_size, history_ttl=float(settings.history_ttl_seconds)
+    )
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        self.broker = _build_broker(settings)
+        # One Redis client (and pool, with its retry after a Redis restart) for the process:
+        # the broker's. Presence and the geo index borrow it; the broker closes it.
+        self.redis: aioredis.Redis | None = (
+            self.broker.client if isinstance(self.broker, RedisBroker) else None
+        )
+        self.hub = Hub(self.broker, fallback=DatabaseHistory(self.session_factory))
+        store: PresenceStore = (
+            RedisPresence(self.redis) if self.redis is not None else MemoryPresence()
+        )
+        self.presence = PresenceTracker(store, ttl=float(settings.presence_ttl_seconds))
+        self.relay = OutboxRelay(
+            self.session_factory,
+            self.broker,
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+        )
+        self.draining = False
+        self.live_subscribers: set[Subscriber] = set()
+        self.drained = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.hub.start()
+        self.relay.start()
+        await self.presence.start()
+        _live_runtimes.add(self)
+
+    async def ping_redis(self) -> None:
+        if self.redis is None:
+            return
+        await self.redis.ping()
+
+    async def begin_drain(self) -> None:
+        """SIGTERM: stop being ready, close WebSockets with 1012 and end SSE streams, so
+        clients reconnect elsewhere and resume; in-flight HTTP requests finish normally."""
+        if self.draining:
+            return
+        self.draining = True
+        for subscriber in list(self.live_subscribers):
+            await self.hub.disconnect(subscriber, SERVICE_RESTART, "server restarting")
+        self.drained.set()
+
+    async def close(self) -> None:
+        _live_runtimes.discard(self)
+        await self.begin_drain()
+        await self.presence.stop()
+        await self.relay.stop()
+        await self.hub.close()
+        await self.engine.dispose()
+
+
+async def drain_all() -> None:
+    """Begin draining every runtime of this process (called from the signal handler)."""
+    for runtime in list(_live_runtimes):
+        with contextlib.suppress(Exception):
+            await runtime.begin_drain()
+
+
+@asynccontextmanager
+async def runtime_lifespan(app: Litestar) -> AsyncIterator[None]:
+    runtime: Runtime = app.state.runtime
+    await runtime.start()
+    try:
+        yield
+    finally:
+        await runtime.close()
+
+
+def get_runtime(app: Any) -> Runtime:
+    runtime: Runtime = app.state.runtime
+    return runtime

@@ -1,0 +1,78 @@
+"""The live flows of the business, wired once per process: location pipeline, dispatch,
+chat limits. Built on the runtime's hub and database; started and stopped with the app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from app.lifecycle import Runtime
+from app.live.dispatcher import Dispatcher
+from app.live.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
+from app.services.chat import ChatRateLimiter
+from domain.channels import OPS
+from persistence.database import is_sqlite
+from realtime.broker import BrokerUnavailable
+from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex
+from realtime.location_pipeline import LocationPipeline
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+
+class LiveFlows:
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.geo: GeoIndex = (
+            RedisGeoIndex(runtime.redis) if runtime.redis is not None else MemoryGeoIndex()
+        )
+        self.jobs = CachedActiveJobs(runtime.session_factory)
+        self.track_sink = BatchedTrackSink(runtime.session_factory)
+        self.pipeline = LocationPipeline(
+            runtime.hub,
+            self.geo,
+            self.jobs,
+            self.track_sink,
+            arrival_handler(runtime.session_factory),
+            geofence_radius_m=settings.geofence_radius_m,
+        )
+        self.dispatcher = Dispatcher(
+            runtime.session_factory,
+            self.geo,
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+            interval=settings.dispatch_interval_seconds,
+        )
+        self.chat_limiter = ChatRateLimiter()
+
+    def start(self) -> None:
+        self.track_sink.start()
+        self.pipeline.start()
+        self.dispatcher.start()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+        await self.pipeline.stop()
+        await self.track_sink.stop()
+
+
+@asynccontextmanager
+async def flows_lifespan(app: Litestar) -> AsyncIterator[None]:
+    runtime: Runtime = app.state.runtime
+    flows = LiveFlows(runtime)
+    app.state.flows = flows
+    flows.start()
+    with contextlib.suppress(BrokerUnavailable):
+        await runtime.broker.listen(OPS.name, flows.jobs.on_ops_event)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(BrokerUnavailable):
+            await runtime.broker.unlisten(OPS.name, flows.jobs.on_ops_event)
+        await flows.stop()
+
+
+def get_flows(app: Any) -> LiveFlows:
+    flows: LiveFlows = app.state.flows
+    return flows

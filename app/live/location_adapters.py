@@ -1,0 +1,184 @@
+"""The location pipeline's database side: active jobs (cached), batched track points, and
+the geofence arrival as a system transition."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.errors import ApiError
+from app.schemas.orders import TransitionIn
+from app.services.orders import transition_order
+from domain.geo import LatLng
+from domain.location import LocationFix
+from domain.orders import ACTIVE_STATUSES, OrderStatus
+from domain.roles import SYSTEM_ACTOR
+from persistence.models import Order, TrackPoint, WasherProfile
+from realtime.envelope import Envelope
+from realtime.location_pipeline import ActiveJob
+
+log = logging.getLogger(__name__)
+
+
+class CachedActiveJobs:
+    """A washer's current order, cached for `ttl` seconds: at 1 Hz that is one query per
+    washer every few seconds, never one per fix. Order events on `ops` (from any process)
+    invalidate entries at once; `ttl` only bounds how long a missed event could matter."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], ttl: float = 10.0):
+        self._session_factory = session_factory
+        self._ttl = ttl
+        self._cache: dict[int, tuple[ActiveJob | None, float]] = {}
+        self.queries = 0
+
+    def forget(self, washer_id: int) -> None:
+        self._cache.pop(washer_id, None)
+
+    def on_ops_event(self, envelope: Envelope) -> None:
+        """Every order event reaches every process on `ops`: drop what it makes stale (the
+        order's washer now, and whoever had the order cached before), so a washer's track
+        starts with the first fix after an assignment, not after the cache expires."""
+        if not envelope.event.startswith("order."):
+            return
+        data = envelope.data
+        order_id, washer_id = data.get("order_id"), data.get("washer_id")
+        if washer_id is not None:
+            self._cache.pop(int(washer_id), None)
+        for cached_washer, (job, _) in list(self._cache.items()):
+            if job is not None and job.order_id == order_id:
+                self._cache.pop(cached_washer, None)
+
+    async def current(self, washer_id: int) -> ActiveJob | None:
+        cached = self._cache.get(washer_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        self.queries += 1
+        async with self._session_factory() as session:
+            order = await session.scalar(
+                select(Order)
+                .where(
+                    Order.washer_id == washer_id,
+                    Order.status.in_([s.value for s in ACTIVE_STATUSES]),
+                )
+                .order_by(Order.id.desc())
+                .limit(1)
+            )
+        job = (
+            ActiveJob(order.id, OrderStatus(order.status), LatLng(order.lat, order.lng))
+            if order is not None
+            else None
+        )
+        self._cache[washer_id] = (job, time.monotonic() + self._ttl)
+        return job
+
+
+class BatchedTrackSink:
+    """Buffers track points and writes them in one INSERT per batch, with each washer's
+    newest position on its profile, every `interval` seconds or `batch_size` points."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        interval: float = 2.0,
+        batch_size: int = 500,
+    ) -> None:
+        self._session_factory = session_factory
+        self._interval = interval
+        self._batch_size = batch_size
+        self._buffer: list[dict[str, Any]] = []
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.points = 0
+
+    def add(self, washer_id: int, order_id: int | None, fix: LocationFix) -> None:
+        self._buffer.append(
+            {
+                "washer_id": washer_id,
+                "order_id": order_id,
+                "lat": fix.lat,
+                "lng": fix.lng,
+                "heading": fix.heading,
+                "speed": fix.speed,
+                "accuracy": fix.accuracy,
+                "recorded_at": fix.ts,
+            }
+        )
+        if len(self._buffer) >= self._batch_size:
+            self._full.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._interval)
+            self._full.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("writing track points failed; keeping them for the next batch")
+
+    async def flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        newest: dict[int, dict[str, Any]] = {}
+        for point in batch:
+            seen = newest.get(point["washer_id"])
+            if seen is None or point["recorded_at"] > seen["recorded_at"]:
+                newest[point["washer_id"]] = point
+        try:
+            async with self._session_factory() as session, session.begin():
+                await session.execute(insert(TrackPoint), batch)
+                for washer_id, point in newest.items():
+                    await session.execute(
+                        update(WasherProfile)
+                        .where(WasherProfile.user_id == washer_id)
+                        .values(
+                            last_lat=point["lat"],
+                            last_lng=point["lng"],
+                            last_fix_at=point["recorded_at"],
+                        )
+                    )
+        except Exception:
+            self._buffer[:0] = batch
+            raise
+        self.batches += 1
+        self.points += len(batch)
+
+
+def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
+    """The geofence rule's effect: `en_route -> arrived` by the system, through the same
+    transition (history, outbox) as any other; a race already lost is not an error."""
+
+    async def arrive(washer_id: int, order_id: int) -> None:
+        async with session_factory() as session:
+            try:
+                await transition_order(
+                    session,
+                    SYSTEM_ACTOR,
+                    order_id,
+                    TransitionIn(to=OrderStatus.ARRIVED, reason="geofence"),
+                )
+            except ApiError as refused:
+                if refused.status_code != 409:
+                    raise
+                log.info("geofence arrival of order %s not needed: %s", order_id, refused.detail)
+
+    return arrive

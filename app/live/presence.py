@@ -1,0 +1,102 @@
+"""Presence of live connections: who listens to a channel, and which washers are online.
+
+Every subscription (WebSocket or SSE) joins its channel's presence; a washer's WebSocket also
+joins `presence:washers`. Entries are per connection (a user may be connected twice, to two
+processes) and lapse on their own when a process dies, because they live only as long as the
+process's heartbeat keeps refreshing them (`PRESENCE_TTL_SECONDS`). Updates are best effort:
+while Redis is down they are skipped and the next heartbeat puts them back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get
+
+from app.auth import Principal, admin_only
+from app.errors import ApiError
+from app.lifecycle import Runtime
+from domain.channels import parse_channel
+from domain.roles import Role
+from realtime.broker import BrokerUnavailable
+from realtime.envelope import utc_now_iso
+from realtime.presence import WASHERS_ONLINE, PresenceTracker
+
+
+class ConnectionPresence:
+    """One live connection's presence entries; `leave_all` when it ends."""
+
+    def __init__(self, tracker: PresenceTracker, principal: Principal, transport: str) -> None:
+        self._tracker = tracker
+        self.client_id = f"{principal.id}:{uuid.uuid4().hex[:12]}"
+        self.info: dict[str, Any] = {
+            "user_id": principal.id,
+            "role": str(principal.role),
+            "transport": transport,
+            "connected_at": utc_now_iso(),
+        }
+        self._keys: set[str] = set()
+
+    async def join(self, key: str) -> None:
+        self._keys.add(key)
+        await self._tracker.join(key, self.client_id, self.info)
+
+    async def leave(self, key: str) -> None:
+        if key in self._keys:
+            self._keys.discard(key)
+            await self._tracker.leave(key, self.client_id)
+
+    async def leave_all(self) -> None:
+        for key in list(self._keys):
+            await self.leave(key)
+
+
+async def _members(runtime: Runtime, key: str) -> dict[str, dict[str, Any]]:
+    try:
+        return await runtime.presence.members(key)
+    except BrokerUnavailable:
+        raise ApiError(503, "presence_unavailable", "presence is unavailable right now") from None
+
+
+@get(
+    "/api/admin/presence",
+    guards=[admin_only],
+    tags=["live"],
+    summary="Connections subscribed to a channel (or `presence:washers`: washers online)",
+)
+async def channel_presence(request: Request[Principal, Any, Any], channel: str) -> dict[str, Any]:
+    if channel != WASHERS_ONLINE:
+        try:
+            parse_channel(channel)
+        except ValueError:
+            raise ApiError(400, "bad_channel", "unknown channel name") from None
+    members = await _members(request.app.state.runtime, channel)
+    return {
+        "channel": channel,
+        "members": [{"client_id": client, **info} for client, info in sorted(members.items())],
+    }
+
+
+@get(
+    "/api/admin/washers/online",
+    guards=[admin_only],
+    tags=["live"],
+    summary="Washers whose app holds a live connection, with how many connections each",
+)
+async def washers_online(request: Request[Principal, Any, Any]) -> dict[str, Any]:
+    members = await _members(request.app.state.runtime, WASHERS_ONLINE)
+    connections: dict[int, int] = {}
+    for info in members.values():
+        if info.get("role") == Role.WASHER.value:
+            user_id = int(info["user_id"])
+            connections[user_id] = connections.get(user_id, 0) + 1
+    return {
+        "washers": [
+            {"user_id": user_id, "connections": count}
+            for user_id, count in sorted(connections.items())
+        ]
+    }
+
+
+__all__ = ["WASHERS_ONLINE", "ConnectionPresence", "channel_presence", "washers_online"]

@@ -1,0 +1,137 @@
+"""The outbox relay: publishes committed order events to the broker, in order, once.
+
+Only one relay publishes at a time across all processes (a PostgreSQL advisory lock taken
+per batch), which is what keeps each order's events in sequence order on the wire; the
+others wait for their turn. A row is marked published only after the broker took it, so a
+crash or a Redis outage between commit and publish delays events but never loses them; the
+price is a possible repeat, which clients drop by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.services.chat import CHAT_TOPIC
+from domain.channels import OPS, chat_channel, order_channel, user_channel
+from persistence.models import OutboxEvent
+from persistence.notifications import USER_TOPIC
+from persistence.order_events import ORDER_TOPIC
+from persistence.outbox import CommitSignal, mark_published, unpublished
+from realtime.broker import Broker, BrokerUnavailable
+
+log = logging.getLogger(__name__)
+RELAY_LOCK_KEY = 0x5741_5348  # "WASH": the advisory lock every relay competes for
+
+
+Target = tuple[str, str, dict[str, Any], int | None]
+
+
+def outbox_targets(row: OutboxEvent) -> list[Target]:
+    """(channel, event type, data, offset) for every channel an outbox row goes to.
+
+    Order events go to the order's channel (the row's sequence is the id) and to `ops`;
+    notifications to their user's channel; chat messages to the order's chat channel.
+    """
+    if row.topic == ORDER_TOPIC:
+        return [
+            (order_channel(row.aggregate_id).name, row.event_type, row.payload, row.seq),
+            (OPS.name, row.event_type, row.payload, None),
+        ]
+    if row.topic == USER_TOPIC:
+        return [(user_channel(row.aggregate_id).name, row.event_type, row.payload, None)]
+    if row.topic == CHAT_TOPIC:
+        return [(chat_channel(row.aggregate_id).name, row.event_type, row.payload, row.seq)]
+    log.error("outbox row %s has unknown topic %r; skipped", row.id, row.topic)
+    return []
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        *,
+        uses_advisory_lock: bool,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._session_factory = session_factory
+        self._broker = broker
+        self._uses_advisory_lock = uses_advisory_lock
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._commits = CommitSignal()
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+
+    def wake(self) -> None:
+        self._commits.set()
+
+    def start(self) -> None:
+        self._commits.attach()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        self._commits.detach()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                count = await self.relay_once()
+                failures = 0
+            except BrokerUnavailable:
+                failures += 1
+                count = 0
+            except Exception:
+                failures += 1
+                count = 0
+                log.exception("outbox relay failed; retrying")
+            if count >= self._batch_size:
+                continue
+            delay = self._poll_interval
+            if failures:
+                delay = min(self._max_backoff, 0.1 * 2**failures) * (0.5 + random.random() / 2)
+            await self._commits.wait(delay)
+
+    async def relay_once(self) -> int:
+        """Publish one batch; returns how many rows were published.
+
+        Rows published before a broker failure are still marked, in the same commit, so a
+        retry repeats at most the row that failed.
+        """
+        failure: BrokerUnavailable | None = None
+        done: list[int] = []
+        async with self._session_factory() as session, session.begin():
+            if self._uses_advisory_lock:
+                lock = select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
+                if not await session.scalar(lock):
+                    return 0
+            for row in await unpublished(session, self._batch_size):
+                try:
+                    for channel, event_type, data, offset in outbox_targets(row):
+                        await self._broker.publish(channel, event_type, data, offset=offset)
+                except BrokerUnavailable as exc:
+                    failure = exc
+                    break
+                done.append(row.id)
+            await mark_published(session, done, datetime.now(UTC))
+        self.published += len(done)
+        if failure is not None:
+            raise failure
+        return len(done)

@@ -1,0 +1,132 @@
+"""JSON structured logs, each request's lines carrying its request id.
+
+The request id comes from the caller's `X-Request-ID` header when it is sane, else it is
+generated; it is echoed in the response so a client's bug report can be matched to our logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar import Litestar
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = b"x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = structlog.get_logger("washline.access")
+
+
+_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+
+
+class RedactTokens(logging.Filter):
+    """Keep access tokens passed as `?token=` (WebSockets, EventSource) out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = _TOKEN_IN_QUERY.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Route structlog and the standard library (uvicorn, sqlalchemy) to JSON lines on stdout."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactTokens())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def _incoming_request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == REQUEST_ID_HEADER:
+            candidate = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Bind a request id to every log line of the request and log one access line.
+
+    Install it with `with_request_ids`, around the whole application, not as Litestar
+    middleware: see there.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope)
+        status = {"code": 0}
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                access_log.info(
+                    "request",
+                    method=scope.get("method", "WS"),
+                    path=scope.get("path"),
+                    status=status["code"] or None,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+
+
+def with_request_ids(app: Litestar) -> Litestar:
+    """Wrap the whole application in `RequestIdMiddleware` and return it.
+
+    Litestar builds app-level `middleware=` into each route's own stack, so it runs only once
+    a route matched, and inside the authentication middleware: a 401 from authentication or
+    a 404/405 from the router got no `X-Request-ID` and no access line. Wrapping the ASGI
+    handler that `Litestar.__call__` dispatches to (routing, exception handlers, CORS) puts
+    the id on every HTTP and WebSocket answer. `before_send` hooks would reach those answers
+    too, but cannot bind the id to the request's log lines nor time the request.
+    """
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    return app

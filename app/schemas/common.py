@@ -1,0 +1,27 @@
+"""Constrained field types shared by request schemas: one definition of each limit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+Reason = Annotated[str, msgspec.Meta(max_length=500)]
+MAX_PAGE = 100
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,89 @@
+"""Running the app under uvicorn with an orderly drain on SIGTERM.
+
+uvicorn's own SIGTERM handling stops accepting connections at once and then waits for open
+ones, which leaves WebSockets and SSE streams (that never finish on their own) to be cut at
+the graceful-shutdown timeout, and never lets `/ready` say 503. Washline drains first:
+readiness turns 503, WebSockets close with 1012 and SSE streams end so clients reconnect to
+another pod and resume; after `DRAIN_DELAY_SECONDS` uvicorn's normal shutdown follows, letting
+in-flight HTTP requests complete within `SHUTDOWN_GRACE_SECONDS`. A second signal skips ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from types import FrameType
+
+import uvicorn
+
+from app.lifecycle import drain_all
+from app.settings import Settings
+
+log = logging.getLogger("washline.server")
+
+
+def raise_open_file_limit() -> None:
+    """Every connection is a file descriptor: use the hard limit, not the default 1024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, drain_delay: float) -> None:
+        super().__init__(config)
+        self._drain_delay = drain_delay
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._drain_task: asyncio.Task[None] | None = None
+
+    async def serve(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)  # type: ignore[arg-type]
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._loop is None:
+            super().handle_exit(sig, frame)
+            return
+        if self._drain_task is not None:
+            # A second signal skips the rest of the drain delay (a third: no grace).
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+            return
+        log.info("signal %s: draining live connections", sig)
+        self._loop.call_soon_threadsafe(self._start_drain)
+
+    def _start_drain(self) -> None:
+        if self._drain_task is None:
+            self._drain_task = asyncio.ensure_future(self._drain_then_exit())
+
+    async def _drain_then_exit(self) -> None:
+        """Drain, wait, then shut down as uvicorn does, but without uvicorn re-raising the
+        signal once it has stopped: that would turn a clean exit (status 0) into a death by
+        SIGTERM."""
+        try:
+            await drain_all()
+            await asyncio.sleep(self._drain_delay)
+        finally:
+            self.should_exit = True
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    raise_open_file_limit()
+    config = uvicorn.Config(
+        "app.asgi:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        ws_max_size=settings.ws_max_frame_bytes,
+        ws_ping_interval=settings.heartbeat_seconds,
+        ws_ping_timeout=settings.heartbeat_seconds,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )
+    DrainingServer(config, settings.drain_delay_seconds).run()

@@ -1,0 +1,143 @@
+"""Vehicles (owned by customers) and service packages (the catalog admins maintain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import ApiError, not_found
+from app.schemas.catalog import (
+    PackageIn,
+    PackageOut,
+    PackagePatch,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
+)
+from persistence.models import Order, ServicePackage, Vehicle
+
+
+def vehicle_out(vehicle: Vehicle) -> VehicleOut:
+    return VehicleOut(
+        id=vehicle.id,
+        owner_id=vehicle.owner_id,
+        make=vehicle.make,
+        model=vehicle.model,
+        plate=vehicle.plate,
+        size=vehicle.size,
+        color=vehicle.color,
+        created_at=vehicle.created_at,
+    )
+
+
+def package_out(package: ServicePackage) -> PackageOut:
+    return PackageOut(
+        id=package.id,
+        name=package.name,
+        description=package.description,
+        base_price_cents=package.base_price_cents,
+        duration_minutes=package.duration_minutes,
+        is_active=package.is_active,
+    )
+
+
+def _apply_patch(target: Any, patch: msgspec.Struct) -> None:
+    for field in patch.__struct_fields__:
+        value = getattr(patch, field)
+        if value is not msgspec.UNSET:
+            setattr(target, field, value)
+
+
+async def own_vehicle(session: AsyncSession, owner_id: int, vehicle_id: int) -> Vehicle:
+    """The caller's vehicle; someone else's answers 404 exactly like a missing one."""
+    vehicle = await session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.owner_id != owner_id:
+        raise not_found("vehicle")
+    return vehicle
+
+
+async def list_vehicles(session: AsyncSession, owner_id: int) -> list[Vehicle]:
+    result = await session.scalars(
+        select(Vehicle).where(Vehicle.owner_id == owner_id).order_by(Vehicle.id)
+    )
+    return list(result)
+
+
+async def create_vehicle(session: AsyncSession, owner_id: int, data: VehicleIn) -> Vehicle:
+    vehicle = Vehicle(owner_id=owner_id, **msgspec.structs.asdict(data))
+    vehicle.plate = vehicle.plate.upper()
+    session.add(vehicle)
+    await session.commit()
+    return vehicle
+
+
+async def update_vehicle(
+    session: AsyncSession, owner_id: int, vehicle_id: int, patch: VehiclePatch
+) -> Vehicle:
+    vehicle = await own_vehicle(session, owner_id, vehicle_id)
+    _apply_patch(vehicle, patch)
+    vehicle.plate = vehicle.plate.upper()
+    await session.commit()
+    return vehicle
+
+
+async def delete_vehicle(session: AsyncSession, owner_id: int, vehicle_id: int) -> None:
+    vehicle = await own_vehicle(session, owner_id, vehicle_id)
+    if await session.scalar(select(exists().where(Order.vehicle_id == vehicle.id))):
+        raise ApiError(409, "vehicle_in_use", "the vehicle has orders and cannot be deleted")
+    await session.delete(vehicle)
+    await session.commit()
+
+
+async def list_packages(session: AsyncSession, include_inactive: bool) -> list[ServicePackage]:
+    query = select(ServicePackage).order_by(ServicePackage.base_price_cents, ServicePackage.id)
+    if not include_inactive:
+        query = query.where(ServicePackage.is_active.is_(True))
+    return list(await session.scalars(query))
+
+
+async def get_package(session: AsyncSession, package_id: int) -> ServicePackage:
+    package = await session.get(ServicePackage, package_id)
+    if package is None:
+        raise not_found("package")
+    return package
+
+
+async def _name_taken(session: AsyncSession, name: str, except_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(ServicePackage).where(ServicePackage.name == name)
+    if except_id is not None:
+        query = query.where(ServicePackage.id != except_id)
+    return bool(await session.scalar(query))
+
+
+async def create_package(session: AsyncSession, data: PackageIn) -> ServicePackage:
+    if await _name_taken(session, data.name):
+        raise ApiError(409, "package_name_taken", "a package with this name exists")
+    package = ServicePackage(**msgspec.structs.asdict(data))
+    session.add(package)
+    await session.commit()
+    return package
+
+
+async def update_package(
+    session: AsyncSession, package_id: int, patch: PackagePatch
+) -> ServicePackage:
+    package = await get_package(session, package_id)
+    if patch.name is not msgspec.UNSET and await _name_taken(session, patch.name, package_id):
+        raise ApiError(409, "package_name_taken", "a package with this name exists")
+    _apply_patch(package, patch)
+    await session.commit()
+    return package
+
+
+async def delete_package(session: AsyncSession, package_id: int) -> None:
+    package = await get_package(session, package_id)
+    if await session.scalar(select(exists().where(Order.package_id == package.id))):
+        raise ApiError(
+            409, "package_in_use", "the package has orders; deactivate it with is_active=false"
+        )
+    await session.delete(package)
+    await session.commit()

@@ -1,0 +1,183 @@
+"""Order chat between its customer, its washer and admins: persisted, then published.
+
+A message is stored with the next per-order sequence number and an outbox row in one
+transaction; the relay publishes it on `order:{id}:chat` with that number as its id, so
+history and live delivery agree and a resume can always be served from the database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.errors import ApiError, not_found
+from app.services.orders import order_facts
+from domain.channels import may_publish_chat
+from domain.events import CHAT_MESSAGE
+from persistence.models import ChatMessage, ChatRead, Order, OutboxEvent
+from persistence.outbox import mark_outbox_dirty
+
+CHAT_TOPIC = "chat"
+MAX_BODY = 2000
+SEQ_RETRIES = 5
+
+
+def message_payload(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "order_id": message.order_id,
+        "seq": message.seq,
+        "sender_id": message.sender_id,
+        "sender_role": message.sender_role,
+        "body": message.body,
+        "sent_at": message.sent_at.isoformat(),
+    }
+
+
+class ChatRateLimiter:
+    """At most `limit` messages per `window` seconds per user, in this process (a sender's
+    socket lives on one pod, so per-process is what a flood can reach)."""
+
+    def __init__(self, limit: int = 10, window: float = 10.0) -> None:
+        self._limit = limit
+        self._window = window
+        self._sent: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        now = time.monotonic()
+        sent = self._sent.setdefault(user_id, deque())
+        while sent and sent[0] <= now - self._window:
+            sent.popleft()
+        if len(sent) >= self._limit:
+            return False
+        sent.append(now)
+        return True
+
+
+async def chat_order(session: AsyncSession, principal: Principal, order_id: int) -> Order:
+    """The order if the caller takes part in its chat; 404 otherwise (nothing leaks)."""
+    order = await session.get(Order, order_id)
+    if order is None or not may_publish_chat(principal.actor, order_facts(order)):
+        raise not_found("order")
+    return order
+
+
+def clean_body(body: str) -> str:
+    cleaned = body.strip()
+    if not cleaned:
+        raise ApiError(400, "empty_message", "message body is empty")
+    if len(cleaned) > MAX_BODY:
+        raise ApiError(400, "message_too_long", f"message body is over {MAX_BODY} characters")
+    return cleaned
+
+
+async def post_message(
+    session: AsyncSession, principal: Principal, order_id: int, body: str, limiter: ChatRateLimiter
+) -> ChatMessage:
+    text = clean_body(body)
+    order = await chat_order(session, principal, order_id)
+    if not limiter.allow(principal.id):
+        raise ApiError(429, "rate_limited", "too many messages; slow down")
+    for _ in range(SEQ_RETRIES):
+        top = await session.scalar(
+            select(func.coalesce(func.max(ChatMessage.seq), 0)).where(
+                ChatMessage.order_id == order.id
+            )
+        )
+        message = ChatMessage(
+            order_id=order.id,
+            seq=int(top or 0) + 1,
+            sender_id=principal.id,
+            sender_role=principal.role.value,
+            body=text,
+            sent_at=datetime.now(UTC),
+        )
+        session.add(message)
+        session.add(
+            OutboxEvent(
+                topic=CHAT_TOPIC,
+                aggregate_id=order.id,
+                seq=message.seq,
+                event_type=CHAT_MESSAGE,
+                payload=message_payload(message),
+                created_at=message.sent_at,
+            )
+        )
+        mark_outbox_dirty(session)
+        try:
+            await session.commit()
+            return message
+        except IntegrityError:
+            await session.rollback()  # another sender took this number; take the next
+    raise ApiError(409, "conflict", "the chat is too busy; retry")
+
+
+async def list_messages(
+    session: AsyncSession,
+    principal: Principal,
+    order_id: int,
+    *,
+    before: int | None,
+    after: int | None,
+    limit: int,
+) -> tuple[list[ChatMessage], list[ChatRead]]:
+    """A page of messages (newest first with `before`, oldest first with `after`) and every
+    participant's read receipt."""
+    order = await chat_order(session, principal, order_id)
+    query = select(ChatMessage).where(ChatMessage.order_id == order.id)
+    if after is not None:
+        query = query.where(ChatMessage.seq > after).order_by(ChatMessage.seq)
+    else:
+        if before is not None:
+            query = query.where(ChatMessage.seq < before)
+        query = query.order_by(ChatMessage.seq.desc())
+    messages = list(await session.scalars(query.limit(limit)))
+    receipts = list(await session.scalars(select(ChatRead).where(ChatRead.order_id == order.id)))
+    return messages, receipts
+
+
+async def mark_read(
+    session: AsyncSession, principal: Principal, order_id: int, up_to: int
+) -> ChatRead:
+    """Move the caller's read receipt forward (never back)."""
+    order = await chat_order(session, principal, order_id)
+    top = await session.scalar(
+        select(func.coalesce(func.max(ChatMessage.seq), 0)).where(ChatMessage.order_id == order.id)
+    )
+    up_to = min(up_to, int(top or 0))
+    receipt = await session.scalar(
+        select(ChatRead).where(ChatRead.order_id == order.id, ChatRead.user_id == principal.id)
+    )
+    now = datetime.now(UTC)
+    if receipt is None:
+        receipt = ChatRead(
+            order_id=order.id, user_id=principal.id, last_read_seq=up_to, read_at=now
+        )
+        session.add(receipt)
+    elif up_to > receipt.last_read_seq:
+        receipt.last_read_seq, receipt.read_at = up_to, now
+    await session.commit()
+    return receipt
+
+
+async def announce_read(hub: Any, receipt: ChatRead) -> None:
+    """Tell the chat's live participants about a read receipt (live only: the receipt itself
+    is stored, and history returns it)."""
+    from domain.channels import chat_channel
+    from domain.events import CHAT_READ
+
+    await hub.publish_ephemeral(
+        chat_channel(receipt.order_id).name,
+        CHAT_READ,
+        {
+            "order_id": receipt.order_id,
+            "user_id": receipt.user_id,
+            "last_read_seq": receipt.last_read_seq,
+        },
+    )

@@ -1,0 +1,129 @@
+"""Dispatch offers as stored facts: who was offered an order, and what became of it.
+
+The first accept wins through the order's optimistic concurrency; the winner's transaction
+withdraws every other open offer and tells those washers, so the losers get a 409 and a
+`dispatch.offer_withdrawn` notification.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import ApiError, not_found
+from domain.events import DISPATCH_OFFER, DISPATCH_OFFER_WITHDRAWN
+from persistence.models import DispatchOffer, Order
+from persistence.notifications import notify
+
+OPEN = "open"
+ACCEPTED = "accepted"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+
+
+def offer_payload(offer: DispatchOffer, order: Order) -> dict[str, Any]:
+    return {
+        "offer_id": offer.id,
+        "order_id": order.id,
+        "status": offer.status,
+        "distance_m": round(offer.distance_m, 1),
+        "expires_at": offer.expires_at.isoformat(),
+        "address": order.address,
+        "lat": order.lat,
+        "lng": order.lng,
+        "price_cents": order.price_cents,
+    }
+
+
+async def offer_of(session: AsyncSession, order_id: int, washer_id: int) -> DispatchOffer | None:
+    return await session.scalar(
+        select(DispatchOffer).where(
+            DispatchOffer.order_id == order_id, DispatchOffer.washer_id == washer_id
+        )
+    )
+
+
+async def require_open_offer(
+    session: AsyncSession, order: Order, washer_id: int, now: datetime
+) -> DispatchOffer:
+    """A washer may accept only an order offered to it (else 404: it cannot even see it)."""
+    offer = await offer_of(session, order.id, washer_id)
+    if offer is None:
+        raise not_found("order")
+    if offer.status != OPEN or offer.expires_at <= now:
+        raise ApiError(409, "offer_unavailable", "this offer was taken, withdrawn or expired")
+    return offer
+
+
+async def create_offers(
+    session: AsyncSession,
+    order: Order,
+    targets: list[tuple[int, float]],
+    now: datetime,
+    expires_at: datetime,
+) -> list[DispatchOffer]:
+    """Offer `order` to each (washer id, distance) and notify them; the caller commits."""
+    offers = []
+    for washer_id, distance_m in targets:
+        offer = DispatchOffer(
+            order_id=order.id,
+            washer_id=washer_id,
+            status=OPEN,
+            distance_m=distance_m,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        session.add(offer)
+        await session.flush()
+        await notify(session, washer_id, DISPATCH_OFFER, offer_payload(offer, order), now)
+        offers.append(offer)
+    return offers
+
+
+async def close_offers(
+    session: AsyncSession, order: Order, now: datetime, *, winner_id: int | None
+) -> None:
+    """The order left `pending`: the winner's offer is accepted, every other open one is
+    withdrawn and its washer told."""
+    rows = await session.scalars(
+        select(DispatchOffer).where(
+            DispatchOffer.order_id == order.id, DispatchOffer.status == OPEN
+        )
+    )
+    for offer in rows:
+        if offer.washer_id == winner_id:
+            offer.status = ACCEPTED
+            continue
+        offer.status = WITHDRAWN
+        await notify(
+            session, offer.washer_id, DISPATCH_OFFER_WITHDRAWN, offer_payload(offer, order), now
+        )
+
+
+async def expire_offers(session: AsyncSession, now: datetime) -> int:
+    """Mark open offers past their time as expired (one statement; safe in any process)."""
+    result = await session.execute(
+        update(DispatchOffer)
+        .where(DispatchOffer.status == OPEN, DispatchOffer.expires_at <= now)
+        .values(status=EXPIRED)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def open_offers_of(
+    session: AsyncSession, washer_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(DispatchOffer, Order)
+        .join(Order, Order.id == DispatchOffer.order_id)
+        .where(
+            DispatchOffer.washer_id == washer_id,
+            DispatchOffer.status == OPEN,
+            DispatchOffer.expires_at > now,
+        )
+        .order_by(DispatchOffer.id)
+    )
+    return [offer_payload(offer, order) for offer, order in rows.tuples()]

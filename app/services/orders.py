@@ -1,0 +1,290 @@
+"""Orders: booking, scoped listing, detail with history, and state transitions.
+
+Who may see or move an order is decided by `domain.orders`; this module loads the facts,
+asks, and persists the answer with its history and outbox row in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth import Principal
+from app.errors import ApiError, not_found
+from app.schemas.orders import (
+    OrderDetailOut,
+    OrderEventOut,
+    OrderIn,
+    OrderOut,
+    TrackPointOut,
+    TransitionIn,
+)
+from app.services.catalog import own_vehicle
+from app.services.offers import OPEN, close_offers, offer_of, require_open_offer
+from domain.events import ORDER_CREATED, ORDER_STATUS
+from domain.orders import (
+    TRACKABLE_STATUSES,
+    OrderFacts,
+    OrderStatus,
+    TransitionDenied,
+    allowed_targets,
+    can_view_order,
+    decide_transition,
+)
+from domain.pricing import VehicleSize, price_order_cents
+from domain.roles import Actor, Role
+from persistence.models import Order, OrderEvent, ServicePackage, TrackPoint, User
+from persistence.order_events import record_order_event
+
+DENIAL_STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "invalid_transition": 409,
+    "washer_required": 400,
+}
+
+
+def order_out(order: Order) -> OrderOut:
+    return OrderOut(
+        id=order.id,
+        customer_id=order.customer_id,
+        vehicle_id=order.vehicle_id,
+        package_id=order.package_id,
+        washer_id=order.washer_id,
+        status=order.status,
+        price_cents=order.price_cents,
+        address=order.address,
+        lat=order.lat,
+        lng=order.lng,
+        scheduled_for=order.scheduled_for,
+        notes=order.notes,
+        seq=order.last_event_seq,
+        version=order.version,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def event_out(event: OrderEvent) -> OrderEventOut:
+    return OrderEventOut(
+        seq=event.seq,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        reason=event.reason,
+        occurred_at=event.occurred_at,
+    )
+
+
+def order_facts(order: Order) -> OrderFacts:
+    return OrderFacts(
+        order_id=order.id,
+        status=OrderStatus(order.status),
+        customer_id=order.customer_id,
+        washer_id=order.washer_id,
+        arrived_at=order.arrived_at,
+    )
+
+
+async def create_order(session: AsyncSession, customer: Principal, data: OrderIn) -> Order:
+    vehicle = await own_vehicle(session, customer.id, data.vehicle_id)
+    package = await session.get(ServicePackage, data.package_id)
+    if package is None or not package.is_active:
+        raise not_found("package")
+    now = datetime.now(UTC)
+    order = Order(
+        customer_id=customer.id,
+        vehicle_id=vehicle.id,
+        package_id=package.id,
+        status=OrderStatus.PENDING.value,
+        price_cents=price_order_cents(package.base_price_cents, VehicleSize(vehicle.size)),
+        address=data.address.strip(),
+        lat=data.lat,
+        lng=data.lng,
+        scheduled_for=data.scheduled_for,
+        notes=data.notes,
+        last_event_seq=0,
+    )
+    session.add(order)
+    await session.flush()
+    await record_order_event(
+        session,
+        order,
+        event_type=ORDER_CREATED,
+        from_status=None,
+        to_status=OrderStatus.PENDING.value,
+        actor_id=customer.id,
+        actor_role=customer.role.value,
+        reason=None,
+        now=now,
+    )
+    await session.commit()
+    return order
+
+
+def _scope(query: Select[Any], principal: Principal) -> Select[Any]:
+    """Restrict a query to the orders the caller may see (mirrors domain.can_view_order)."""
+    if principal.role is Role.CUSTOMER:
+        return query.where(Order.customer_id == principal.id)
+    if principal.role is Role.WASHER:
+        return query.where(Order.washer_id == principal.id)
+    return query
+
+
+async def list_orders(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    statuses: Sequence[OrderStatus],
+    customer_id: int | None,
+    washer_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Order], int]:
+    query = _scope(select(Order), principal)
+    if statuses:
+        query = query.where(Order.status.in_([s.value for s in statuses]))
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if washer_id is not None:
+        query = query.where(Order.washer_id == washer_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(Order.id.desc()).limit(limit).offset(offset))
+    return list(rows), int(total or 0)
+
+
+async def visible_order(session: AsyncSession, principal: Principal, order_id: int) -> Order:
+    """The order if the caller may see it; otherwise 404, whether it exists or not."""
+    order = await session.get(Order, order_id)
+    if order is None:
+        raise not_found("order")
+    if can_view_order(principal.actor, order_facts(order)):
+        return order
+    if principal.role is Role.WASHER:
+        offer = await offer_of(session, order.id, principal.id)
+        if offer is not None and offer.status == OPEN:
+            return order  # a washer sees an order while it is offered to them
+    raise not_found("order")
+
+
+async def order_detail(
+    session: AsyncSession, principal: Principal, order_id: int
+) -> OrderDetailOut:
+    order = await visible_order(session, principal, order_id)
+    events = await session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
+    )
+    targets = allowed_targets(order_facts(order), principal.actor, now=datetime.now(UTC))
+    return OrderDetailOut(
+        order=order_out(order),
+        events=[event_out(e) for e in events],
+        allowed_transitions=sorted(t.value for t in targets),
+    )
+
+
+TRACK_LIMIT = 2000
+"""Newest points returned by `order_track`: a long job at 1 Hz is a few thousand."""
+
+
+async def order_track(
+    session: AsyncSession, principal: Principal, order_id: int
+) -> list[TrackPointOut]:
+    """The washer's recorded path for the order, oldest first. Admins and the order's washer
+    see it any time; the customer only while the washer is on the way (as on `:track`)."""
+    order = await visible_order(session, principal, order_id)
+    is_customer = principal.role is Role.CUSTOMER
+    if is_customer and OrderStatus(order.status) not in TRACKABLE_STATUSES:
+        raise ApiError(403, "track_unavailable", "the track is visible only while on the way")
+    if principal.role is Role.WASHER and order.washer_id != principal.id:
+        raise not_found("order")
+    newest = await session.scalars(
+        select(TrackPoint)
+        .where(TrackPoint.order_id == order.id)
+        .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
+        .limit(TRACK_LIMIT)
+    )
+    return [
+        TrackPointOut(
+            lat=p.lat, lng=p.lng, recorded_at=p.recorded_at, speed=p.speed, heading=p.heading
+        )
+        for p in reversed(list(newest))
+    ]
+
+
+async def _check_washer(session: AsyncSession, washer_id: int) -> None:
+    user = await session.get(User, washer_id)
+    if user is None or user.role != Role.WASHER.value or not user.is_active:
+        raise ApiError(400, "unknown_washer", "washer_id does not name an active washer")
+
+
+async def transition_order(
+    session: AsyncSession, actor: Actor, order_id: int, request: TransitionIn
+) -> Order:
+    """Apply one state-machine move; 409 when another writer got there first."""
+    order = await session.get(Order, order_id)
+    if order is None:
+        raise not_found("order")
+    now = datetime.now(UTC)
+    try:
+        move = decide_transition(
+            order_facts(order), actor, request.to, now=now, assign_to=request.washer_id
+        )
+    except TransitionDenied as denied:
+        if denied.code == "not_found":
+            offered = (
+                actor.role is Role.WASHER
+                and actor.user_id is not None
+                and await offer_of(session, order.id, actor.user_id) is not None
+            )
+            if offered:
+                raise ApiError(
+                    409, "offer_unavailable", "another washer took this order first"
+                ) from None
+            raise not_found("order") from None
+        raise ApiError(DENIAL_STATUS.get(denied.code, 409), denied.code, denied.message) from None
+    if request.expected_version is not None and request.expected_version != order.version:
+        raise ApiError(
+            409, "version_conflict", "the order has changed; reload it", version=order.version
+        )
+    offered_accept = actor.role is Role.WASHER and move.to_status is OrderStatus.ASSIGNED
+    if offered_accept and move.from_status is OrderStatus.PENDING:
+        assert actor.user_id is not None
+        await require_open_offer(session, order, actor.user_id, now)
+    if move.washer_id is not None and move.washer_id != order.washer_id:
+        await _check_washer(session, move.washer_id)
+    previous_washer_id = order.washer_id
+    order.status = move.to_status.value
+    order.washer_id = move.washer_id
+    if move.to_status is OrderStatus.ARRIVED:
+        order.arrived_at = now
+    if move.to_status is OrderStatus.ASSIGNED and order.assigned_at is None:
+        order.assigned_at = now
+    try:
+        if move.from_status is OrderStatus.PENDING:
+            await close_offers(session, order, now, winner_id=move.washer_id)
+        await record_order_event(
+            session,
+            order,
+            event_type=ORDER_STATUS,
+            from_status=move.from_status.value,
+            to_status=move.to_status.value,
+            actor_id=actor.user_id,
+            actor_role=actor.role.value,
+            reason=request.reason,
+            now=now,
+            previous_washer_id=previous_washer_id,
+        )
+        await session.commit()
+    except (StaleDataError, IntegrityError):
+        await session.rollback()
+        raise ApiError(
+            409, "conflict", "another change to this order won the race; reload it"
+        ) from None
+    return order

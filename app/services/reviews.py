@@ -1,0 +1,83 @@
+"""Reviews: one per completed order, by its customer; the washer's rating moves with it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.errors import ApiError, not_found
+from app.schemas.orders import ReviewIn, ReviewOut
+from app.services.orders import visible_order
+from domain.orders import OrderStatus
+from domain.ratings import RatingSummary, add_rating
+from persistence.models import Review, WasherProfile
+
+
+def review_out(review: Review) -> ReviewOut:
+    return ReviewOut(
+        id=review.id,
+        order_id=review.order_id,
+        customer_id=review.customer_id,
+        washer_id=review.washer_id,
+        stars=review.stars,
+        comment=review.comment,
+        created_at=review.created_at,
+    )
+
+
+async def create_review(
+    session: AsyncSession, customer: Principal, order_id: int, data: ReviewIn
+) -> Review:
+    """Store the review and update the washer's aggregate in the same transaction."""
+    order = await visible_order(session, customer, order_id)
+    if order.customer_id != customer.id:
+        raise not_found("order")
+    if order.status != OrderStatus.COMPLETED.value or order.washer_id is None:
+        raise ApiError(409, "order_not_completed", "only completed orders can be reviewed")
+    if await session.scalar(select(Review.id).where(Review.order_id == order.id)):
+        raise ApiError(409, "already_reviewed", "this order already has a review")
+    profile = await session.scalar(
+        select(WasherProfile).where(WasherProfile.user_id == order.washer_id).with_for_update()
+    )
+    review = Review(
+        order_id=order.id,
+        customer_id=customer.id,
+        washer_id=order.washer_id,
+        stars=data.stars,
+        comment=data.comment,
+    )
+    session.add(review)
+    if profile is not None:
+        summary = add_rating(
+            RatingSummary(profile.rating_average, profile.rating_count), data.stars
+        )
+        profile.rating_average, profile.rating_count = summary.average, summary.count
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise ApiError(409, "already_reviewed", "this order already has a review") from None
+    return review
+
+
+async def order_review(session: AsyncSession, principal: Principal, order_id: int) -> Review:
+    order = await visible_order(session, principal, order_id)
+    review = await session.scalar(select(Review).where(Review.order_id == order.id))
+    if review is None:
+        raise not_found("review")
+    return review
+
+
+async def washer_reviews(
+    session: AsyncSession, washer_id: int, limit: int, offset: int
+) -> list[Review]:
+    rows = await session.scalars(
+        select(Review)
+        .where(Review.washer_id == washer_id)
+        .order_by(Review.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)

@@ -1,0 +1,100 @@
+"""Washers: admin management and a washer's own availability."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import not_found
+from app.schemas.washers import WasherIn, WasherOut, WasherPatch
+from app.services.accounts import create_user
+from app.settings import Settings
+from domain.roles import Role
+from persistence.models import User, WasherProfile
+
+
+def washer_out(user: User, profile: WasherProfile) -> WasherOut:
+    return WasherOut(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        is_active=user.is_active,
+        is_available=profile.is_available,
+        rating_average=profile.rating_average,
+        rating_count=profile.rating_count,
+        last_lat=profile.last_lat,
+        last_lng=profile.last_lng,
+        last_fix_at=profile.last_fix_at,
+    )
+
+
+async def get_washer(session: AsyncSession, washer_id: int) -> tuple[User, WasherProfile]:
+    row = (
+        await session.execute(
+            select(User, WasherProfile)
+            .join(WasherProfile, WasherProfile.user_id == User.id)
+            .where(User.id == washer_id)
+        )
+    ).first()
+    if row is None:
+        raise not_found("washer")
+    return row[0], row[1]
+
+
+async def list_washers(
+    session: AsyncSession, *, available: bool | None, limit: int, offset: int
+) -> list[tuple[User, WasherProfile]]:
+    query = select(User, WasherProfile).join(WasherProfile, WasherProfile.user_id == User.id)
+    if available is not None:
+        query = query.where(WasherProfile.is_available.is_(available))
+    rows = await session.execute(query.order_by(User.id).limit(limit).offset(offset))
+    return [(user, profile) for user, profile in rows.tuples()]
+
+
+async def create_washer(
+    session: AsyncSession, settings: Settings, data: WasherIn
+) -> tuple[User, WasherProfile]:
+    user = await create_user(
+        session,
+        settings,
+        email=data.email,
+        password=data.password,
+        full_name=data.full_name,
+        role=Role.WASHER,
+        is_available=data.is_available,
+    )
+    return await get_washer(session, user.id)
+
+
+async def update_washer(
+    session: AsyncSession, washer_id: int, patch: WasherPatch
+) -> tuple[User, WasherProfile]:
+    user, profile = await get_washer(session, washer_id)
+    if patch.full_name is not msgspec.UNSET:
+        user.full_name = patch.full_name
+    if patch.is_active is not msgspec.UNSET:
+        user.is_active = patch.is_active
+        if not patch.is_active:
+            profile.is_available = False
+    if patch.is_available is not msgspec.UNSET:
+        profile.is_available = patch.is_available
+    await session.commit()
+    return user, profile
+
+
+async def deactivate_washer(session: AsyncSession, washer_id: int) -> None:
+    """Washers are deactivated, not deleted: their orders and reviews keep their history."""
+    user, profile = await get_washer(session, washer_id)
+    user.is_active = False
+    profile.is_available = False
+    await session.commit()
+
+
+async def set_availability(
+    session: AsyncSession, washer_id: int, available: bool
+) -> tuple[User, WasherProfile]:
+    user, profile = await get_washer(session, washer_id)
+    profile.is_available = available
+    await session.commit()
+    return user, profile

@@ -1,0 +1,299 @@
+"""Settings read once from environment variables, with embedded defaults.
+
+Every knob lives here so that the README, the Kubernetes ConfigMap and the tests can all
+enumerate the same list (`Settings.env_names()`). A malformed value stops start-up with ONE
+line naming the variable, because a stack trace from deep inside a driver is a poor way to
+learn that a port number had a typo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.geo import ServiceArea
+
+DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
+REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message is one line that names the variable."""
+
+
+def _database_url(value: str) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+        raise ValueError("expected a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+    return value
+
+
+def _redis_url(value: str) -> str:
+    if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("expected a redis://, rediss:// or unix:// URL, or empty for in-process")
+    return value
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("expected a positive integer")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("expected a positive number")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("expected a number >= 0")
+    return number
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone name such as UTC or America/Chicago") from None
+    return value
+
+
+def _setting(env: str, parse: Callable[[str], Any], default: str, doc: str) -> Any:
+    return dataclasses.field(
+        default=parse(default), metadata={"env": env, "parse": parse, "doc": doc, "raw": default}
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The application's configuration; build it with `Settings.from_env()`."""
+
+    environment: str = _setting(
+        "WASHLINE_ENV",
+        _choice("development", "production", "test"),
+        "development",
+        "development, test or production; production refuses the embedded JWT secret",
+    )
+    database_url: str = _setting(
+        "DATABASE_URL",
+        _database_url,
+        "sqlite+aiosqlite:///./washline.db",
+        "SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
+    )
+    redis_url: str = _setting(
+        "REDIS_URL",
+        _redis_url,
+        "",
+        "Redis URL for broker, history, presence, geo index and rate limits; empty = in-process",
+    )
+    jwt_secret: str = _setting(
+        "JWT_SECRET",
+        str,
+        DEFAULT_JWT_SECRET,
+        "HMAC secret signing access tokens",
+    )
+    access_token_ttl_seconds: int = _setting(
+        "ACCESS_TOKEN_TTL_SECONDS",
+        _positive_int,
+        "900",
+        "lifetime of an access JWT",
+    )
+    refresh_token_ttl_seconds: int = _setting(
+        "REFRESH_TOKEN_TTL_SECONDS",
+        _positive_int,
+        "2592000",
+        "lifetime of a refresh token",
+    )
+    cors_origins: tuple[str, ...] = _setting(
+        "CORS_ORIGINS",
+        _csv,
+        "",
+        "comma-separated origins allowed by CORS; empty = none",
+    )
+    log_level: str = _setting(
+        "LOG_LEVEL",
+        _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "INFO",
+        "minimum log level",
+    )
+    auth_rate_limit_per_minute: int = _setting(
+        "AUTH_RATE_LIMIT_PER_MINUTE",
+        _positive_int,
+        "20",
+        "login and registration attempts allowed per client address per minute",
+    )
+    password_hash_fast: bool = _setting(
+        "PASSWORD_HASH_FAST",
+        _boolean,
+        "false",
+        "cheaper argon2 parameters (tests and the simulator only; never in production)",
+    )
+    ws_max_frame_bytes: int = _setting(
+        "WS_MAX_FRAME_BYTES",
+        _positive_int,
+        "65536",
+        "largest WebSocket frame accepted (1009)",
+    )
+    ws_max_subscriptions: int = _setting(
+        "WS_MAX_SUBSCRIPTIONS",
+        _positive_int,
+        "100",
+        "channels one WebSocket may subscribe to",
+    )
+    ws_ops_per_second: int = _setting(
+        "WS_OPS_PER_SECOND",
+        _positive_int,
+        "50",
+        "client ops per second per WebSocket",
+    )
+    outbound_queue_size: int = _setting(
+        "OUTBOUND_QUEUE_SIZE",
+        _positive_int,
+        "1024",
+        "events buffered per connection",
+    )
+    heartbeat_seconds: float = _setting(
+        "HEARTBEAT_SECONDS",
+        _positive_float,
+        "20",
+        "WebSocket ping / SSE keep-alive interval",
+    )
+    history_size: int = _setting(
+        "HISTORY_SIZE",
+        _positive_int,
+        "1000",
+        "events kept per channel for resume",
+    )
+    history_ttl_seconds: int = _setting(
+        "HISTORY_TTL_SECONDS",
+        _positive_int,
+        "86400",
+        "how long an idle channel's history lives",
+    )
+    presence_ttl_seconds: int = _setting(
+        "PRESENCE_TTL_SECONDS",
+        _positive_int,
+        "30",
+        "presence expires this long after a process dies",
+    )
+    shutdown_grace_seconds: int = _setting(
+        "SHUTDOWN_GRACE_SECONDS",
+        _positive_int,
+        "20",
+        "uvicorn's graceful shutdown timeout",
+    )
+
+    geofence_radius_m: float = _setting(
+        "GEOFENCE_RADIUS_M",
+        _positive_float,
+        "75",
+        "a washer en route this close to the address is marked arrived by the system",
+    )
+    dispatch_interval_seconds: float = _setting(
+        "DISPATCH_INTERVAL_SECONDS",
+        _positive_float,
+        "2",
+        "how often dispatch expires offers and offers waiting orders (also woken on commit)",
+    )
+    drain_delay_seconds: float = _setting(
+        "DRAIN_DELAY_SECONDS",
+        _non_negative_float,
+        "1",
+        "after SIGTERM, how long /ready answers 503 before the server stops listening",
+    )
+    service_area: ServiceArea = _setting(  # noqa: RUF009 - a frozen (immutable) Struct
+        "SERVICE_AREA",
+        ServiceArea.parse,
+        "30.21,-97.81,30.33,-97.67",
+        "the served rectangle as south,west,north,east degrees (dashboard map, simulator)",
+    )
+    business_timezone: str = _setting(
+        "BUSINESS_TIMEZONE",
+        _time_zone,
+        "UTC",
+        "IANA time zone whose midnight starts the dashboard's \"today\" totals",
+    )
+    kpi_tick_seconds: float = _setting(
+        "KPI_TICK_SECONDS",
+        _positive_float,
+        "2",
+        "how often each process sends its admin streams a kpi.tick",
+    )
+    sla_assign_seconds: int = _setting(
+        "SLA_ASSIGN_SECONDS",
+        _positive_int,
+        "300",
+        "an order waiting longer than this for a washer counts as an SLA breach",
+    )
+    sla_arrival_seconds: int = _setting(
+        "SLA_ARRIVAL_SECONDS",
+        _positive_int,
+        "2700",
+        "a washer not arrived this long after the order was due counts as an SLA breach",
+    )
+
+    @classmethod
+    def env_names(cls) -> tuple[str, ...]:
+        """Every environment variable the application reads."""
+        return tuple(field.metadata["env"] for field in dataclasses.fields(cls))
+
+    @classmethod
+    def documentation(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) of every setting: the README and `washline settings`."""
+        return [
+            (f.metadata["env"], f.metadata["raw"], f.metadata["doc"])
+            for f in dataclasses.fields(cls)
+        ]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Parse the environment; raise SettingsError naming the first bad variable."""
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            name = field.metadata["env"]
+            if name not in source:
+                continue
+            try:
+                values[field.name] = field.metadata["parse"](source[name])
+            except ValueError as exc:
+                raise SettingsError(f"invalid {name}={source[name]!r}: {exc}") from None
+        settings = cls(**values)
+        if settings.environment == "production" and settings.jwt_secret == DEFAULT_JWT_SECRET:
+            raise SettingsError("invalid JWT_SECRET: production needs a secret of its own")
+        return settings
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
