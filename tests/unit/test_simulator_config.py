@@ -1,0 +1,142 @@
+"""`washline simulate` options and `washline run --no-simulate`: names, defaults, limits."""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+import httpx
+import pytest
+
+from app.cli import _parser
+from app.simulator.city import interleave
+from app.simulator.clients import retry_after_seconds
+from app.simulator.config import SimConfig, add_arguments, from_namespace
+from app.simulator.customer import CustomerBot
+from app.simulator.geo import AUSTIN, Area
+from app.simulator.launcher import local_base_url, simulator_command
+from app.simulator.report import Reporter
+from app.simulator.washer import WasherBot
+
+
+def parse(*argv: str) -> SimConfig:
+    parser = argparse.ArgumentParser(prog="simulate")
+    add_arguments(parser)
+    return from_namespace(parser.parse_args(argv), parser)
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    config = parse()
+    assert config == SimConfig()
+    assert (config.base_url, config.washers, config.customers, config.seed) == (
+        "http://127.0.0.1:8000",
+        12,
+        20,
+        1,
+    )
+    assert (config.orders_per_minute, config.speed_mps, config.wash_seconds) == (6, 14, 40)
+    assert config.duration == 0
+    assert (config.admin_email, config.admin_password) == (
+        "admin@washline.test",
+        "washline-admin",
+    )
+    assert config.area is None
+
+
+def test_every_flag_reaches_the_config() -> None:
+    config = parse(
+        "--base-url", "https://sim.example:9000/",
+        "--washers", "3",
+        "--customers", "4",
+        "--seed", "7",
+        "--orders-per-minute", "60",
+        "--speed-mps", "25.5",
+        "--wash-seconds", "2",
+        "--duration", "25",
+        "--admin-email", "boss@example.test",
+        "--admin-password", "s3cret-pass",
+        "--area", "30.25,-97.76,30.26,-97.75",
+    )  # fmt: skip
+    assert config.base_url == "https://sim.example:9000/"
+    assert config.ws_url == "wss://sim.example:9000/ws"
+    assert (config.washers, config.customers, config.seed) == (3, 4, 7)
+    assert (config.orders_per_minute, config.speed_mps) == (60.0, 25.5)
+    assert (config.wash_seconds, config.duration) == (2.0, 25.0)
+    assert (config.admin_email, config.admin_password) == ("boss@example.test", "s3cret-pass")
+    assert config.area == Area(30.25, -97.76, 30.26, -97.75)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--speed-mps", "0"),
+        ("--speed-mps", "65"),  # the server refuses fixes above 70 m/s: no margin left
+        ("--speed-mps", "nan"),
+        ("--washers", "-1"),
+        ("--orders-per-minute", "-2"),
+        ("--duration", "-5"),
+        ("--wash-seconds", "-1"),
+        ("--base-url", "127.0.0.1:8000"),
+        ("--area", "30.3,-97.7,30.2,-97.8"),
+        ("--washers", "many"),
+    ],
+)
+def test_impossible_options_stop_with_a_usage_error(
+    argv: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse(*argv)
+    assert stopped.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_the_washline_command_knows_simulate_and_no_simulate(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = _parser()
+    assert parser.parse_args(["run"]).no_simulate is False
+    assert parser.parse_args(["run", "--no-simulate"]).no_simulate is True
+    args = parser.parse_args(["simulate", "--washers", "2", "--duration", "5"])
+    assert from_namespace(args, parser) == SimConfig(washers=2, duration=5)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--help"])
+    assert "--no-simulate" in capsys.readouterr().out
+
+
+def test_run_points_the_simulator_at_the_server_it_starts() -> None:
+    assert local_base_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert local_base_url("0.0.0.0", 8080) == "http://127.0.0.1:8080"
+    assert local_base_url("::", 8000) == "http://[::1]:8000"
+    command = simulator_command("http://127.0.0.1:8000")
+    assert command[1:] == ["-m", "app.cli", "simulate", "--base-url", "http://127.0.0.1:8000"]
+
+
+def test_a_429_is_waited_out_for_as_long_as_the_server_says() -> None:
+    assert retry_after_seconds(httpx.Headers({"retry-after": "12"})) == 12.0
+    assert retry_after_seconds(httpx.Headers({"ratelimit-reset": "40"})) == 40.0
+    assert retry_after_seconds(httpx.Headers({"retry-after": "0"})) == 0.5
+    assert retry_after_seconds(httpx.Headers({"retry-after": "86400"})) == 65.0
+    assert retry_after_seconds(httpx.Headers({}), default=5.0) == 5.0
+    assert retry_after_seconds(httpx.Headers({"retry-after": "soon"}), default=3.0) == 3.0
+
+
+def test_washers_and_customers_start_evenly_mixed() -> None:
+    config, reporter, area = SimConfig(), Reporter(), Area(*AUSTIN)
+
+    async def no_admin() -> None:
+        return None
+
+    washers = [
+        WasherBot(i, config, None, random.Random(i), reporter, area, no_admin)  # type: ignore[arg-type]
+        for i in range(1, 4)
+    ]
+    customers = [
+        CustomerBot(i, config, None, random.Random(i), reporter)  # type: ignore[arg-type]
+        for i in range(1, 7)
+    ]
+    order = [person.name for person in interleave(washers, customers)]
+    assert order == [
+        "washer 1", "customer 1", "customer 2", "washer 2", "customer 3", "customer 4",
+        "washer 3", "customer 5", "customer 6",
+    ]  # fmt: skip
+    assert [p.name for p in interleave([], customers[:2])] == ["customer 1", "customer 2"]
