@@ -1,0 +1,46 @@
+"""Helpers shared by the benchmark's processes (orchestrator, load generator, publisher)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import socket
+import sys
+from typing import Any
+
+LOCALHOST = "127.0.0.1"
+
+
+def raise_nofile() -> int:
+    """Raise this process's open-file soft limit to its hard limit; returns the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def emit(message: dict[str, Any]) -> None:
+    """One JSON line on stdout: how child processes talk to the orchestrator."""
+    sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def channel_name(template: str, index: int, base: int) -> str:
+    """``user:{n}`` with n = base + index + 1; a template without ``{n}`` is one channel."""
+    return template.format(n=base + index + 1) if "{n}" in template else template
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return None
+    rank = max(0, min(len(sorted_values) - 1, int(fraction * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]

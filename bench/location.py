@@ -1,0 +1,283 @@
+"""Location ingest benchmark: N washers send fixes over WebSockets while N customers watch
+their orders' tracks, against a real `washline serve` on PostgreSQL and a private Redis.
+
+    .venv/bin/python -m bench.location --washers 500 --seconds 10 --rate 1
+
+Reports fixes accepted/s, fix-to-customer latency p50/p99, database transactions and track
+rows per fix, and server CPU per 1,000 fixes. Bounded in time; traffic only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import websockets
+
+from app.auth import Principal
+from app.schemas.catalog import PackageIn, VehicleIn
+from app.schemas.orders import OrderIn, TransitionIn
+from app.security import mint_access_token
+from app.services import accounts, catalog, orders
+from app.settings import Settings
+from bench.common import percentile, raise_nofile
+from bench.run import ROOT, PrivateRedis, Server
+from domain.orders import OrderStatus
+from domain.pricing import VehicleSize
+from domain.roles import Actor, Role
+from persistence.database import create_engine, create_session_factory
+from persistence.migrate import upgrade
+
+DESTINATION = (30.2672, -97.7431)
+START_OFFSET = 0.045  # ~5 km north: far outside the geofence for the whole run
+STEP = 0.00005  # ~5.5 m per fix
+
+
+async def _create_database(name: str) -> str:
+    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+async def _setup(settings: Settings, washers: int) -> list[tuple[int, int, int]]:
+    """(washer id, customer id, order id) triples: each order assigned and en route."""
+    engine = create_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    triples = []
+    async with factory() as session:
+        admin = await accounts.create_user(
+            session,
+            settings,
+            email="admin@bench.test",
+            password="bench-password",
+            full_name="Admin",
+            role=Role.ADMIN,
+        )
+        package = await catalog.create_package(
+            session, PackageIn(name="Bench", base_price_cents=1000, duration_minutes=30)
+        )
+        for n in range(washers):
+            washer = await accounts.create_user(
+                session,
+                settings,
+                email=f"w{n}@bench.test",
+                password="bench-password",
+                full_name=f"W{n}",
+                role=Role.WASHER,
+            )
+            customer = await accounts.create_user(
+                session,
+                settings,
+                email=f"c{n}@bench.test",
+                password="bench-password",
+                full_name=f"C{n}",
+                role=Role.CUSTOMER,
+            )
+            vehicle = await catalog.create_vehicle(
+                session,
+                customer.id,
+                VehicleIn(make="VW", model="Golf", plate=f"B{n}", size=VehicleSize.MEDIUM),
+            )
+            principal = Principal(customer.id, Role.CUSTOMER, customer.email, time.time() + 60)
+            order = await orders.create_order(
+                session,
+                principal,
+                OrderIn(
+                    vehicle_id=vehicle.id,
+                    package_id=package.id,
+                    address="Bench St",
+                    lat=DESTINATION[0],
+                    lng=DESTINATION[1],
+                ),
+            )
+            await orders.transition_order(
+                session,
+                Actor(user_id=admin.id, role=Role.ADMIN),
+                order.id,
+                TransitionIn(to=OrderStatus.ASSIGNED, washer_id=washer.id),
+            )
+            await orders.transition_order(
+                session,
+                Actor(user_id=washer.id, role=Role.WASHER),
+                order.id,
+                TransitionIn(to=OrderStatus.EN_ROUTE),
+            )
+            triples.append((washer.id, customer.id, order.id))
+    await engine.dispose()
+    return triples
+
+
+def _token(settings: Settings, user_id: int, role: Role) -> str:
+    return mint_access_token(user_id, role.value, "", settings, datetime.now(UTC))[0]
+
+
+async def _db_counters(url: str) -> tuple[int, int]:
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(plain)
+    try:
+        commits = await conn.fetchval(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
+        rows = await conn.fetchval("SELECT count(*) FROM track_point")
+    finally:
+        await conn.close()
+    return int(commits), int(rows)
+
+
+async def _run(
+    args: argparse.Namespace,
+    server: Server,
+    settings: Settings,
+    triples: list[tuple[int, int, int]],
+    database_url: str,
+) -> dict[str, Any]:
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    latencies: list[float] = []
+    replies = {"accepted": 0, "coalesced": 0, "rejected": 0}
+    stop_at = 0.0
+
+    async def customer(customer_id: int, order_id: int, ready: asyncio.Event) -> None:
+        token = _token(settings, customer_id, Role.CUSTOMER)
+        async with websockets.connect(f"{url}?token={token}", max_size=None) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "channel": f"order:{order_id}:track"}))
+            ready.set()
+            while True:
+                try:
+                    message = await asyncio.wait_for(
+                        ws.recv(), timeout=max(0.1, stop_at + 3 - time.time())
+                    )
+                except TimeoutError:
+                    return
+                frame = json.loads(message)
+                if frame.get("event") == "order.location":
+                    sent = datetime.fromisoformat(frame["data"]["ts"]).timestamp()
+                    latencies.append((time.time() - sent) * 1000)
+
+    async def washer(washer_id: int, index: int, start: float) -> None:
+        token = _token(settings, washer_id, Role.WASHER)
+        async with websockets.connect(f"{url}?token={token}", max_size=None) as ws:
+            reader = asyncio.create_task(_read_replies(ws))
+            period = 1.0 / args.rate
+            next_at = start + (index % 100) * period / 100
+            step = 0
+            while next_at < stop_at:
+                await asyncio.sleep(max(0.0, next_at - time.time()))
+                lat = DESTINATION[0] + START_OFFSET - STEP * step
+                await ws.send(
+                    json.dumps(
+                        {
+                            "op": "location",
+                            "ref": step,
+                            "lat": lat,
+                            "lng": DESTINATION[1],
+                            "ts": datetime.now(UTC).isoformat(),
+                            "speed": 8.0,
+                            "accuracy": 5.0,
+                        }
+                    )
+                )
+                step += 1
+                next_at += period
+            await asyncio.sleep(2)
+            reader.cancel()
+
+    async def _read_replies(ws: Any) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if frame.get("type") == "reply":
+                replies[frame.get("status", "accepted")] = (
+                    replies.get(frame.get("status", "accepted"), 0) + 1
+                )
+            elif frame.get("type") == "error":
+                replies["rejected"] += 1
+
+    readies = [asyncio.Event() for _ in triples]
+    watchers = [
+        asyncio.create_task(customer(c, o, r))
+        for (_, c, o), r in zip(triples, readies, strict=True)
+    ]
+    stop_at = time.time() + 3600
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+    await asyncio.sleep(1)
+    commits_before, rows_before = await _db_counters(database_url)
+    cpu_before = server.cpu()
+    start = time.time() + 1
+    stop_at = start + args.seconds
+    await asyncio.gather(*(washer(w, i, start) for i, (w, _, _) in enumerate(triples)))
+    await asyncio.sleep(3)  # the last track batch
+    cpu = server.cpu() - cpu_before
+    commits_after, rows_after = await _db_counters(database_url)
+    await asyncio.gather(*watchers, return_exceptions=True)
+    fixes = replies["accepted"] + replies["coalesced"]
+    latencies.sort()
+    return {
+        "washers": len(triples),
+        "rate_hz": args.rate,
+        "seconds": args.seconds,
+        "fixes_sent_acknowledged": fixes,
+        "accepted": replies["accepted"],
+        "coalesced": replies["coalesced"],
+        "rejected": replies["rejected"],
+        "accepted_per_s": round(fixes / args.seconds, 1),
+        "track_events_received": len(latencies),
+        "latency_p50_ms": round(percentile(latencies, 0.5) or 0, 2),
+        "latency_p99_ms": round(percentile(latencies, 0.99) or 0, 2),
+        "db_transactions_per_fix": round((commits_after - commits_before) / max(fixes, 1), 4),
+        "track_rows_written": rows_after - rows_before,
+        "server_cpu_s_per_1000_fixes": round(cpu / max(fixes, 1) * 1000, 3),
+    }
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    run_dir = ROOT / "bench" / "results" / f"location-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    redis = PrivateRedis(run_dir)
+    redis.start()
+    database_url = await _create_database("washline_bench_location")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis.url,
+        PASSWORD_HASH_FAST="true",
+        WS_OPS_PER_SECOND="1000",
+        ACCESS_TOKEN_TTL_SECONDS="7200",
+        JWT_SECRET="bench-" + uuid.uuid4().hex,
+    )
+    settings = Settings.from_env(env)
+    await asyncio.to_thread(upgrade, database_url)
+    triples = await _setup(settings, args.washers)
+    server = Server(
+        "washline", [str(ROOT / ".venv" / "bin" / "washline"), "serve"], env, run_dir / "server.log"
+    )
+    server.start()
+    try:
+        result = await _run(args, server, settings, triples, database_url)
+    finally:
+        server.stop()
+        redis.stop()
+    (run_dir / "results.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--washers", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=1.0, help="fixes per second per washer")
+    raise_nofile()
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
