@@ -206,8 +206,15 @@ class LiveSocket:
                 )
         except protocol.ProtocolError as exc:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
+        except Exception:
+            # One op's failure (a bug, a database hiccup) must not cost the client its
+            # connection and subscriptions: log it and answer that op alone.
+            log.exception("ws op %s failed", type(op).__name__.lower())
+            self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
 
     async def _subscribe(self, op: protocol.Subscribe) -> None:
+        if op.since == "":
+            op.since = None  # the id of an ephemeral event: nothing to resume from
         if op.since is not None:
             try:
                 parse_id(op.since)

@@ -84,14 +84,18 @@ async def post_message(
     order = await chat_order(session, principal, order_id)
     if not limiter.allow(principal.id):
         raise ApiError(429, "rate_limited", "too many messages; slow down")
+    order_key = order.id  # read now: a rollback below expires `order`
     for _ in range(SEQ_RETRIES):
+        # Senders of one order queue on its row (PostgreSQL; SQLite writes one at a time
+        # anyway), so numbering rarely needs the retry below.
+        await session.execute(select(Order.id).where(Order.id == order_key).with_for_update())
         top = await session.scalar(
             select(func.coalesce(func.max(ChatMessage.seq), 0)).where(
-                ChatMessage.order_id == order.id
+                ChatMessage.order_id == order_key
             )
         )
         message = ChatMessage(
-            order_id=order.id,
+            order_id=order_key,
             seq=int(top or 0) + 1,
             sender_id=principal.id,
             sender_role=principal.role.value,
@@ -102,7 +106,7 @@ async def post_message(
         session.add(
             OutboxEvent(
                 topic=CHAT_TOPIC,
-                aggregate_id=order.id,
+                aggregate_id=order_key,
                 seq=message.seq,
                 event_type=CHAT_MESSAGE,
                 payload=message_payload(message),

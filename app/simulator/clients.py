@@ -335,8 +335,8 @@ class Live:
     def _is_new(self, frame: Frame) -> bool:
         """Record the event's id; False for one already seen (at-least-once delivery)."""
         channel, event_id = frame.get("channel"), frame.get("id")
-        if not isinstance(channel, str) or not isinstance(event_id, str):
-            return True
+        if not isinstance(channel, str) or not isinstance(event_id, str) or not event_id:
+            return True  # ephemeral events (typing, ticks) carry no position to resume from
         if channel not in self._channels:
             return True
         last = self._channels[channel]
