@@ -242,7 +242,7 @@ class Settings:
         "BUSINESS_TIMEZONE",
         _time_zone,
         "UTC",
-        "IANA time zone whose midnight starts the dashboard's \"today\" totals",
+        'IANA time zone whose midnight starts the dashboard\'s "today" totals',
     )
     kpi_tick_seconds: float = _setting(
         "KPI_TICK_SECONDS",

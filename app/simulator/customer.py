@@ -133,9 +133,7 @@ class CustomerBot(Person):
             self._busy = False
             self.notice(f"could not book: {exc}")
             return None
-        self.say(
-            f"booked order {order['id']} ({package['name']}) at {booking.address}", "booked"
-        )
+        self.say(f"booked order {order['id']} ({package['name']}) at {booking.address}", "booked")
         return OrderView(order)
 
     async def _watch(self, view: OrderView, *, booked_now: bool) -> None:

@@ -71,8 +71,10 @@ class Area:
 
     @property
     def width_m(self) -> float:
-        return (self.east - self.west) * METERS_PER_DEGREE_LAT * math.cos(
-            math.radians(self.center.lat)
+        return (
+            (self.east - self.west)
+            * METERS_PER_DEGREE_LAT
+            * math.cos(math.radians(self.center.lat))
         )
 
     def contains(self, point: LatLng) -> bool:

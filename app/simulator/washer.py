@@ -325,4 +325,3 @@ class WasherBot(Person):
             if frame is not None:
                 await self._handle(view, frame)
             self._check(view)
-
