@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Self
 
 import msgspec
 
@@ -46,7 +47,7 @@ class ServiceArea(msgspec.Struct, frozen=True):
             raise ValueError("expected south < north and west < east")
 
     @classmethod
-    def parse(cls, text: str) -> ServiceArea:
+    def parse(cls, text: str) -> Self:
         """From ``"south,west,north,east"`` in degrees; ValueError when malformed."""
         parts = [part.strip() for part in text.split(",")]
         if len(parts) != 4:

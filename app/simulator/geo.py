@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.geo import EARTH_RADIUS_M, LatLng, haversine_m
+from domain.geo import EARTH_RADIUS_M, LatLng, ServiceArea, haversine_m
 
 METERS_PER_DEGREE_LAT = math.radians(1.0) * EARTH_RADIUS_M
 """Metres per degree of latitude (and of longitude at the equator), on the same sphere the
@@ -25,33 +25,11 @@ AUSTIN = (30.21, -97.81, 30.33, -97.67)
 """The service area used when the server does not say which one it serves."""
 
 
-@dataclass(frozen=True, slots=True)
-class Area:
-    """A south/west/north/east box in degrees; every simulated point stays inside it, since
-    the dashboard draws only this box and dispatch reasons about distances within it."""
-
-    south: float
-    west: float
-    north: float
-    east: float
-
-    def __post_init__(self) -> None:
-        values = (self.south, self.west, self.north, self.east)
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError("area corners must be finite numbers")
-        if not (-90.0 <= self.south < self.north <= 90.0):
-            raise ValueError("area needs -90 <= south < north <= 90")
-        if not (-180.0 <= self.west < self.east <= 180.0):
-            raise ValueError("area needs -180 <= west < east <= 180")
-
-    @classmethod
-    def parse(cls, text: str) -> Area:
-        """From `"south,west,north,east"` in degrees; ValueError when malformed."""
-        parts = [part.strip() for part in text.split(",")]
-        if len(parts) != 4:
-            raise ValueError("expected four numbers: south,west,north,east")
-        south, west, north, east = (float(part) for part in parts)
-        return cls(south, west, north, east)
+class Area(ServiceArea, frozen=True):
+    """The served box (validation and parsing are `domain.geo.ServiceArea`'s) with what the
+    simulator adds: metric size, clamping and random points. Every simulated point stays
+    inside it, since the dashboard draws only this box and dispatch reasons about distances
+    within it."""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Area:
@@ -60,10 +38,6 @@ class Area:
         return cls(
             float(data["south"]), float(data["west"]), float(data["north"]), float(data["east"])
         )
-
-    @property
-    def center(self) -> LatLng:
-        return LatLng((self.south + self.north) / 2, (self.west + self.east) / 2)
 
     @property
     def height_m(self) -> float:
@@ -76,9 +50,6 @@ class Area:
             * METERS_PER_DEGREE_LAT
             * math.cos(math.radians(self.center.lat))
         )
-
-    def contains(self, point: LatLng) -> bool:
-        return self.south <= point.lat <= self.north and self.west <= point.lng <= self.east
 
     def clamp(self, point: LatLng) -> LatLng:
         """The nearest point inside the box (the point itself when it is inside)."""
