@@ -46,7 +46,12 @@ def _offset(stream_id: bytes | str) -> int:
 
 
 class RedisBroker:
-    """``prefix`` namespaces keys and pub/sub channels (pub/sub ignores db numbers)."""
+    """``prefix`` namespaces keys and pub/sub channels.
+
+    Pub/sub ignores database numbers, so the URL's database number is part of the pub/sub
+    channel names: two deployments on one Redis server but different databases never hear
+    each other's events, as their keys already do not meet.
+    """
 
     def __init__(
         self,
@@ -77,7 +82,9 @@ class RedisBroker:
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._prefix = prefix
-        self._pubsub_prefix = f"{prefix}c:".encode()
+        database = int(pool.connection_kwargs.get("db") or 0)
+        scope = f"{prefix}db{database}:" if database else prefix
+        self._pubsub_prefix = f"{scope}c:".encode()
         self._history_size = history_size
         self._lossy_history_size = lossy_history_size
         self._history_ttl_ms = str(int(history_ttl * 1000))

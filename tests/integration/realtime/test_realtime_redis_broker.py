@@ -122,3 +122,27 @@ async def test_redis_restart_under_subscribers_loses_nothing_reliable(redis_pref
         assert controls(track_items) == []
         assert not any(s.closed for s in (user_sub, order_sub, late, track_sub))
         await hub.close()
+
+
+async def test_databases_of_one_redis_server_do_not_hear_each_other(
+    redis_server_url: str, redis_prefix: str
+) -> None:
+    """Pub/sub is server-wide; deployments told apart only by the database number in
+    REDIS_URL must still not receive each other's live events."""
+    brokers = [
+        RedisBroker(f"{redis_server_url}/{database}", prefix=redis_prefix) for database in (3, 4, 3)
+    ]
+    first, other_database, same_database = (Hub(broker) for broker in brokers)
+    for hub in (first, other_database, same_database):
+        await hub.start()
+    try:
+        stranger, neighbour = Subscriber(), Subscriber()
+        await other_database.subscribe(stranger, "user:8")
+        await same_database.subscribe(neighbour, "user:8")
+        published = await first.publish("user:8", "e", {"n": 1})
+        assert ids(await take(neighbour, 1)) == [published.id]
+        marker = await other_database.publish("user:8", "e", {"n": 2})
+        assert ids(await take(stranger, 1)) == [marker.id]  # only its own database's event
+    finally:
+        for hub in (first, other_database, same_database):
+            await hub.close()
