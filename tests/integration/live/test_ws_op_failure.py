@@ -39,7 +39,9 @@ async def server(database_url: str) -> AsyncIterator[str]:
     """A uvicorn server in this event loop; yields its base URL."""
     app = create_app(settings_for(database_url))
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets", log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
+    )
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())
     while not instance.started:
