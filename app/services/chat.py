@@ -12,7 +12,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,35 +86,40 @@ async def post_message(
         raise ApiError(429, "rate_limited", "too many messages; slow down")
     order_key = order.id  # read now: a rollback below expires `order`
     for _ in range(SEQ_RETRIES):
-        # Senders of one order queue on its row (PostgreSQL; SQLite writes one at a time
-        # anyway), so numbering rarely needs the retry below.
+        # Senders of one order queue on its row (PostgreSQL), and the number is computed by
+        # the INSERT itself, so SQLite computes it under its write lock rather than from a
+        # read taken before another sender's commit.
         await session.execute(select(Order.id).where(Order.id == order_key).with_for_update())
-        top = await session.scalar(
-            select(func.coalesce(func.max(ChatMessage.seq), 0)).where(
-                ChatMessage.order_id == order_key
-            )
+        next_seq = (
+            select(func.coalesce(func.max(ChatMessage.seq), 0) + 1)
+            .where(ChatMessage.order_id == order_key)
+            .scalar_subquery()
         )
-        message = ChatMessage(
-            order_id=order_key,
-            seq=int(top or 0) + 1,
-            sender_id=principal.id,
-            sender_role=principal.role.value,
-            body=text,
-            sent_at=datetime.now(UTC),
-        )
-        session.add(message)
-        session.add(
-            OutboxEvent(
-                topic=CHAT_TOPIC,
-                aggregate_id=order_key,
-                seq=message.seq,
-                event_type=CHAT_MESSAGE,
-                payload=message_payload(message),
-                created_at=message.sent_at,
-            )
-        )
-        mark_outbox_dirty(session)
         try:
+            inserted = await session.scalars(
+                insert(ChatMessage)
+                .values(
+                    order_id=order_key,
+                    seq=next_seq,
+                    sender_id=principal.id,
+                    sender_role=principal.role.value,
+                    body=text,
+                    sent_at=datetime.now(UTC),
+                )
+                .returning(ChatMessage)
+            )
+            message = inserted.one()
+            session.add(
+                OutboxEvent(
+                    topic=CHAT_TOPIC,
+                    aggregate_id=order_key,
+                    seq=message.seq,
+                    event_type=CHAT_MESSAGE,
+                    payload=message_payload(message),
+                    created_at=message.sent_at,
+                )
+            )
+            mark_outbox_dirty(session)
             await session.commit()
             return message
         except IntegrityError:
