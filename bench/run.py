@@ -888,7 +888,7 @@ async def run_all(
 def _git_state() -> dict[str, Any]:
     def git(*argv: str) -> str:
         done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
+        return done.stdout.rstrip()  # not strip(): porcelain lines start with a space
 
     changed = [line[3:] for line in git("status", "--porcelain").splitlines()]
     return {

@@ -100,6 +100,10 @@ async function loadState({ replace = false } = {}) {
 
 // --- the stream -----------------------------------------------------------------------------
 
+// Washer positions received (one washer.position event carries a batch of them): the load
+// the map is asked to follow, next to the event counts the stream keeps itself.
+let positionsReceived = 0;
+
 const stream = createStream({
   getToken: accessToken,
   beforeReconnect: async () => {
@@ -107,6 +111,9 @@ const stream = createStream({
     await fetchMe(); // fails while the server is away; a refused token ends the session
   },
   onEvent(name, envelope) {
+    if (name === 'washer.position' && envelope.data && Array.isArray(envelope.data.positions)) {
+      positionsReceived += envelope.data.positions.length;
+    }
     const unknown = store.applyEnvelope(name, envelope);
     if (unknown.length) fetchDetails(unknown);
     const orderId = envelope.data && envelope.data.order_id;
@@ -211,6 +218,18 @@ window.washlineDashboard = {
   },
   get lastEventId() {
     return stream.lastEventId;
+  },
+  /** Render statistics of the batched redraws (see render-loop.js); a fresh copy each read. */
+  get renderStats() {
+    return loop.stats;
+  },
+  /** Events received on the stream since the page loaded: { total, byType }. */
+  get eventsReceived() {
+    return stream.received;
+  },
+  /** Washer positions those events carried. */
+  get positionsReceived() {
+    return positionsReceived;
   },
 };
 

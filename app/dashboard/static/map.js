@@ -13,6 +13,10 @@ const SVG = 'http://www.w3.org/2000/svg';
 const PAD = 28; // pixels kept free around the service area
 const GRID_STEPS_KM = [0.25, 0.5, 1, 2, 5, 10, 20, 50];
 const KM_PER_DEGREE_LAT = 110.574;
+// Markers glide between fixes only while there are few of them: hundreds of SVG transforms
+// transitioning at once are restyled and repainted on the main thread every frame, which
+// took the page from 60 to ~34 frames a second at 300 washers (docs/benchmarks.md).
+const GLIDE_MAX_WASHERS = 50;
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -301,6 +305,7 @@ export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) 
         orderNodes.delete(id);
       }
     }
+    svg.classList.toggle('crowded', washerNodes.size > GLIDE_MAX_WASHERS);
     for (const id of linkIds) drawLink(store, id);
     if (all || batch.track || batch.selection) drawTrack(store);
     updateSummary(store);

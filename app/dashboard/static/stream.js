@@ -22,6 +22,10 @@ export function createStream({ getToken, beforeReconnect, onEvent, onReset, onSt
   let retryTimer = 0;
   let failures = 0;
   let stopped = true;
+  // Events handed to onEvent since the page loaded, in all and by type: with the render
+  // statistics they tell whether a slow page is drawing too much or receiving too much.
+  let received = 0;
+  const receivedByType = {};
 
   function setState(next) {
     clearTimeout(settleTimer);
@@ -52,7 +56,10 @@ export function createStream({ getToken, beforeReconnect, onEvent, onReset, onSt
     } catch {
       return; // not ours; never let one bad frame stop the stream
     }
-    onEvent(event.type === 'message' ? envelope.event : event.type, envelope);
+    const name = event.type === 'message' ? envelope.event : event.type;
+    received += 1;
+    receivedByType[name] = (receivedByType[name] || 0) + 1;
+    onEvent(name, envelope);
   }
 
   function handleReset(event) {
@@ -137,6 +144,10 @@ export function createStream({ getToken, beforeReconnect, onEvent, onReset, onSt
     },
     get state() {
       return state;
+    },
+    /** A copy of the counts of events received: { total, byType }. */
+    get received() {
+      return Object.freeze({ total: received, byType: Object.freeze({ ...receivedByType }) });
     },
   };
 }
