@@ -17,12 +17,14 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check app realtime domain persistence tests bench
+	$(BIN)/ruff format --check app realtime domain persistence tests bench
 	$(BIN)/mypy
 	sh tests/support/ensure_chromium.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app realtime domain persistence tests bench
+	$(BIN)/ruff format --check app realtime domain persistence tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
