@@ -27,14 +27,26 @@ log = logging.getLogger(__name__)
 
 
 class CachedActiveJobs:
-    """A washer's current order, cached for `ttl` seconds: at 1 Hz that is one query per
+    """A washer's current order, cached for `ttl` seconds: at 1 Hz that is one lookup per
     washer every few seconds, never one per fix. Order events on `ops` (from any process)
-    invalidate entries at once; `ttl` only bounds how long a missed event could matter."""
+    invalidate entries at once; `ttl` only bounds how long a missed event could matter.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], ttl: float = 10.0):
+    Misses that arrive together are answered by ONE query: when a fleet of phones connects
+    at once (a deploy, a morning shift) hundreds of cold washers would otherwise queue for
+    the connection pool one query each, and their first fixes would wait for it."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        ttl: float = 10.0,
+        max_batch: int = 500,
+    ):
         self._session_factory = session_factory
         self._ttl = ttl
+        self._max_batch = max_batch
         self._cache: dict[int, tuple[ActiveJob | None, float]] = {}
+        self._waiting: dict[int, asyncio.Future[ActiveJob | None]] = {}
+        self._loader: asyncio.Task[None] | None = None
         self.queries = 0
 
     def forget(self, washer_id: int) -> None:
@@ -58,24 +70,55 @@ class CachedActiveJobs:
         cached = self._cache.get(washer_id)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
+        waiting = self._waiting.get(washer_id)
+        if waiting is None:
+            waiting = asyncio.get_running_loop().create_future()
+            self._waiting[washer_id] = waiting
+            if self._loader is None:
+                self._loader = asyncio.create_task(self._load_waiting(), name="active-jobs")
+        # Shielded: one caller giving up must not cancel the answer the others wait for.
+        return await asyncio.shield(waiting)
+
+    async def _load_waiting(self) -> None:
+        await asyncio.sleep(0)  # let the misses of this moment join the batch
+        while self._waiting:
+            batch = dict(list(self._waiting.items())[: self._max_batch])
+            for washer_id in batch:
+                del self._waiting[washer_id]
+            try:
+                jobs = await self._query(list(batch))
+            except Exception as exc:
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            expires = time.monotonic() + self._ttl
+            for washer_id, future in batch.items():
+                job = jobs.get(washer_id)
+                self._cache[washer_id] = (job, expires)
+                if not future.done():
+                    future.set_result(job)
+        self._loader = None
+
+    async def _query(self, washer_ids: list[int]) -> dict[int, ActiveJob]:
+        """Each washer's newest active order (a washer has at most one; newest wins if not)."""
         self.queries += 1
         async with self._session_factory() as session:
-            order = await session.scalar(
+            orders = await session.scalars(
                 select(Order)
                 .where(
-                    Order.washer_id == washer_id,
+                    Order.washer_id.in_(washer_ids),
                     Order.status.in_([s.value for s in ACTIVE_STATUSES]),
                 )
-                .order_by(Order.id.desc())
-                .limit(1)
+                .order_by(Order.id)
             )
-        job = (
-            ActiveJob(order.id, OrderStatus(order.status), LatLng(order.lat, order.lng))
-            if order is not None
-            else None
-        )
-        self._cache[washer_id] = (job, time.monotonic() + self._ttl)
-        return job
+            return {
+                order.washer_id: ActiveJob(
+                    order.id, OrderStatus(order.status), LatLng(order.lat, order.lng)
+                )
+                for order in orders
+                if order.washer_id is not None
+            }
 
 
 class BatchedTrackSink:
