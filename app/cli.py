@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from app.settings import Settings, SettingsError
 
@@ -64,10 +65,27 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
         await runtime.close()
 
 
+DEMO_LOGIN_RATE_LIMIT_PER_MINUTE = 600
+"""`washline run`'s login limit while it runs the simulator, unless the variable is set: the
+whole simulated city logs in from this machine's address, and at the production default (20 a
+minute) it would use up the limit for two minutes, locking the admin out of the dashboard."""
+
+
+def demo_overrides(environment: Mapping[str, str], simulate: bool) -> dict[str, str]:
+    """Settings `washline run` changes for the demo (only those the user left unset)."""
+    if simulate and "AUTH_RATE_LIMIT_PER_MINUTE" not in environment:
+        return {"AUTH_RATE_LIMIT_PER_MINUTE": str(DEMO_LOGIN_RATE_LIMIT_PER_MINUTE)}
+    return {}
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> None:
     """Migrate, load the demo, serve; with the city simulator beside it unless told not to."""
     from app.simulator.launcher import SimulatorLauncher, local_base_url
 
+    overrides = demo_overrides(os.environ, simulate=not args.no_simulate)
+    for name, value in overrides.items():
+        print(f"demo: {name}={value} (the simulator logs its city in from this address)")
+    os.environ.update(overrides)  # the server builds its settings from the environment
     db_upgrade(settings)
     if not args.no_demo:
         asyncio.run(_load_demo(settings))
