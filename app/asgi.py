@@ -36,6 +36,7 @@ from app.dashboard.routes import DASHBOARD_ROUTES
 from app.errors import EXCEPTION_HANDLERS
 from app.lifecycle import Runtime, runtime_lifespan
 from app.live import ops as live_ops  # noqa: F401  (registers the location, chat and typing ops)
+from app.live.direct_send import CaptureDirectSend
 from app.live.flows import flows_lifespan
 from app.live.kpis import kpi_lifespan
 from app.live.presence import channel_presence, washers_online
@@ -151,7 +152,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    return with_request_ids(app)
+    app = with_request_ids(app)
+    app.asgi_handler = CaptureDirectSend(app.asgi_handler)
+    return app
 
 
 def app_from_env() -> Litestar:

@@ -17,10 +17,12 @@ from typing import Any, cast
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import NotAuthorizedException, WebSocketDisconnect
+from litestar.types import WebSocketSendEvent
 
 from app.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX, Principal, principal_from_token
 from app.lifecycle import Runtime
 from app.live.access import ChannelRefused, authorize_channel
+from app.live.direct_send import direct_send
 from app.live.frames import RawFrame
 from app.live.presence import WASHERS_ONLINE, ConnectionPresence
 from app.security import decode_access_token
@@ -95,7 +97,7 @@ class LiveSocket:
         )
         self.budget = OpBudget(self.settings.ws_ops_per_second)
         self.presence = ConnectionPresence(runtime.presence, principal, "ws")
-        self._expiry: asyncio.Task[None] | None = None
+        self._expiry: asyncio.TimerHandle | None = None
         self._closing = False
         self.chat_access_until: dict[int, float] = {}
         """Orders whose chat this socket may signal on, until a monotonic time: a typing
@@ -145,9 +147,15 @@ class LiveSocket:
                     log.warning("websocket task of %s failed: %r", self.subscriber.name, result)
 
     async def _write(self) -> None:
+        send = direct_send(self.socket)
         try:
             async for item in self.subscriber:
-                await self.socket.send_data(item.ws_text, mode="text")
+                frame: WebSocketSendEvent = {
+                    "type": "websocket.send",
+                    "bytes": None,
+                    "text": item.ws_text,
+                }
+                await send(frame)
                 if isinstance(item, ClosingFrame):
                     self.subscriber.close(item.code, item.reason)
                     break
@@ -256,10 +264,11 @@ class LiveSocket:
     def _arm_expiry(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
-        self._expiry = asyncio.create_task(self._expire_at(self.principal.expires_at))
+        # A timer, not a sleeping task: one per connection, idle for the token's lifetime.
+        delay = max(0.0, self.principal.expires_at - time.time())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
 
-    async def _expire_at(self, expires_at: float) -> None:
-        await asyncio.sleep(max(0.0, expires_at - time.time()))
+    def _expire(self) -> None:
         self.close_after(
             UNAUTHORIZED,
             "token expired",
