@@ -39,7 +39,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -60,11 +59,11 @@ from bench.run import (
     VENV_BIN,
     PrivateRedis,
     Server,
-    _cpu_model,
     _create_database,
     _flush_redis,
     _git_state,
     log,
+    machine_facts,
     washline_env,
 )
 
@@ -752,13 +751,10 @@ def main() -> None:
         "finished": datetime.now(UTC).isoformat(),
         "command": " ".join([Path(sys.executable).name, "-m", "bench.dashboard", *sys.argv[1:]]),
         "machine": {
-            "cpus": os.cpu_count(),
-            "cpu_model": _cpu_model(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
+            **machine_facts(
+                "server, simulator, Chromium (and Redis, PostgreSQL) share these cores"
+            ),
             "chromium": _chromium_version(),
-            "note": "server, simulator, Chromium (and Redis, PostgreSQL) share these cores",
         },
         "git": _git_state(),
         "options": vars(args),

@@ -865,14 +865,7 @@ async def run_all(
         "started": started.isoformat(),
         "finished": datetime.now(UTC).isoformat(),
         "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *sys.argv[1:]]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "cpu_model": _cpu_model(),
-            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "note": "server, load generators, publisher and Redis share these cores",
-        },
+        "machine": machine_facts("server, load generators, publisher and Redis share these cores"),
         "git": _git_state(),
         "options": {k: v for k, v in vars(args).items()},
         "results": results,
@@ -896,6 +889,18 @@ def _git_state() -> dict[str, Any]:
         "uncommitted_files_in_app_realtime": sorted(
             p for p in changed if p.startswith(("app/", "realtime/"))
         ),
+    }
+
+
+def machine_facts(note: str) -> dict[str, Any]:
+    """What a result needs to say about the machine it was measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "note": note,
     }
 
 

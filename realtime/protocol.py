@@ -30,6 +30,10 @@ class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_
     since: str | None = None
     ref: Ref = None
 
+    def __post_init__(self) -> None:
+        if self.since == "":
+            self.since = None  # the id of an ephemeral event: nothing to resume from
+
 
 class Unsubscribe(msgspec.Struct, tag="unsubscribe", tag_field="op", forbid_unknown_fields=True):
     channel: str

@@ -221,8 +221,6 @@ class LiveSocket:
             self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
 
     async def _subscribe(self, op: protocol.Subscribe) -> None:
-        if op.since == "":
-            op.since = None  # the id of an ephemeral event: nothing to resume from
         if op.since is not None:
             try:
                 parse_id(op.since)
