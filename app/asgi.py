@@ -35,7 +35,6 @@ from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.errors import EXCEPTION_HANDLERS
 from app.lifecycle import Runtime, runtime_lifespan
-from app.live import ops as live_ops  # noqa: F401  (registers the location, chat and typing ops)
 from app.live.direct_send import CaptureDirectSend
 from app.live.flows import flows_lifespan
 from app.live.kpis import kpi_lifespan

@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.live.history import DatabaseHistory
 from app.live.relay import OutboxRelay
 from app.settings import Settings
+from domain.channels import OPS
 from persistence.database import create_engine, create_session_factory, is_sqlite
-from realtime.broker import Broker
+from realtime.broker import Broker, BrokerUnavailable
 from realtime.close_codes import SERVICE_RESTART
 from realtime.hub import Hub
 from realtime.memory_broker import MemoryBroker
 from realtime.presence import MemoryPresence, PresenceStore, PresenceTracker
 from realtime.redis_broker import RedisBroker
 from realtime.redis_presence import RedisPresence
-from realtime.subscriber import Subscriber
+from realtime.sessions import LiveSessions
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -68,11 +69,16 @@ class Runtime:
             uses_advisory_lock=not is_sqlite(settings.database_url),
         )
         self.draining = False
-        self.live_subscribers: set[Subscriber] = set()
+        self.sessions = LiveSessions()
         self.drained = asyncio.Event()
 
     async def start(self) -> None:
         await self.hub.start()
+        self.sessions.start()
+        # Order events on `ops` carry the facts live access depends on: every process
+        # re-decides its own sessions' access from them.
+        with contextlib.suppress(BrokerUnavailable):
+            await self.broker.listen(OPS.name, self.sessions.on_ops_event)
         self.relay.start()
         await self.presence.start()
         _live_runtimes.add(self)
@@ -88,8 +94,7 @@ class Runtime:
         if self.draining:
             return
         self.draining = True
-        for subscriber in list(self.live_subscribers):
-            await self.hub.disconnect(subscriber, SERVICE_RESTART, "server restarting")
+        await self.sessions.end_all(SERVICE_RESTART, "server restarting")
         self.drained.set()
 
     async def close(self) -> None:
@@ -97,6 +102,7 @@ class Runtime:
         await self.begin_drain()
         await self.presence.stop()
         await self.relay.stop()
+        await self.sessions.stop()
         await self.hub.close()
         await self.engine.dispose()
 

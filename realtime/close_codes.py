@@ -24,3 +24,7 @@ with ``since`` (every event is still in history or the database)."""
 
 TOO_MANY_OPS = 4029
 """The client sent ops faster than its rate limit; back off before reconnecting."""
+
+ACCESS_ENDED = 4003
+"""A channel this connection exists for is no longer the user's to see (the order was
+reassigned, say); reconnecting will be refused."""

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from realtime.broker import BrokerUnavailable
+from realtime.envelope import utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +113,37 @@ class PresenceTracker:
                 await self.refresh()
             except BrokerUnavailable as exc:
                 log.warning("presence heartbeat failed: %s", exc)
+
+
+class ConnectionPresence:
+    """One live connection's presence entries; ``leave_all`` when it ends.
+
+    ``client_id`` is per connection, so a user connected twice (two tabs, two pods) is listed
+    twice and stays listed until the last connection goes.
+    """
+
+    __slots__ = ("_keys", "_tracker", "client_id", "info")
+
+    def __init__(self, tracker: PresenceTracker, user_id: int, role: str, transport: str) -> None:
+        self._tracker = tracker
+        self.client_id = f"{user_id}:{uuid.uuid4().hex[:12]}"
+        self.info: dict[str, Any] = {
+            "user_id": user_id,
+            "role": role,
+            "transport": transport,
+            "connected_at": utc_now_iso(),
+        }
+        self._keys: set[str] = set()
+
+    async def join(self, key: str) -> None:
+        self._keys.add(key)
+        await self._tracker.join(key, self.client_id, self.info)
+
+    async def leave(self, key: str) -> None:
+        if key in self._keys:
+            self._keys.discard(key)
+            await self._tracker.leave(key, self.client_id)
+
+    async def leave_all(self) -> None:
+        for key in list(self._keys):
+            await self.leave(key)

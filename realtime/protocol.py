@@ -116,3 +116,8 @@ def reply(ref: Ref, **extra: Any) -> bytes:
 
 def error(code: str, message: str, ref: Ref = None, **extra: Any) -> bytes:
     return _encoder.encode({"type": "error", "ref": ref, "code": code, "message": message, **extra})
+
+
+def notice(type: str, **fields: Any) -> bytes:
+    """A frame the server sends on its own, e.g. ``{"type":"unsubscribed","channel":...}``."""
+    return _encoder.encode({"type": type, **fields})

@@ -1,48 +1,26 @@
-"""Who may subscribe to a channel, decided once at subscribe time by `domain.channels`.
+"""The facts live access is decided on, loaded from the database.
 
-The only database work is loading the order's facts for order channels; nothing is checked
-per message afterwards.
+The rule itself is `domain.channels.may_subscribe`; `realtime.session.LiveSession` applies
+it at subscribe time and again whenever the order's facts change. This module only reads
+the facts: one query per order a session subscribes to, none per message.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import Principal
 from app.services.orders import order_facts
-from domain.channels import Channel, may_subscribe, parse_channel
 from domain.orders import OrderFacts
 from persistence.models import Order
 
 
-class ChannelRefused(Exception):
-    """`code` is "bad_channel" (not a channel name) or "forbidden" (not yours, or absent)."""
+class DatabaseOrderFacts:
+    """`realtime.session.OrderFactsSource` over the order table."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
 
-
-async def load_order_facts(
-    session_factory: async_sessionmaker[AsyncSession], order_id: int
-) -> OrderFacts | None:
-    async with session_factory() as session:
-        order = await session.get(Order, order_id)
-        return order_facts(order) if order is not None else None
-
-
-async def authorize_channel(
-    session_factory: async_sessionmaker[AsyncSession], principal: Principal, name: str
-) -> Channel:
-    """The parsed channel if `principal` may subscribe; refusals never say whether it exists."""
-    try:
-        channel = parse_channel(name)
-    except ValueError:
-        raise ChannelRefused("bad_channel", "unknown channel name") from None
-    order = None
-    if channel.order_id is not None:
-        order = await load_order_facts(session_factory, channel.order_id)
-    if not may_subscribe(principal.actor, channel, order):
-        raise ChannelRefused("forbidden", "you may not subscribe to this channel")
-    return channel
+    async def order_facts(self, order_id: int) -> OrderFacts | None:
+        async with self._session_factory() as session:
+            order = await session.get(Order, order_id)
+            return order_facts(order) if order is not None else None

@@ -8,18 +8,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from litestar.exceptions import NotAuthorizedException
+
+from app.auth import Principal, principal_from_token
 from app.lifecycle import Runtime
+from app.live.access import DatabaseOrderFacts
 from app.live.dispatcher import Dispatcher
 from app.live.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
+from app.live.ops import LiveOps
+from app.security import decode_access_token
 from app.services.chat import ChatRateLimiter
+from app.settings import Settings
 from domain.channels import OPS
 from persistence.database import is_sqlite
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex
 from realtime.location_pipeline import LocationPipeline
+from realtime.session import SessionContext, SessionLimits
 
 if TYPE_CHECKING:
     from litestar import Litestar
+
+
+def verify_live_token(token: str, settings: Settings) -> Principal | None:
+    """The principal of a token sent on a live socket (`auth` op), or None if invalid."""
+    try:
+        return principal_from_token(decode_access_token(token, settings))
+    except NotAuthorizedException:
+        return None
 
 
 class LiveFlows:
@@ -45,6 +61,21 @@ class LiveFlows:
             interval=settings.dispatch_interval_seconds,
         )
         self.chat_limiter = ChatRateLimiter()
+        ops = LiveOps(runtime.session_factory, runtime.hub, self.pipeline, self.chat_limiter)
+        self.session_context = SessionContext(
+            hub=runtime.hub,
+            presence=runtime.presence,
+            facts=DatabaseOrderFacts(runtime.session_factory),
+            sessions=runtime.sessions,
+            limits=SessionLimits(
+                max_queue=settings.outbound_queue_size,
+                max_subscriptions=settings.ws_max_subscriptions,
+                ops_per_second=settings.ws_ops_per_second,
+                max_frame_bytes=settings.ws_max_frame_bytes,
+            ),
+            verify_token=lambda token: verify_live_token(token, settings),
+            op_handlers=ops.handlers(),
+        )
 
     def start(self) -> None:
         self.track_sink.start()

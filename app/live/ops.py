@@ -1,85 +1,113 @@
 """WebSocket ops of the live flows: `location` (washers), `chat` and `typing` (participants).
 
-Registered into the socket's op table at import, so `/ws` itself stays about transport.
+`LiveOps.handlers()` is the op table every `realtime.session.LiveSession` of the process
+dispatches to; subscribe, unsubscribe, ping and auth belong to the session itself.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import cast
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth import Principal
 from app.errors import ApiError
-from app.live.flows import get_flows
-from app.live.ws import EXTRA_OP_HANDLERS, LiveSocket
 from app.services import chat
 from domain.channels import chat_channel
 from domain.events import CHAT_TYPING
 from domain.location import FixRejected, LocationFix
 from domain.roles import Role
 from realtime import protocol
-
-
-async def handle_location(session: LiveSocket, op: protocol.Location) -> None:
-    if session.principal.role is not Role.WASHER:
-        raise protocol.ProtocolError("forbidden", "only washers send locations", op.ref)
-    try:
-        ts = datetime.fromisoformat(op.ts.replace("Z", "+00:00"))
-        fix = LocationFix(op.lat, op.lng, ts, op.heading, op.speed, op.accuracy)
-    except (TypeError, ValueError):
-        raise protocol.ProtocolError("bad_field", "ts must be an ISO-8601 time", op.ref) from None
-    flows = get_flows(session.socket.app)
-    try:
-        outcome = await flows.pipeline.ingest(session.principal.id, fix)
-    except FixRejected as rejected:
-        session.send(
-            protocol.error("invalid_fix", rejected.message, op.ref, reason=rejected.reason)
-        )
-        return
-    session.send(
-        protocol.reply(
-            op.ref,
-            status=outcome.status,
-            order_id=outcome.order_id,
-            eta_seconds=outcome.eta_seconds,
-        )
-    )
-
-
-async def handle_chat(session: LiveSocket, op: protocol.Chat) -> None:
-    flows = get_flows(session.socket.app)
-    async with session.runtime.session_factory() as db:
-        try:
-            message = await chat.post_message(
-                db, session.principal, op.order_id, op.body, flows.chat_limiter
-            )
-        except ApiError as refused:
-            code = "forbidden" if refused.status_code == 404 else getattr(refused, "code", "error")
-            raise protocol.ProtocolError(code, refused.detail, op.ref) from None
-    session.send(protocol.reply(op.ref, order_id=op.order_id, seq=message.seq))
-
+from realtime.hub import Hub
+from realtime.location_pipeline import LocationPipeline
+from realtime.session import LiveSession, OpHandler
 
 TYPING_ACCESS_SECONDS = 30.0
 """How long a checked chat participation is trusted for typing signals (which are harmless
 and ephemeral, so a washer released from the order may signal for at most this long)."""
 
 
-async def handle_typing(session: LiveSocket, op: protocol.Typing) -> None:
-    now = time.monotonic()
-    if session.chat_access_until.get(op.order_id, 0.0) <= now:
-        async with session.runtime.session_factory() as db:
+def _principal(session: LiveSession) -> Principal:
+    """The session's principal is the one the app authenticated (the services take it)."""
+    return cast(Principal, session.principal)
+
+
+class LiveOps:
+    """The live flows' ops, bound to the process's database, hub and location pipeline."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        hub: Hub,
+        pipeline: LocationPipeline,
+        chat_limiter: chat.ChatRateLimiter,
+    ) -> None:
+        self._session_factory = session_factory
+        self._hub = hub
+        self._pipeline = pipeline
+        self._chat_limiter = chat_limiter
+
+    def handlers(self) -> dict[type, OpHandler]:
+        return {
+            protocol.Location: self.location,
+            protocol.Chat: self.chat,
+            protocol.Typing: self.typing,
+        }
+
+    async def location(self, session: LiveSession, op: protocol.Location) -> None:
+        if session.principal.role is not Role.WASHER:
+            raise protocol.ProtocolError("forbidden", "only washers send locations", op.ref)
+        try:
+            ts = datetime.fromisoformat(op.ts.replace("Z", "+00:00"))
+            fix = LocationFix(op.lat, op.lng, ts, op.heading, op.speed, op.accuracy)
+        except (TypeError, ValueError):
+            raise protocol.ProtocolError(
+                "bad_field", "ts must be an ISO-8601 time", op.ref
+            ) from None
+        try:
+            outcome = await self._pipeline.ingest(session.principal.id, fix)
+        except FixRejected as rejected:
+            session.send(
+                protocol.error("invalid_fix", rejected.message, op.ref, reason=rejected.reason)
+            )
+            return
+        session.send(
+            protocol.reply(
+                op.ref,
+                status=outcome.status,
+                order_id=outcome.order_id,
+                eta_seconds=outcome.eta_seconds,
+            )
+        )
+
+    async def chat(self, session: LiveSession, op: protocol.Chat) -> None:
+        async with self._session_factory() as db:
             try:
-                await chat.chat_order(db, session.principal, op.order_id)
-            except ApiError:
-                raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None
-        session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
-    await session.runtime.hub.publish_ephemeral(
-        chat_channel(op.order_id).name,
-        CHAT_TYPING,
-        {"order_id": op.order_id, "user_id": session.principal.id, "role": session.principal.role},
-    )
-    session.send(protocol.reply(op.ref))
+                message = await chat.post_message(
+                    db, _principal(session), op.order_id, op.body, self._chat_limiter
+                )
+            except ApiError as refused:
+                code = (
+                    "forbidden" if refused.status_code == 404 else getattr(refused, "code", "error")
+                )
+                raise protocol.ProtocolError(code, refused.detail, op.ref) from None
+        session.send(protocol.reply(op.ref, order_id=op.order_id, seq=message.seq))
 
-
-EXTRA_OP_HANDLERS[protocol.Location] = handle_location
-EXTRA_OP_HANDLERS[protocol.Chat] = handle_chat
-EXTRA_OP_HANDLERS[protocol.Typing] = handle_typing
+    async def typing(self, session: LiveSession, op: protocol.Typing) -> None:
+        now = time.monotonic()
+        if session.chat_access_until.get(op.order_id, 0.0) <= now:
+            async with self._session_factory() as db:
+                try:
+                    await chat.chat_order(db, _principal(session), op.order_id)
+                except ApiError:
+                    raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None
+            session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
+        principal = session.principal
+        await self._hub.publish_ephemeral(
+            chat_channel(op.order_id).name,
+            CHAT_TYPING,
+            {"order_id": op.order_id, "user_id": principal.id, "role": principal.role},
+        )
+        session.send(protocol.reply(op.ref))

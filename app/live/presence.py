@@ -9,7 +9,6 @@ while Redis is down they are skipped and the next heartbeat puts them back.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Request, get
@@ -20,36 +19,7 @@ from app.lifecycle import Runtime
 from domain.channels import parse_channel
 from domain.roles import Role
 from realtime.broker import BrokerUnavailable
-from realtime.envelope import utc_now_iso
-from realtime.presence import WASHERS_ONLINE, PresenceTracker
-
-
-class ConnectionPresence:
-    """One live connection's presence entries; `leave_all` when it ends."""
-
-    def __init__(self, tracker: PresenceTracker, principal: Principal, transport: str) -> None:
-        self._tracker = tracker
-        self.client_id = f"{principal.id}:{uuid.uuid4().hex[:12]}"
-        self.info: dict[str, Any] = {
-            "user_id": principal.id,
-            "role": str(principal.role),
-            "transport": transport,
-            "connected_at": utc_now_iso(),
-        }
-        self._keys: set[str] = set()
-
-    async def join(self, key: str) -> None:
-        self._keys.add(key)
-        await self._tracker.join(key, self.client_id, self.info)
-
-    async def leave(self, key: str) -> None:
-        if key in self._keys:
-            self._keys.discard(key)
-            await self._tracker.leave(key, self.client_id)
-
-    async def leave_all(self) -> None:
-        for key in list(self._keys):
-            await self.leave(key)
+from realtime.presence import WASHERS_ONLINE
 
 
 async def _members(runtime: Runtime, key: str) -> dict[str, dict[str, Any]]:
@@ -99,4 +69,4 @@ async def washers_online(request: Request[Principal, Any, Any]) -> dict[str, Any
     }
 
 
-__all__ = ["WASHERS_ONLINE", "ConnectionPresence", "channel_presence", "washers_online"]
+__all__ = ["WASHERS_ONLINE", "channel_presence", "washers_online"]

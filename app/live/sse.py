@@ -17,14 +17,24 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from app.auth import Principal, admin_only, requires_login
 from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
-from app.live.access import ChannelRefused, authorize_channel
-from app.live.frames import RawFrame
-from app.live.presence import ConnectionPresence
-from domain.channels import OPS, chat_channel, order_channel, track_channel, user_channel
+from app.live.flows import get_flows
+from domain.channels import (
+    OPS,
+    Channel,
+    chat_channel,
+    may_subscribe,
+    order_channel,
+    track_channel,
+    user_channel,
+)
 from realtime.envelope import Envelope, parse_id
-from realtime.subscriber import Subscriber
+from realtime.frames import ClosingFrame, RawFrame
+from realtime.session import LiveSession
 
 RETRY_MILLISECONDS = 2000
+END_EVENT = "end"
+"""The last event of a stream the server ends on purpose; its data is an error frame
+(`token_expired`, `forbidden`). Not `error`: EventSource reserves that name."""
 POSITION_SEPARATOR = ","
 
 
@@ -57,38 +67,51 @@ def decode_positions(last_event_id: str | None, channels: Sequence[str]) -> dict
     return positions
 
 
-async def _events(
-    runtime: Runtime, principal: Principal, channels: Sequence[str], since: dict[str, str]
-) -> AsyncIterator[ServerSentEvent]:
-    subscriber = Subscriber(max_queue=runtime.settings.outbound_queue_size, transport="sse")
-    presence = ConnectionPresence(runtime.presence, principal, "sse")
-    runtime.hub.connect(subscriber)
-    runtime.live_subscribers.add(subscriber)
-    first = True
-    try:
-        if runtime.draining:
-            return  # began draining after the response started: end now, reconnect elsewhere
-        for channel in channels:
-            await runtime.hub.subscribe(subscriber, channel, since.get(channel))
-            await presence.join(channel)
-        async for item in subscriber:
-            if isinstance(item, RawFrame):
-                continue
-            event = item.event if isinstance(item, Envelope) else item.type
-            yield ServerSentEvent(
-                data=item.sse_data,
-                id=encode_positions(subscriber.positions, channels) or None,
-                event=event,
-                retry=RETRY_MILLISECONDS if first else None,
-            )
-            first = False
-    finally:
-        runtime.live_subscribers.discard(subscriber)
-        await runtime.hub.disconnect(subscriber)
-        await presence.leave_all()
+class SseTransport:
+    """The one-way transport: a session's events as Server-Sent Events."""
+
+    name = "sse"
+    two_way = False
+
+    async def events(
+        self,
+        session: LiveSession,
+        channels: Sequence[Channel],
+        since: dict[str, str],
+        required: Sequence[Channel] = (),
+    ) -> AsyncIterator[ServerSentEvent]:
+        names = [channel.name for channel in channels]
+        subscriber = session.subscriber
+        await session.open()
+        first = True
+        try:
+            if subscriber.closed:
+                return  # began draining after the response started: end, reconnect elsewhere
+            await session.follow(channels, since, required)
+            async for item in subscriber:
+                if isinstance(item, ClosingFrame):
+                    # The last word: why the stream ends (token expired, access ended).
+                    yield ServerSentEvent(data=item.sse_data, event=END_EVENT)
+                    return
+                if isinstance(item, RawFrame):
+                    continue
+                event = item.event if isinstance(item, Envelope) else item.type
+                yield ServerSentEvent(
+                    data=item.sse_data,
+                    id=encode_positions(subscriber.positions, names) or None,
+                    event=event,
+                    retry=RETRY_MILLISECONDS if first else None,
+                )
+                first = False
+        finally:
+            await session.close()
 
 
-def _stream(request: Request[Principal, Any, Any], channels: Sequence[str]) -> ASGIApp:
+def _stream(
+    request: Request[Principal, Any, Any],
+    channels: Sequence[Channel],
+    required: Sequence[Channel] = (),
+) -> ASGIApp:
     runtime: Runtime = request.app.state.runtime
     if runtime.draining:
         raise ApiError(503, "draining", "server restarting; reconnect and resume")
@@ -97,9 +120,11 @@ def _stream(request: Request[Principal, Any, Any], channels: Sequence[str]) -> A
     last_event_id = request.headers.get("last-event-id") or request.query_params.get(
         "last_event_id"
     )
-    since = decode_positions(last_event_id, channels)
+    since = decode_positions(last_event_id, [channel.name for channel in channels])
+    transport = SseTransport()
+    session = LiveSession(get_flows(request.app).session_context, transport, request.user)
     response = EventSourceResponse(
-        _events(runtime, request.user, channels, since),
+        transport.events(session, channels, since, required),
         ping=runtime.settings.heartbeat_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -113,17 +138,15 @@ def _stream(request: Request[Principal, Any, Any], channels: Sequence[str]) -> A
     summary="SSE stream of an order: status, and the washer's track and chat when allowed",
 )
 async def order_events(request: Request[Principal, Any, Any], order_id: int) -> ASGIApp:
-    runtime: Runtime = request.app.state.runtime
-    channels: list[str] = []
-    for channel in (order_channel(order_id), chat_channel(order_id), track_channel(order_id)):
-        try:
-            await authorize_channel(runtime.session_factory, request.user, channel.name)
-        except ChannelRefused:
-            if not channels:
-                raise not_found("order") from None
-            continue
-        channels.append(channel.name)
-    return _stream(request, channels)
+    """The track joins the stream when the order is assigned and leaves it when the washer
+    is no longer on the way; the stream ends if the caller may no longer see the order."""
+    order = order_channel(order_id)
+    facts = await get_flows(request.app).session_context.facts.order_facts(order_id)
+    if not may_subscribe(request.user.actor, order, facts):
+        raise not_found("order")
+    return _stream(
+        request, [order, chat_channel(order_id), track_channel(order_id)], required=[order]
+    )
 
 
 @get(
@@ -133,7 +156,7 @@ async def order_events(request: Request[Principal, Any, Any], order_id: int) -> 
     summary="SSE stream of the caller's notifications (user:{id})",
 )
 async def my_events(request: Request[Principal, Any, Any]) -> ASGIApp:
-    return _stream(request, [user_channel(request.user.id).name])
+    return _stream(request, [user_channel(request.user.id)])
 
 
 @get(
@@ -143,4 +166,4 @@ async def my_events(request: Request[Principal, Any, Any]) -> ASGIApp:
     summary="SSE firehose for the admin dashboard (ops)",
 )
 async def admin_stream(request: Request[Principal, Any, Any]) -> ASGIApp:
-    return _stream(request, [OPS.name])
+    return _stream(request, [OPS])

@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
 
 from app.asgi import create_app
-from app.live.ws import EXTRA_OP_HANDLERS, LiveSocket
+from app.live.flows import get_flows
 from domain.roles import Role
 from persistence.migrate import upgrade
 from realtime import protocol
+from realtime.session import LiveSession
 from tests.support.api import ApiUser, login
 from tests.support.api import test_settings as settings_for
 from tests.support.database import PASSWORD, add_user
@@ -35,9 +37,13 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def server(database_url: str) -> AsyncIterator[str]:
-    """A uvicorn server in this event loop; yields its base URL."""
-    app = create_app(settings_for(database_url))
+def app(database_url: str) -> Litestar:
+    return create_app(settings_for(database_url))
+
+
+@pytest.fixture
+async def server(app: Litestar) -> AsyncIterator[str]:
+    """A uvicorn server in this event loop serving `app`; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
@@ -61,12 +67,13 @@ async def customer(server: str, database_url: str) -> ApiUser:
 
 
 async def test_a_failing_op_answers_internal_error_and_the_connection_stays(
-    server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+    app: Litestar, server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def failing_chat(socket: LiveSocket, op: protocol.Chat) -> None:
+    async def failing_chat(session: LiveSession, op: protocol.Chat) -> None:
         raise RuntimeError("injected failure")
 
-    monkeypatch.setitem(EXTRA_OP_HANDLERS, protocol.Chat, failing_chat)
+    handlers = get_flows(app).session_context.op_handlers
+    monkeypatch.setitem(handlers, protocol.Chat, failing_chat)  # type: ignore[arg-type]
     user = await customer(server, database_url)
     async with live_client(f"ws://{server}/ws", user.access_token) as client:
         subscribed = await client.subscribe(f"user:{user.id}")

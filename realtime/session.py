@@ -1,0 +1,369 @@
+"""One live connection's session, whatever carries it: subscriptions, access, ops, expiry.
+
+The WebSocket and the SSE streams are transports under the same :class:`LiveSession`: both
+subscribe through it (the same access rule, the same limits, the same presence), both end
+when the token expires, and both follow the facts their access was decided on. When an
+order is reassigned, released or finished, :class:`realtime.sessions.LiveSessions` hands the
+new facts to every session that watches the order, and the session ends the subscriptions
+the user may no longer hold (and, for streams that asked for a channel "when allowed", adds
+the ones that just became allowed). Nothing is checked per message.
+
+A transport only moves bytes: it drains :attr:`LiveSession.subscriber` and, if it is
+two-way, feeds client frames to :meth:`LiveSession.handle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from domain.channels import Channel, may_subscribe, parse_channel
+from domain.orders import OrderFacts
+from domain.roles import Actor, Role
+from realtime import protocol
+from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
+from realtime.envelope import parse_id
+from realtime.frames import ClosingFrame, RawFrame
+from realtime.hub import Hub
+from realtime.op_budget import OpBudget
+from realtime.presence import WASHERS_ONLINE, ConnectionPresence, PresenceTracker
+from realtime.subscriber import Subscriber
+
+if TYPE_CHECKING:
+    from realtime.sessions import LiveSessions
+
+log = logging.getLogger(__name__)
+
+
+class LivePrincipal(Protocol):
+    """Who the session acts for, as their access token says."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def expires_at(self) -> float: ...
+    @property
+    def actor(self) -> Actor: ...
+
+
+class Transport(Protocol):
+    """The connection under a session."""
+
+    @property
+    def name(self) -> str:
+        """``ws`` or ``sse``: the label of metrics and presence entries."""
+
+    @property
+    def two_way(self) -> bool:
+        """Whether the client sends ops (and so gets replies and notices)."""
+
+
+class OrderFactsSource(Protocol):
+    """Loads what the access rule needs about an order (the app reads the database)."""
+
+    async def order_facts(self, order_id: int) -> OrderFacts | None: ...
+
+
+OpHandler = Callable[["LiveSession", Any], Awaitable[None]]
+TokenVerifier = Callable[[str], "LivePrincipal | None"]
+
+
+class SessionLimits(NamedTuple):
+    max_queue: int
+    max_subscriptions: int
+    ops_per_second: int
+    max_frame_bytes: int
+
+
+class SessionContext(NamedTuple):
+    """What every session of the process shares, held once rather than per connection."""
+
+    hub: Hub
+    presence: PresenceTracker
+    facts: OrderFactsSource
+    sessions: LiveSessions
+    limits: SessionLimits
+    verify_token: TokenVerifier
+    op_handlers: Mapping[type, OpHandler]
+
+
+FORBIDDEN_MESSAGE = "you may not subscribe to this channel"
+ENDED_MESSAGE = "access to this channel ended"
+
+
+class LiveSession:
+    """One authenticated live connection. ``open`` before use, ``close`` when it ends."""
+
+    __slots__ = (
+        "_expiry",
+        "_wanted",
+        "budget",
+        "chat_access_until",
+        "closing",
+        "context",
+        "presence",
+        "principal",
+        "required",
+        "subscriber",
+        "transport",
+    )
+
+    def __init__(
+        self, context: SessionContext, transport: Transport, principal: LivePrincipal
+    ) -> None:
+        self.context = context
+        self.transport = transport
+        self.principal = principal
+        limits = context.limits
+        self.subscriber = Subscriber(
+            max_queue=limits.max_queue, transport=transport.name, name=f"user-{principal.id}"
+        )
+        self.presence = ConnectionPresence(
+            context.presence, principal.id, str(principal.role), transport.name
+        )
+        self.budget = OpBudget(limits.ops_per_second) if transport.two_way else None
+        self.closing = False
+        self.required: frozenset[str] = frozenset()
+        """Channels the connection exists for: losing one ends it (an order's SSE stream)."""
+        self.chat_access_until: dict[int, float] = {}
+        """Orders whose chat this session may signal typing on, until a monotonic time."""
+        self._wanted: dict[str, Channel] = {}
+        self._expiry: asyncio.TimerHandle | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.closing or self.subscriber.closed
+
+    async def open(self) -> None:
+        self.context.hub.connect(self.subscriber)
+        self.context.sessions.add(self)
+        self._arm_expiry()
+        if self.transport.two_way and self.principal.role is Role.WASHER:
+            # A washer is online while their app holds a live socket; joining before the
+            # first op means a reply to any op proves the washer is listed.
+            await self.presence.join(WASHERS_ONLINE)
+
+    async def close(self) -> None:
+        """Unsubscribe everything and leave presence; safe to call twice."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        self.context.sessions.discard(self)
+        await self.context.hub.disconnect(self.subscriber)
+        await self.presence.leave_all()
+
+    # -- what the server says outside the event stream -------------------------------------
+
+    def send(self, frame: bytes) -> None:
+        """Queue a reply or notice behind whatever is already queued (two-way only)."""
+        if self.transport.two_way:
+            self.subscriber.offer(RawFrame(frame))
+
+    def refuse(self, code: str, message: str, ref: protocol.Ref = None) -> None:
+        self.send(protocol.error(code, message, ref))
+
+    def end(self, code: int, reason: str, frame: bytes) -> None:
+        """Send ``frame`` after everything already queued, then end the connection.
+
+        Closing the subscriber at once would discard the queue, and with it the frame that
+        tells the client why; the transport ends the connection when it reaches it."""
+        if self.closing:
+            return
+        self.closing = True
+        self.subscriber.offer(ClosingFrame(frame, code, reason))
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    async def subscribe(
+        self, name: str, since: str | None = None, ref: protocol.Ref = None
+    ) -> Channel:
+        """Subscribe from after ``since`` (or from now) if the rule allows; the reply comes
+        after the subscription is live, so events of the client's next action reach it."""
+        if since is not None:
+            try:
+                parse_id(since)
+            except ValueError:
+                raise protocol.ProtocolError("bad_since", "since is not an event id", ref) from None
+        try:
+            channel = parse_channel(name)
+        except ValueError:
+            raise protocol.ProtocolError("bad_channel", "unknown channel name", ref) from None
+        current = self.context.hub.subscriptions(self.subscriber)
+        limit = self.context.limits.max_subscriptions
+        if channel.name not in current and len(current) >= limit:
+            raise protocol.ProtocolError(
+                "too_many_subscriptions", f"at most {limit} subscriptions per connection", ref
+            )
+        facts = await self._facts_for([channel])
+        if not may_subscribe(self.principal.actor, channel, facts.get(channel.order_id)):
+            self._unwatch_if_idle(channel.order_id)
+            raise protocol.ProtocolError("forbidden", FORBIDDEN_MESSAGE, ref)
+        await self._attach(channel, since)
+        return channel
+
+    async def follow(
+        self, channels: Sequence[Channel], since: Mapping[str, str], required: Sequence[Channel]
+    ) -> None:
+        """For one-way streams: subscribe to each channel the user may see now and add the
+        others as soon as they may; a ``required`` channel not allowed ends the stream."""
+        self.required = frozenset(channel.name for channel in required)
+        facts = await self._facts_for(channels)
+        for channel in channels:
+            if may_subscribe(self.principal.actor, channel, facts.get(channel.order_id)):
+                await self._attach(channel, since.get(channel.name))
+            elif channel.name in self.required:
+                self._end_access(channel)
+                return
+            else:
+                self._wanted[channel.name] = channel
+
+    async def unsubscribe(self, name: str) -> None:
+        await self.context.hub.unsubscribe(self.subscriber, name)
+        await self.presence.leave(name)
+        self._wanted.pop(name, None)
+        self._unwatch_if_idle(_order_of(name))
+
+    async def _attach(self, channel: Channel, since: str | None) -> None:
+        await self.context.hub.subscribe(self.subscriber, channel.name, since)
+        await self.presence.join(channel.name)
+
+    async def _facts_for(self, channels: Sequence[Channel]) -> dict[int | None, OrderFacts]:
+        """Each order's facts, loaded once; the session watches the order first, so a
+        change committed after this read still reaches :meth:`on_order_changed`."""
+        facts: dict[int | None, OrderFacts] = {}
+        for order_id in {c.order_id for c in channels if c.order_id is not None}:
+            self.context.sessions.watch(self, order_id)
+            loaded = await self.context.facts.order_facts(order_id)
+            if loaded is not None:
+                facts[order_id] = loaded
+        return facts
+
+    def _unwatch_if_idle(self, order_id: int | None) -> None:
+        if order_id is None:
+            return
+        held = self.context.hub.subscriptions(self.subscriber)
+        names = [*held, *self._wanted]
+        if not any(_order_of(name) == order_id for name in names):
+            self.context.sessions.unwatch(self, order_id)
+
+    # -- following the facts ----------------------------------------------------------------
+
+    async def on_order_changed(self, facts: OrderFacts) -> None:
+        """An order this session watches changed: end what the user may no longer see,
+        add what a one-way stream asked for and may now see."""
+        actor = self.principal.actor
+        for name in self.context.hub.subscriptions(self.subscriber):
+            if _order_of(name) != facts.order_id:
+                continue
+            channel = parse_channel(name)
+            if not may_subscribe(actor, channel, facts):
+                await self._revoke(channel)
+        for name, channel in list(self._wanted.items()):
+            if channel.order_id == facts.order_id and may_subscribe(actor, channel, facts):
+                del self._wanted[name]
+                await self._attach(channel, None)
+        self._unwatch_if_idle(facts.order_id)
+
+    async def _revoke(self, channel: Channel) -> None:
+        await self.context.hub.unsubscribe(self.subscriber, channel.name)
+        await self.presence.leave(channel.name)
+        if channel.name in self.required:
+            self._end_access(channel)
+        elif self.transport.two_way:
+            self.send(
+                protocol.notice(
+                    "unsubscribed", channel=channel.name, code="forbidden", message=ENDED_MESSAGE
+                )
+            )
+        else:
+            self._wanted[channel.name] = channel  # the stream carries it again when allowed
+
+    def _end_access(self, channel: Channel) -> None:
+        self.end(
+            ACCESS_ENDED,
+            ENDED_MESSAGE,
+            protocol.error("forbidden", ENDED_MESSAGE, channel=channel.name),
+        )
+
+    # -- client ops (two-way transports) ----------------------------------------------------
+
+    async def handle(self, payload: str | bytes) -> None:
+        """One client frame: size and rate limits, decoding, then its op."""
+        if len(payload) > self.context.limits.max_frame_bytes:
+            self.subscriber.close(MESSAGE_TOO_BIG, "frame too big")
+            return
+        assert self.budget is not None, "one-way transports take no ops"
+        if not self.budget.take():
+            if self.budget.abusive:
+                message = "too many ops; connection closed"
+                self.end(TOO_MANY_OPS, "too many ops", protocol.error("rate_limited", message))
+            else:
+                self.refuse("rate_limited", "too many ops; slow down")
+            return
+        try:
+            op = protocol.decode_op(payload)
+        except protocol.ProtocolError as exc:
+            self.refuse(exc.code, exc.message, exc.ref)
+            return
+        try:
+            await self._dispatch(op)
+        except protocol.ProtocolError as exc:
+            self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
+        except Exception:
+            # One op's failure (a bug, a database hiccup) must not cost the client its
+            # connection and subscriptions: log it and answer that op alone.
+            log.exception("live op %s failed", type(op).__name__.lower())
+            self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
+
+    async def _dispatch(self, op: protocol.ClientOp) -> None:
+        if isinstance(op, protocol.Subscribe):
+            await self.subscribe(op.channel, op.since, op.ref)
+            self.send(protocol.reply(op.ref, channel=op.channel))
+        elif isinstance(op, protocol.Unsubscribe):
+            await self.unsubscribe(op.channel)
+            self.send(protocol.reply(op.ref, channel=op.channel))
+        elif isinstance(op, protocol.Ping):
+            self.send(protocol.reply(op.ref, pong=True))
+        elif isinstance(op, protocol.Auth):
+            self._reauthenticate(op)
+        elif (handler := self.context.op_handlers.get(type(op))) is not None:
+            await handler(self, op)
+        else:
+            name = type(op).__name__.lower()
+            self.refuse("unsupported_op", f"op {name} is not available", op.ref)
+
+    # -- token lifetime ---------------------------------------------------------------------
+
+    def _reauthenticate(self, op: protocol.Auth) -> None:
+        principal = self.context.verify_token(op.token)
+        if principal is None or principal.id != self.principal.id:
+            raise protocol.ProtocolError(
+                "unauthorized", "token is invalid or for another user", op.ref
+            )
+        self.principal = principal
+        self._arm_expiry()
+        self.send(protocol.reply(op.ref, expires_at=principal.expires_at))
+
+    def _arm_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        # A timer, not a sleeping task: one per connection, idle for the token's lifetime.
+        delay = max(0.0, self.principal.expires_at - time.time())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        message = "access token expired; send auth or reconnect"
+        self.end(UNAUTHORIZED, "token expired", protocol.error("token_expired", message))
+
+
+def _order_of(name: str) -> int | None:
+    """The order id of an order channel's wire name, without building a Channel."""
+    if not name.startswith("order:"):
+        return None
+    digits = name[6:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None

@@ -1,0 +1,140 @@
+"""This process's live sessions, and the order facts their access was decided on.
+
+Every order event reaches every process on ``ops`` (the relay publishes each one there), and
+its data carries the facts the access rule reads: status, customer and washer. So when an
+order is assigned, released, completed or cancelled, each process re-decides access for its
+own sessions that watch that order, from the event alone: no database query, and within the
+time an event takes to cross Redis. Changes are applied one at a time, in arrival order, so
+a release followed at once by a new assignment cannot be applied the wrong way round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from domain.orders import OrderFacts, OrderStatus
+from realtime.envelope import Envelope
+from realtime.session import LiveSession
+
+log = logging.getLogger(__name__)
+
+
+def facts_from_order_event(data: Any) -> OrderFacts | None:
+    """The facts an order event carries, or None when it is not a well-formed order event."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        washer_id = data.get("washer_id")
+        return OrderFacts(
+            order_id=int(data["order_id"]),
+            status=OrderStatus(data["status"]),
+            customer_id=int(data["customer_id"]),
+            washer_id=int(washer_id) if washer_id is not None else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class LiveSessions:
+    """The sessions of one process; ``start`` before the first, ``stop`` after the last."""
+
+    def __init__(self) -> None:
+        self._sessions: set[LiveSession] = set()
+        self._watchers: dict[int, set[LiveSession]] = {}
+        self._watched: dict[LiveSession, set[int]] = {}
+        self._changes: asyncio.Queue[OrderFacts] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._ended: tuple[int, str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def __iter__(self) -> Iterator[LiveSession]:
+        return iter(list(self._sessions))
+
+    def add(self, session: LiveSession) -> None:
+        """Register an opening session; after :meth:`end_all` it is closed at once."""
+        if self._ended is not None:
+            session.subscriber.close(*self._ended)
+            return
+        self._sessions.add(session)
+
+    def discard(self, session: LiveSession) -> None:
+        self._sessions.discard(session)
+        for order_id in self._watched.pop(session, ()):
+            self._forget(session, order_id)
+
+    def watch(self, session: LiveSession, order_id: int) -> None:
+        """From now on, changes of ``order_id`` reach ``session.on_order_changed``."""
+        self._watchers.setdefault(order_id, set()).add(session)
+        self._watched.setdefault(session, set()).add(order_id)
+
+    def unwatch(self, session: LiveSession, order_id: int) -> None:
+        watched = self._watched.get(session)
+        if watched is not None:
+            watched.discard(order_id)
+            if not watched:
+                del self._watched[session]
+        self._forget(session, order_id)
+
+    def watchers(self, order_id: int) -> int:
+        """How many sessions watch ``order_id`` (for tests and metrics)."""
+        return len(self._watchers.get(order_id, ()))
+
+    def _forget(self, session: LiveSession, order_id: int) -> None:
+        watchers = self._watchers.get(order_id)
+        if watchers is not None:
+            watchers.discard(session)
+            if not watchers:
+                del self._watchers[order_id]
+
+    def on_ops_event(self, envelope: Envelope) -> None:
+        """Broker listener on ``ops``: queue the facts of order events someone here watches."""
+        if not envelope.event.startswith("order."):
+            return
+        facts = facts_from_order_event(envelope.data)
+        if facts is not None and facts.order_id in self._watchers:
+            self._changes.put_nowait(facts)
+
+    def order_changed(self, facts: OrderFacts) -> None:
+        """Apply new facts of an order (what :meth:`on_ops_event` does for each event)."""
+        if facts.order_id in self._watchers:
+            self._changes.put_nowait(facts)
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._apply_changes(), name="live-access")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def settled(self) -> None:
+        """Wait until every queued change has been applied (tests, orderly shutdown)."""
+        await self._changes.join()
+
+    async def _apply_changes(self) -> None:
+        while True:
+            facts = await self._changes.get()
+            try:
+                for session in list(self._watchers.get(facts.order_id, ())):
+                    try:
+                        await session.on_order_changed(facts)
+                    except Exception:
+                        log.exception("re-deciding access of %s failed", session.subscriber.name)
+            finally:
+                self._changes.task_done()
+
+    async def end_all(self, code: int, reason: str) -> None:
+        """Close every session's connection with ``code``, and every session opened from
+        now on (shutdown: clients reconnect to another process and resume)."""
+        self._ended = (code, reason)
+        for session in list(self._sessions):
+            await session.context.hub.disconnect(session.subscriber, code, reason)
