@@ -1,0 +1,311 @@
+"""The transport-neutral live session on an in-process hub: subscribe rules and limits, ops,
+token expiry, and access that follows an order's facts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+
+from domain.channels import chat_channel, order_channel, track_channel
+from domain.orders import OrderFacts, OrderStatus
+from domain.roles import Actor, Role
+from realtime import protocol
+from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
+from realtime.envelope import Envelope
+from realtime.frames import ClosingFrame, RawFrame
+from realtime.hub import Hub
+from realtime.memory_broker import MemoryBroker
+from realtime.presence import MemoryPresence, PresenceTracker
+from realtime.session import LiveSession, OpHandler, SessionContext, SessionLimits
+from realtime.sessions import LiveSessions
+from realtime.subscriber import Item
+
+CUSTOMER, WASHER, OTHER_WASHER = 11, 21, 22
+ORDER = 42
+
+
+class Principal(msgspec.Struct, frozen=True):
+    id: int
+    role: Role
+    expires_at: float
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.id, role=self.role)
+
+
+class Socketish:
+    """Stands for a two-way transport (the WebSocket); the session never touches I/O."""
+
+    name = "ws"
+    two_way = True
+
+
+class Streamish:
+    """Stands for a one-way transport (SSE)."""
+
+    name = "sse"
+    two_way = False
+
+
+class OrderBook:
+    """The facts source: what the database would say about each order."""
+
+    def __init__(self) -> None:
+        self.orders: dict[int, OrderFacts] = {}
+        self.reads = 0
+
+    async def order_facts(self, order_id: int) -> OrderFacts | None:
+        self.reads += 1
+        return self.orders.get(order_id)
+
+
+def facts(status: OrderStatus, washer_id: int | None = WASHER) -> OrderFacts:
+    return OrderFacts(ORDER, status, CUSTOMER, washer_id)
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    hub = Hub(MemoryBroker())
+    await hub.start()
+    yield hub
+    await hub.close()
+
+
+@pytest.fixture
+def book() -> OrderBook:
+    book = OrderBook()
+    book.orders[ORDER] = facts(OrderStatus.ASSIGNED)
+    return book
+
+
+@pytest.fixture
+async def sessions() -> AsyncIterator[LiveSessions]:
+    sessions = LiveSessions()
+    sessions.start()
+    yield sessions
+    await sessions.stop()
+
+
+def make_context(
+    hub: Hub,
+    book: OrderBook,
+    sessions: LiveSessions,
+    *,
+    ops_per_second: int = 50,
+    handlers: dict[type, OpHandler] | None = None,
+) -> SessionContext:
+    return SessionContext(
+        hub=hub,
+        presence=PresenceTracker(MemoryPresence()),
+        facts=book,
+        sessions=sessions,
+        limits=SessionLimits(
+            max_queue=100, max_subscriptions=3, ops_per_second=ops_per_second, max_frame_bytes=512
+        ),
+        verify_token=lambda token: (
+            Principal(WASHER, Role.WASHER, time.time() + 600) if token == "fresh" else None
+        ),
+        op_handlers=handlers or {},
+    )
+
+
+async def opened(
+    context: SessionContext, user: int, role: Role, transport: Any = None, ttl: float = 600
+) -> LiveSession:
+    principal = Principal(user, role, time.time() + ttl)
+    session = LiveSession(context, transport or Socketish(), principal)
+    await session.open()
+    return session
+
+
+def drain(session: LiveSession) -> list[Item]:
+    items: list[Item] = []
+    while (item := session.subscriber.get_nowait()) is not None:
+        items.append(item)
+    return items
+
+
+def frames(items: list[Item]) -> list[dict[str, Any]]:
+    return [json.loads(item.ws_frame) for item in items if isinstance(item, RawFrame)]
+
+
+async def test_subscribe_applies_the_rule_and_refuses_without_saying_why(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    context = make_context(hub, book, sessions)
+    washer = await opened(context, WASHER, Role.WASHER)
+    stranger = await opened(context, OTHER_WASHER, Role.WASHER)
+
+    await washer.subscribe(f"order:{ORDER}:chat")
+    with pytest.raises(protocol.ProtocolError) as refused:
+        await stranger.subscribe(f"order:{ORDER}:chat", ref=5)
+    with pytest.raises(protocol.ProtocolError) as missing:
+        await stranger.subscribe("order:999")
+
+    assert hub.subscriptions(washer.subscriber) == [f"order:{ORDER}:chat"]
+    assert (refused.value.code, refused.value.ref) == ("forbidden", 5)
+    assert missing.value.code == "forbidden"
+    assert sessions.watchers(ORDER) == 1  # the refused session does not keep watching
+    assert sessions.watchers(999) == 0
+
+
+async def test_subscribe_limits_and_malformed_input(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    session = await opened(make_context(hub, book, sessions), CUSTOMER, Role.CUSTOMER)
+    for channel in (f"user:{CUSTOMER}", f"order:{ORDER}", f"order:{ORDER}:chat"):
+        await session.subscribe(channel)
+    codes = []
+    for name, since in ((f"order:{ORDER}:track", None), ("order:x", None), ("ops", "nope")):
+        with pytest.raises(protocol.ProtocolError) as refused:
+            await session.subscribe(name, since)
+        codes.append(refused.value.code)
+    await session.subscribe(f"order:{ORDER}")  # resubscribing does not count twice
+
+    assert codes == ["too_many_subscriptions", "bad_channel", "bad_since"]
+
+
+async def test_a_released_washer_is_unsubscribed_and_told(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    context = make_context(hub, book, sessions)
+    washer = await opened(context, WASHER, Role.WASHER)
+    customer = await opened(context, CUSTOMER, Role.CUSTOMER)
+    for session in (washer, customer):
+        await session.subscribe(f"order:{ORDER}")
+        await session.subscribe(f"order:{ORDER}:chat")
+    drain(washer)
+
+    sessions.order_changed(facts(OrderStatus.PENDING, washer_id=None))
+    await sessions.settled()
+    await hub.publish(f"order:{ORDER}:chat", "chat.message", {"body": "still?"}, offset=1)
+
+    told = frames(drain(washer))
+    assert [(f["type"], f["channel"], f["code"]) for f in told] == [
+        ("unsubscribed", f"order:{ORDER}", "forbidden"),
+        ("unsubscribed", f"order:{ORDER}:chat", "forbidden"),
+    ]
+    assert hub.subscriptions(washer.subscriber) == []
+    assert len(hub.subscriptions(customer.subscriber)) == 2
+    assert any(isinstance(item, Envelope) for item in drain(customer))
+    assert not washer.finished  # the connection itself stays up
+    assert sessions.watchers(ORDER) == 1
+
+
+async def test_a_stream_gains_the_track_when_allowed_and_ends_when_it_may_not_see_the_order(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    book.orders[ORDER] = facts(OrderStatus.PENDING, washer_id=None)
+    context = make_context(hub, book, sessions)
+    customer = await opened(context, CUSTOMER, Role.CUSTOMER, Streamish())
+    washer = await opened(context, WASHER, Role.WASHER, Streamish())
+    channels = [order_channel(ORDER), chat_channel(ORDER), track_channel(ORDER)]
+    await customer.follow(channels, {}, required=channels[:1])
+    await washer.follow(channels, {}, required=channels[:1])
+
+    assert hub.subscriptions(customer.subscriber) == [f"order:{ORDER}", f"order:{ORDER}:chat"]
+    assert washer.finished  # not the washer's order: the stream ends at once
+    assert isinstance(drain(washer)[-1], ClosingFrame)
+
+    sessions.order_changed(facts(OrderStatus.EN_ROUTE))
+    await sessions.settled()
+    assert f"order:{ORDER}:track" in hub.subscriptions(customer.subscriber)
+
+    sessions.order_changed(facts(OrderStatus.IN_PROGRESS))
+    await sessions.settled()
+    assert f"order:{ORDER}:track" not in hub.subscriptions(customer.subscriber)
+    assert frames(drain(customer)) == []  # one-way: nothing but events and the last word
+
+    book.orders[ORDER] = OrderFacts(ORDER, OrderStatus.ASSIGNED, 999, WASHER)
+    sessions.order_changed(book.orders[ORDER])
+    await sessions.settled()
+    last = drain(customer)[-1]
+    assert isinstance(last, ClosingFrame) and last.code == ACCESS_ENDED
+
+
+async def test_ops_are_dispatched_refused_or_answered_without_losing_the_socket(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    calls: list[Any] = []
+
+    async def chat(session: LiveSession, op: protocol.Chat) -> None:
+        calls.append(op)
+        if op.body == "boom":
+            raise RuntimeError("injected")
+        session.send(protocol.reply(op.ref))
+
+    context = make_context(hub, book, sessions, handlers={protocol.Chat: chat})
+    session = await opened(context, WASHER, Role.WASHER)
+    await session.handle(b'{"op":"ping","ref":1}')
+    await session.handle(b'{"op":"chat","order_id":42,"body":"hi","ref":2}')
+    await session.handle(b'{"op":"chat","order_id":42,"body":"boom","ref":3}')
+    await session.handle(b'{"op":"typing","order_id":42,"ref":4}')
+    await session.handle(b"not json")
+    await session.handle(b'{"op":"auth","token":"stale","ref":5}')
+    await session.handle(b'{"op":"auth","token":"fresh","ref":6}')
+
+    answers = [(f["type"], f.get("ref"), f.get("code")) for f in frames(drain(session))]
+    assert answers == [
+        ("reply", 1, None),
+        ("reply", 2, None),
+        ("error", 3, "internal_error"),
+        ("error", 4, "unsupported_op"),
+        ("error", None, "invalid_json"),
+        ("error", 5, "unauthorized"),
+        ("reply", 6, None),
+    ]
+    assert len(calls) == 2 and not session.finished
+
+
+async def test_a_flood_is_refused_then_closed_and_a_huge_frame_closes_at_once(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    context = make_context(hub, book, sessions, ops_per_second=2)
+    flooder = await opened(context, CUSTOMER, Role.CUSTOMER)
+    while not flooder.finished:
+        await flooder.handle(b'{"op":"ping"}')
+    last = drain(flooder)[-1]
+    assert isinstance(last, ClosingFrame) and last.code == TOO_MANY_OPS
+
+    big = await opened(context, CUSTOMER, Role.CUSTOMER)
+    await big.handle(b"x" * 513)
+    assert big.subscriber.close_code == MESSAGE_TOO_BIG
+
+
+async def test_an_expired_token_ends_the_session_on_every_transport(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    context = make_context(hub, book, sessions)
+    for transport in (Socketish(), Streamish()):
+        session = await opened(context, CUSTOMER, Role.CUSTOMER, transport, ttl=0)
+        last = await anext(session.subscriber)
+        assert isinstance(last, ClosingFrame) and last.code == UNAUTHORIZED
+        assert json.loads(last.ws_frame)["code"] == "token_expired"
+
+
+async def test_closing_forgets_the_session_everywhere(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    session = await opened(make_context(hub, book, sessions), WASHER, Role.WASHER)
+    await session.subscribe(f"order:{ORDER}")
+    await session.close()
+    await session.close()
+    assert len(sessions) == 0 and sessions.watchers(ORDER) == 0
+    assert hub.subscriptions(session.subscriber) == []
+
+
+async def test_after_end_all_new_sessions_close_at_once(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    context = make_context(hub, book, sessions)
+    before = await opened(context, CUSTOMER, Role.CUSTOMER)
+    await sessions.end_all(1012, "server restarting")
+    after = await opened(context, CUSTOMER, Role.CUSTOMER)
+    assert before.subscriber.close_code == 1012
+    assert after.subscriber.close_code == 1012
