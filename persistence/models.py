@@ -202,6 +202,7 @@ class OutboxEvent(IdentityBase):
             postgresql_where=text("published_at IS NULL"),
             sqlite_where=text("published_at IS NULL"),
         ),
+        Index("ix_outbox_event_aggregate_seq", "topic", "aggregate_id", "seq"),
     )
 
 

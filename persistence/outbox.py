@@ -102,3 +102,21 @@ async def mark_published(session: AsyncSession, ids: list[int], now: datetime) -
         await session.execute(
             update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=now)
         )
+
+
+async def stored_events_after(
+    session: AsyncSession, topic: str, aggregate_id: int, after: int, limit: int
+) -> list[OutboxEvent]:
+    """The events of one aggregate (an order, its chat) after sequence ``after``, as they
+    were committed: the payload and time published, however the rows have changed since."""
+    rows = await session.scalars(
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.topic == topic,
+            OutboxEvent.aggregate_id == aggregate_id,
+            OutboxEvent.seq > after,
+        )
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    )
+    return list(rows)

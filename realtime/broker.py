@@ -91,9 +91,18 @@ class Broker(Protocol):
         """Who to tell about connection loss and recovery (the process's hub)."""
 
     async def publish(
-        self, channel: str, event: str, data: Any, *, offset: int | None = None
+        self,
+        channel: str,
+        event: str,
+        data: Any,
+        *,
+        offset: int | None = None,
+        ts: str | None = None,
     ) -> Envelope:
         """Append to the channel's bounded history and publish live in one atomic step.
+
+        ``ts`` stamps the event (default: now); the relay passes the time the event was
+        committed, so a republished or database-served event is the same event, byte for byte.
 
         ``offset`` is required for database-backed channels (the database sequence) and
         refused for the others. Re-publishing an offset the history holds publishes live

@@ -65,9 +65,15 @@ class Hub:
         await self.broker.close()
 
     async def publish(
-        self, channel: str, event: str, data: Any, *, offset: int | None = None
+        self,
+        channel: str,
+        event: str,
+        data: Any,
+        *,
+        offset: int | None = None,
+        ts: str | None = None,
     ) -> Envelope:
-        return await self.broker.publish(channel, event, data, offset=offset)
+        return await self.broker.publish(channel, event, data, offset=offset, ts=ts)
 
     async def publish_ephemeral(self, channel: str, event: str, data: Any) -> Envelope:
         return await self.broker.publish_ephemeral(channel, event, data)

@@ -88,11 +88,18 @@ class LocationPipeline:
         self._pending: dict[int, LocationFix] = {}
         self._pending_flush: dict[int, asyncio.TimerHandle] = {}
         self._ops_positions: dict[int, dict[str, Any]] = {}
-        self._arrivals_fired: set[int] = set()
+        self._arrival_fired: dict[int, int] = {}
+        """Per washer, the order whose arrival this process last fired: a washer drives one
+        order at a time, so this holds at most one entry per washer, however long it runs."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ops_task: asyncio.Task[None] | None = None
         self.accepted = 0
         self.coalesced = 0
+
+    @property
+    def remembered_arrivals(self) -> int:
+        """How many fired arrivals the pipeline remembers (at most one per washer)."""
+        return len(self._arrival_fired)
 
     def start(self) -> None:
         self._ops_task = asyncio.get_running_loop().create_task(self._publish_ops_positions())
@@ -210,16 +217,18 @@ class LocationPipeline:
         return FixOutcome("accepted", eta, order_id)
 
     async def _geofence(self, washer_id: int, job: ActiveJob, fix: LocationFix) -> None:
-        if job.status is not OrderStatus.EN_ROUTE or job.order_id in self._arrivals_fired:
+        if job.status is not OrderStatus.EN_ROUTE:
             return
+        if self._arrival_fired.get(washer_id) == job.order_id:
+            return  # fired already; the job cache has not caught up with the new status yet
         if not within_geofence(fix.position, job.destination, self._radius):
             return
-        self._arrivals_fired.add(job.order_id)
+        self._arrival_fired[washer_id] = job.order_id
         self._jobs.forget(washer_id)
         try:
             await self._on_arrival(washer_id, job.order_id)
         except Exception:
-            self._arrivals_fired.discard(job.order_id)
+            self._arrival_fired.pop(washer_id, None)
             log.exception("geofence arrival of order %s failed", job.order_id)
 
     async def _publish_ops_positions(self) -> None:

@@ -83,7 +83,13 @@ class MemoryBroker:
         return history
 
     async def publish(
-        self, channel: str, event: str, data: Any, *, offset: int | None = None
+        self,
+        channel: str,
+        event: str,
+        data: Any,
+        *,
+        offset: int | None = None,
+        ts: str | None = None,
     ) -> Envelope:
         traits = self._classify(channel)
         if traits.database_backed != (offset is not None):
@@ -95,10 +101,11 @@ class MemoryBroker:
         size = self._lossy_history_size if traits.lossy else self._history_size
         if offset is None:
             history.top += 1
-            envelope = Envelope.create(channel, format_id(history.top, history.epoch), event, data)
+            top = format_id(history.top, history.epoch)
+            envelope = Envelope.create(channel, top, event, data, ts)
             self._append(history, history.top, envelope, size)
         else:
-            envelope = Envelope.create(channel, format_id(offset), event, data)
+            envelope = Envelope.create(channel, format_id(offset), event, data, ts)
             if offset > history.top:
                 history.top = offset
                 self._append(history, offset, envelope, size)

@@ -136,12 +136,18 @@ class RedisBroker:
         return [f"{self._prefix}h:{{{channel}}}", f"{self._prefix}m:{{{channel}}}"]
 
     async def publish(
-        self, channel: str, event: str, data: Any, *, offset: int | None = None
+        self,
+        channel: str,
+        event: str,
+        data: Any,
+        *,
+        offset: int | None = None,
+        ts: str | None = None,
     ) -> Envelope:
         traits = self._classify(channel)
         if traits.database_backed != (offset is not None):
             raise ValueError(f"{channel}: offset is required exactly for database-backed channels")
-        draft = Envelope.create(channel, "", event, data)
+        draft = Envelope.create(channel, "", event, data, ts)
         body = draft.body()
         size = self._lossy_history_size if traits.lossy else self._history_size
         args: list[bytes | str | int] = [

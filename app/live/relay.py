@@ -26,6 +26,7 @@ from persistence.notifications import USER_TOPIC
 from persistence.order_events import ORDER_TOPIC
 from persistence.outbox import CommitSignal, mark_published, unpublished
 from realtime.broker import Broker, BrokerUnavailable
+from realtime.envelope import iso_utc
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x5741_5348  # "WASH": the advisory lock every relay competes for
@@ -123,9 +124,12 @@ class OutboxRelay:
                 if not await session.scalar(lock):
                     return 0
             for row in await unpublished(session, self._batch_size):
+                stamp = iso_utc(row.created_at)  # the commit's time, on every republish too
                 try:
                     for channel, event_type, data, offset in outbox_targets(row):
-                        await self._broker.publish(channel, event_type, data, offset=offset)
+                        await self._broker.publish(
+                            channel, event_type, data, offset=offset, ts=stamp
+                        )
                 except BrokerUnavailable as exc:
                     failure = exc
                     break
