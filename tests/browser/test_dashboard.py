@@ -136,9 +136,10 @@ async def wait_for_a_washer_to_move(page: Page) -> None:
 
 async def open_order_from_feed(page: Page) -> None:
     """Click the newest order entry of the feed: the panel shows that order's history."""
-    entry = page.locator("#feed li[data-order-id]").first
-    order_id = await entry.get_attribute("data-order-id") or ""
-    await entry.click()
+    newest = page.locator("#feed li[data-order-id]").first
+    order_id = await newest.get_attribute("data-order-id") or ""
+    # The feed keeps moving: click that order's entry, not whichever is first by then.
+    await page.locator(f'#feed li[data-order-id="{order_id}"]').first.click()
     drilldown = page.locator("#drilldown")
     await expect(drilldown).to_be_visible(timeout=WAIT_MS)
     await expect(drilldown).to_have_attribute("data-order-id", order_id, timeout=WAIT_MS)
