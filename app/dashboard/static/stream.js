@@ -94,6 +94,13 @@ export function createStream({ getToken, beforeReconnect, onEvent, onReset, onSt
     for (const type of EVENT_TYPES) current.addEventListener(type, handle);
     current.addEventListener('message', handle);
     current.addEventListener('reset', handleReset);
+    current.addEventListener('end', () => {
+      // The server ended the stream on purpose: its token expired. We refreshed ahead of
+      // expiry, so reopen at once from our position with the new token (else refresh first).
+      if (current !== source) return;
+      if (sourceToken !== getToken()) open();
+      else scheduleReopen();
+    });
   }
 
   function scheduleReopen() {
@@ -134,8 +141,9 @@ export function createStream({ getToken, beforeReconnect, onEvent, onReset, onSt
       clearTimeout(settleTimer);
       close();
     },
-    /** A new access token: keep a healthy stream (the server checked the old one at connect
-     * time); a stream that is reconnecting is rebuilt with the new token at once. */
+    /** A new access token: keep a healthy stream until the server ends it at the old token's
+     * expiry (the `end` event reopens it); a stream that is reconnecting is rebuilt with the
+     * new token at once. */
     tokenChanged() {
       if (!stopped && source && source.readyState !== EventSource.OPEN) open();
     },
