@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections import Counter
 from typing import Any
+
+from redis.backoff import EqualJitterBackoff
 
 from realtime import metrics
 from realtime.broker import Broker, BrokerUnavailable
@@ -25,9 +26,9 @@ from realtime.subscription import HistoryFallback, Subscription
 
 log = logging.getLogger(__name__)
 
-RETRY_FIRST_SECONDS = 0.5
-RETRY_MAX_SECONDS = 30.0
-"""Backoff of a catch-up whose history read failed while the pub/sub link stayed up."""
+CATCH_UP_BACKOFF = EqualJitterBackoff(cap=30.0, base=1.0)
+"""Backoff of a catch-up whose history read failed while the pub/sub link stayed up:
+half to all of 1 s, 2 s, 4 s, ... up to 30 s."""
 
 
 class Hub:
@@ -200,16 +201,14 @@ class Hub:
         await subscription.drain_buffer()
 
     def _retry_catch_up(self, subscription: Subscription) -> None:
+        delay = CATCH_UP_BACKOFF.compute(subscription.catch_up_failures)
         subscription.catch_up_failures += 1
-        delay = min(
-            RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** (subscription.catch_up_failures - 1)
-        )
         task = asyncio.get_running_loop().create_task(self._retry_after(subscription, delay))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _retry_after(self, subscription: Subscription, delay: float) -> None:
-        await asyncio.sleep(delay * (0.5 + random.random()))
+        await asyncio.sleep(delay)
         if self._broker_down:
             return  # the reconnect resumes every subscription
         await self._resume(subscription)

@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import logging
 import math
-import random
 from collections import deque
 from collections.abc import Callable
 
 from redis.asyncio.connection import Connection, ConnectionPool
+from redis.backoff import EqualJitterBackoff
 from redis.exceptions import RedisError
 
 from realtime.broker import BrokerUnavailable
@@ -47,8 +47,7 @@ class RedisPubSub:
         self._on_message = on_message
         self._on_disconnect = on_disconnect
         self._on_reconnect = on_reconnect
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
+        self._backoff = EqualJitterBackoff(cap=backoff_cap, base=backoff_base)
         self._ping_interval = ping_interval
         self._confirm_timeout = confirm_timeout
         self._channels: set[bytes] = set()
@@ -132,9 +131,8 @@ class RedisPubSub:
                 if was_connected:
                     log.warning("redis pub/sub connection lost: %s", exc)
                     self._on_disconnect()
-                delay = min(self._backoff_cap, self._backoff_base * 2**attempt)
+                await asyncio.sleep(self._backoff.compute(attempt))
                 attempt = min(attempt + 1, 30)
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 
     def _signal_first_attempt(self) -> None:
         if self._first_attempt is not None and not self._first_attempt.done():

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.backoff import EqualJitterBackoff
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,7 +70,7 @@ class OutboxRelay:
         self._uses_advisory_lock = uses_advisory_lock
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._max_backoff = max_backoff
+        self._backoff = EqualJitterBackoff(cap=max_backoff, base=0.1)
         self._commits = CommitSignal()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
@@ -107,7 +107,7 @@ class OutboxRelay:
                 continue
             delay = self._poll_interval
             if failures:
-                delay = min(self._max_backoff, 0.1 * 2**failures) * (0.5 + random.random() / 2)
+                delay = self._backoff.compute(failures)
             await self._commits.wait(delay)
 
     async def relay_once(self) -> int:

@@ -6,7 +6,6 @@ so each test waits until the snapshot shows the expected numbers, with a deadlin
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.settings import Settings
 from tests.support.api import ApiUser, expect
+from tests.support.polling import poll_until
 
 Client = AsyncTestClient[Litestar]
 DEADLINE_SECONDS = 15.0
@@ -26,13 +26,11 @@ async def kpis_when(
     api: Client, admin: ApiUser, ready: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:
     """The snapshot once `ready` holds for it; the last one seen if the deadline passes."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_SECONDS
-    while True:
-        body: dict[str, Any] = expect(await api.get("/api/admin/kpis", headers=admin.headers), 200)
-        if ready(body) or loop.time() > deadline:
-            return body
-        await asyncio.sleep(0.1)
+
+    async def snapshot() -> dict[str, Any]:
+        return dict(expect(await api.get("/api/admin/kpis", headers=admin.headers), 200))
+
+    return await poll_until(snapshot, ready, within=DEADLINE_SECONDS)
 
 
 async def known_orders(

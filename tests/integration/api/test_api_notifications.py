@@ -3,7 +3,6 @@ concern, listed newest first, counted while unread, marked read up to an id."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.api import ApiUser, expect
+from tests.support.polling import poll_until
 
 Client = AsyncTestClient[Litestar]
 Order = dict[str, Any]
@@ -239,10 +239,8 @@ def _now() -> str:
 
 async def poll_for_kind(api: Client, user: ApiUser, kind: str) -> list[dict[str, Any]]:
     """The user's notifications of `kind`, waiting (up to 15 s) until there is one."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while True:
-        found = [n for n in await notifications(api, user) if n["kind"] == kind]
-        if found or loop.time() > deadline:
-            return found
-        await asyncio.sleep(0.1)
+
+    async def of_kind() -> list[dict[str, Any]]:
+        return [n for n in await notifications(api, user) if n["kind"] == kind]
+
+    return await poll_until(of_kind, bool)

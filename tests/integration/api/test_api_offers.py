@@ -3,7 +3,6 @@ an admin assign it), and batched GPS fixes."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.settings import Settings
 from persistence.database import create_engine, create_session_factory
 from persistence.models import DispatchOffer
 from tests.support.api import ApiUser, expect
+from tests.support.polling import poll_until
 
 Client = AsyncTestClient[Litestar]
 Order = dict[str, Any]
@@ -223,13 +223,7 @@ async def test_the_dispatcher_offers_an_order_to_a_washer_on_duty_nearby(
 
 
 async def wait_for_offers(api: Client, washer: ApiUser) -> list[dict[str, Any]]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while True:
-        listed = await open_offers(api, washer)
-        if listed or loop.time() > deadline:
-            return listed
-        await asyncio.sleep(0.1)
+    return await poll_until(lambda: open_offers(api, washer), bool)
 
 
 # --- location batches ----------------------------------------------------------------------

@@ -3,7 +3,6 @@ and for the people on the order while the washer is on the way."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.support.api import ApiUser, expect
+from tests.support.polling import poll_until
 
 Client = AsyncTestClient[Litestar]
 ADDRESS_LAT, ADDRESS_LNG = 52.52, 13.405
@@ -33,15 +33,13 @@ def fixes_towards_the_address(count: int) -> list[dict[str, Any]]:
 
 async def recorded_track(api: Client, user: ApiUser, order_id: int, count: int) -> list[Any]:
     """Track points are written in batches every couple of seconds: wait for them."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while True:
-        points: list[Any] = expect(
-            await api.get(f"/api/orders/{order_id}/track", headers=user.headers), 200
+
+    async def track() -> list[Any]:
+        return list(
+            expect(await api.get(f"/api/orders/{order_id}/track", headers=user.headers), 200)
         )
-        if len(points) >= count or loop.time() > deadline:
-            return points
-        await asyncio.sleep(0.2)
+
+    return await poll_until(track, lambda points: len(points) >= count, every=0.2)
 
 
 async def test_the_track_is_the_washers_fixes_for_the_order_oldest_first(
