@@ -1,4 +1,5 @@
-"""The application factory: the one place where Washline's parts are wired together."""
+"""The application factory: the Litestar app around the parts `app.bootstrap` builds, with
+the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configured here."""
 
 from __future__ import annotations
 
@@ -11,36 +12,19 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 
 from app.auth import build_jwt_auth
+from app.bootstrap import Washline, WashlinePlugin
 from app.content_types import json_bodies_only
-from app.controllers.accounts import AuthController, MeController, UsersController
-from app.controllers.admin import AdminController
-from app.controllers.catalog import PackageController, VehicleController
-from app.controllers.chat import ChatController
-from app.controllers.health import health, ready
-from app.controllers.location import WasherLiveController
-from app.controllers.notifications import NotificationController
-from app.controllers.orders import OrderController
-from app.controllers.washers import WasherController
-from app.dashboard.routes import DASHBOARD_ROUTES
 from app.errors import EXCEPTION_HANDLERS
-from app.lifecycle import Runtime, runtime_lifespan
 from app.live.direct_send import CaptureDirectSend
-from app.live.flows import flows_lifespan
-from app.live.kpis import kpi_lifespan
-from app.live.presence import channel_presence, washers_online
-from app.live.sse import admin_stream, my_events, order_events
-from app.live.ws import live_socket
 from app.logs import configure_logging, with_request_ids
 from app.openapi import ErrorResponses
 from app.settings import Settings
@@ -97,48 +81,28 @@ class AppDatabaseConfig(SQLAlchemyAsyncConfig):
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or Settings.from_env()
+    return build_app(Washline(settings or Settings.from_env()))
+
+
+def build_app(washline: Washline) -> Litestar:
+    """The Litestar app around an already built `Washline` (tests reach into its parts)."""
+    settings = washline.settings
     configure_logging(settings.log_level)
-    runtime = Runtime(settings)
     jwt_auth = build_jwt_auth(settings)
     database = AppDatabaseConfig(
-        engine_instance=runtime.engine,
+        engine_instance=washline.runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         session_dependency_key="db_session",
         set_default_exception_handler=False,
         create_all=False,
     )
     app = Litestar(
-        route_handlers=[
-            health,
-            ready,
-            PrometheusController,
-            AuthController,
-            MeController,
-            UsersController,
-            VehicleController,
-            PackageController,
-            WasherController,
-            OrderController,
-            ChatController,
-            NotificationController,
-            WasherLiveController,
-            AdminController,
-            live_socket,
-            order_events,
-            my_events,
-            admin_stream,
-            channel_presence,
-            washers_online,
-            *DASHBOARD_ROUTES,
-        ],
-        plugins=[SQLAlchemyPlugin(config=database), ErrorResponses()],
+        plugins=[SQLAlchemyPlugin(config=database), WashlinePlugin(washline), ErrorResponses()],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
             PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
             _rate_limit(settings).middleware,
         ],
-        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
@@ -146,8 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None,
         openapi_config=_openapi(),
         stores=_stores(settings),
-        lifespan=[runtime_lifespan, flows_lifespan, kpi_lifespan],
-        state=State({"runtime": runtime}),
         logging_config=None,
         debug=False,
     )

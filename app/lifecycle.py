@@ -1,16 +1,14 @@
 """The process-wide runtime: engine, broker, hub, outbox relay, presence and the draining flag.
 
-One `Runtime` per application instance, stored on `app.state.runtime`; start-up and
-shutdown of every background part happen here, in one place.
+One `Runtime` per application instance, built by the composition root (`app.bootstrap`),
+which starts it before and closes it after everything that runs on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,7 +28,7 @@ from realtime.redis_presence import RedisPresence
 from realtime.sessions import LiveSessions
 
 if TYPE_CHECKING:
-    from litestar import Litestar
+    pass
 
 _live_runtimes: set[Runtime] = set()
 
@@ -112,18 +110,3 @@ async def drain_all() -> None:
     for runtime in list(_live_runtimes):
         with contextlib.suppress(Exception):
             await runtime.begin_drain()
-
-
-@asynccontextmanager
-async def runtime_lifespan(app: Litestar) -> AsyncIterator[None]:
-    runtime: Runtime = app.state.runtime
-    await runtime.start()
-    try:
-        yield
-    finally:
-        await runtime.close()
-
-
-def get_runtime(app: Any) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime

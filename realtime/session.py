@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from domain.channels import Channel, may_subscribe, parse_channel
@@ -80,7 +81,8 @@ class SessionLimits(NamedTuple):
     max_frame_bytes: int
 
 
-class SessionContext(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SessionContext:
     """What every session of the process shares, held once rather than per connection."""
 
     hub: Hub

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 
-from app.auth import Principal, admin_only
+from app.auth import admin_only
+from app.dependencies import Injected
 from app.errors import ApiError
-from app.live.kpis import get_kpis
+from app.live.kpis import KpiService
 from app.settings import Settings
 from domain.dispatch import STALE_AFTER
 from domain.geo import ServiceArea
@@ -34,8 +34,8 @@ class AdminController(Controller):
     guards = [admin_only]
 
     @get("/kpis", summary="Operations KPIs now (what each kpi.tick on ops carries)")
-    async def kpis(self, request: Request[Principal, Any, Any]) -> KpiSnapshot:
-        service = get_kpis(request.app)
+    async def kpis(self, kpis: Injected[KpiService]) -> KpiSnapshot:
+        service = kpis
         try:
             await asyncio.wait_for(service.ready.wait(), SEED_WAIT_SECONDS)
         except TimeoutError:

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, requires_login
 from app.controllers.params import Limit
-from app.live.flows import get_flows
+from app.dependencies import Injected
+from app.live.flows import LiveFlows
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
 from app.services import chat
 from persistence.models import ChatMessage, ChatRead
+from realtime.hub import Hub
 
 OrderId = Parameter(title="order id", ge=1, le=2**62)
 Cursor = Annotated[int | None, Parameter(ge=0, le=2**31, description="a message seq")]
@@ -48,9 +50,10 @@ class ChatController(Controller):
         request: Request[Principal, Any, Any],
         data: MessageIn,
         db_session: AsyncSession,
+        flows: Injected[LiveFlows],
         order_id: int = OrderId,
     ) -> MessageOut:
-        limiter = get_flows(request.app).chat_limiter
+        limiter = flows.chat_limiter
         message = await chat.post_message(db_session, request.user, order_id, data.body, limiter)
         return message_out(message)
 
@@ -80,8 +83,9 @@ class ChatController(Controller):
         request: Request[Principal, Any, Any],
         data: ReadIn,
         db_session: AsyncSession,
+        hub: Injected[Hub],
         order_id: int = OrderId,
     ) -> ReceiptOut:
         receipt = await chat.mark_read(db_session, request.user, order_id, data.up_to)
-        await chat.announce_read(request.app.state.runtime.hub, receipt)
+        await chat.announce_read(hub, receipt)
         return receipt_out(receipt)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from litestar import MediaType, Request, Response, get
+from litestar import MediaType, Response, get
 from sqlalchemy import text
 
+from app.dependencies import Injected
 from app.lifecycle import Runtime
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -31,8 +32,7 @@ async def _check(probe: Any) -> str:
 
 
 @get("/ready", tags=["operations"], summary="Ready for traffic (503 names what failed)")
-async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    runtime: Runtime = request.app.state.runtime
+async def ready(runtime: Injected[Runtime]) -> Response[dict[str, Any]]:
 
     async def database() -> None:
         async with runtime.engine.connect() as connection:

@@ -10,7 +10,8 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, washer_only
-from app.live.flows import get_flows
+from app.dependencies import Injected
+from app.live.flows import LiveFlows
 from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
 from app.services.offers import open_offers_of
 from domain.location import LocationFix
@@ -28,7 +29,10 @@ class WasherLiveController(Controller):
         summary="Upload location fixes (up to 100; e.g. stored while the phone was offline)",
     )
     async def upload_fixes(
-        self, request: Request[Principal, Any, Any], data: LocationBatchIn
+        self,
+        request: Request[Principal, Any, Any],
+        data: LocationBatchIn,
+        flows: Injected[LiveFlows],
     ) -> LocationBatchOut:
         fixes = [
             LocationFix(
@@ -41,7 +45,7 @@ class WasherLiveController(Controller):
             )
             for f in data.fixes
         ]
-        pipeline = get_flows(request.app).pipeline
+        pipeline = flows.pipeline
         results, newest = await pipeline.ingest_batch(request.user.id, fixes)
         ordered = sorted(fixes, key=lambda f: f.ts)
         out = [

@@ -4,9 +4,7 @@ chat limits. Built on the runtime's hub and database; started and stopped with t
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotAuthorizedException
 
@@ -27,7 +25,7 @@ from realtime.location_pipeline import LocationPipeline
 from realtime.session import SessionContext, SessionLimits
 
 if TYPE_CHECKING:
-    from litestar import Litestar
+    pass
 
 
 def verify_live_token(token: str, settings: Settings) -> Principal | None:
@@ -41,6 +39,7 @@ def verify_live_token(token: str, settings: Settings) -> Principal | None:
 class LiveFlows:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
+        self._broker = runtime.broker
         self.geo: GeoIndex = (
             RedisGeoIndex(runtime.redis) if runtime.redis is not None else MemoryGeoIndex()
         )
@@ -77,33 +76,17 @@ class LiveFlows:
             op_handlers=ops.handlers(),
         )
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self.track_sink.start()
         self.pipeline.start()
         self.dispatcher.start()
+        # Order events on `ops` make cached active jobs stale in every process.
+        with contextlib.suppress(BrokerUnavailable):
+            await self._broker.listen(OPS.name, self.jobs.on_ops_event)
 
     async def stop(self) -> None:
+        with contextlib.suppress(BrokerUnavailable):
+            await self._broker.unlisten(OPS.name, self.jobs.on_ops_event)
         await self.dispatcher.stop()
         await self.pipeline.stop()
         await self.track_sink.stop()
-
-
-@asynccontextmanager
-async def flows_lifespan(app: Litestar) -> AsyncIterator[None]:
-    runtime: Runtime = app.state.runtime
-    flows = LiveFlows(runtime)
-    app.state.flows = flows
-    flows.start()
-    with contextlib.suppress(BrokerUnavailable):
-        await runtime.broker.listen(OPS.name, flows.jobs.on_ops_event)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(BrokerUnavailable):
-            await runtime.broker.unlisten(OPS.name, flows.jobs.on_ops_event)
-        await flows.stop()
-
-
-def get_flows(app: Any) -> LiveFlows:
-    flows: LiveFlows = app.state.flows
-    return flows

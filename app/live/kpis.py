@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -46,7 +44,7 @@ from realtime.presence import WASHERS_ONLINE
 from realtime.subscriber import Subscriber
 
 if TYPE_CHECKING:
-    from litestar import Litestar
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -246,21 +244,4 @@ class KpiService:
                 log.exception("KPI tick failed")
 
 
-@asynccontextmanager
-async def kpi_lifespan(app: Litestar) -> AsyncIterator[None]:
-    runtime: Runtime = app.state.runtime
-    service = KpiService(runtime)
-    app.state.kpis = service
-    await service.start()
-    try:
-        yield
-    finally:
-        await service.stop()
-
-
-def get_kpis(app: Any) -> KpiService:
-    service: KpiService = app.state.kpis
-    return service
-
-
-__all__ = ["KpiService", "get_kpis", "kpi_lifespan", "load_seed"]
+__all__ = ["KpiService", "load_seed"]

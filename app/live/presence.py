@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import get
 
-from app.auth import Principal, admin_only
+from app.auth import admin_only
+from app.dependencies import Injected
 from app.errors import ApiError
 from app.lifecycle import Runtime
 from domain.channels import parse_channel
@@ -35,13 +36,13 @@ async def _members(runtime: Runtime, key: str) -> dict[str, dict[str, Any]]:
     tags=["live"],
     summary="Connections subscribed to a channel (or `presence:washers`: washers online)",
 )
-async def channel_presence(request: Request[Principal, Any, Any], channel: str) -> dict[str, Any]:
+async def channel_presence(runtime: Injected[Runtime], channel: str) -> dict[str, Any]:
     if channel != WASHERS_ONLINE:
         try:
             parse_channel(channel)
         except ValueError:
             raise ApiError(400, "bad_channel", "unknown channel name") from None
-    members = await _members(request.app.state.runtime, channel)
+    members = await _members(runtime, channel)
     return {
         "channel": channel,
         "members": [{"client_id": client, **info} for client, info in sorted(members.items())],
@@ -54,8 +55,8 @@ async def channel_presence(request: Request[Principal, Any, Any], channel: str) 
     tags=["live"],
     summary="Washers whose app holds a live connection, with how many connections each",
 )
-async def washers_online(request: Request[Principal, Any, Any]) -> dict[str, Any]:
-    members = await _members(request.app.state.runtime, WASHERS_ONLINE)
+async def washers_online(runtime: Injected[Runtime]) -> dict[str, Any]:
+    members = await _members(runtime, WASHERS_ONLINE)
     connections: dict[int, int] = {}
     for info in members.values():
         if info.get("role") == Role.WASHER.value:

@@ -15,9 +15,9 @@ from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.auth import Principal, admin_only, requires_login
+from app.dependencies import Injected
 from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
-from app.live.flows import get_flows
 from domain.channels import (
     OPS,
     Channel,
@@ -29,7 +29,7 @@ from domain.channels import (
 )
 from realtime.envelope import Envelope, parse_id
 from realtime.frames import ClosingFrame, RawFrame
-from realtime.session import LiveSession
+from realtime.session import LiveSession, SessionContext
 
 RETRY_MILLISECONDS = 2000
 END_EVENT = "end"
@@ -109,10 +109,11 @@ class SseTransport:
 
 def _stream(
     request: Request[Principal, Any, Any],
+    runtime: Runtime,
+    context: SessionContext,
     channels: Sequence[Channel],
     required: Sequence[Channel] = (),
 ) -> ASGIApp:
-    runtime: Runtime = request.app.state.runtime
     if runtime.draining:
         raise ApiError(503, "draining", "server restarting; reconnect and resume")
     # Browsers send Last-Event-ID only when EventSource reconnects by itself; a page that
@@ -122,7 +123,7 @@ def _stream(
     )
     since = decode_positions(last_event_id, [channel.name for channel in channels])
     transport = SseTransport()
-    session = LiveSession(get_flows(request.app).session_context, transport, request.user)
+    session = LiveSession(context, transport, request.user)
     response = EventSourceResponse(
         transport.events(session, channels, since, required),
         ping=runtime.settings.heartbeat_seconds,
@@ -137,16 +138,20 @@ def _stream(
     tags=["live"],
     summary="SSE stream of an order: status, and the washer's track and chat when allowed",
 )
-async def order_events(request: Request[Principal, Any, Any], order_id: int) -> ASGIApp:
+async def order_events(
+    request: Request[Principal, Any, Any],
+    runtime: Injected[Runtime],
+    session_context: Injected[SessionContext],
+    order_id: int,
+) -> ASGIApp:
     """The track joins the stream when the order is assigned and leaves it when the washer
     is no longer on the way; the stream ends if the caller may no longer see the order."""
     order = order_channel(order_id)
-    facts = await get_flows(request.app).session_context.facts.order_facts(order_id)
+    facts = await session_context.facts.order_facts(order_id)
     if not may_subscribe(request.user.actor, order, facts):
         raise not_found("order")
-    return _stream(
-        request, [order, chat_channel(order_id), track_channel(order_id)], required=[order]
-    )
+    channels = [order, chat_channel(order_id), track_channel(order_id)]
+    return _stream(request, runtime, session_context, channels, required=[order])
 
 
 @get(
@@ -155,8 +160,12 @@ async def order_events(request: Request[Principal, Any, Any], order_id: int) -> 
     tags=["live"],
     summary="SSE stream of the caller's notifications (user:{id})",
 )
-async def my_events(request: Request[Principal, Any, Any]) -> ASGIApp:
-    return _stream(request, [user_channel(request.user.id)])
+async def my_events(
+    request: Request[Principal, Any, Any],
+    runtime: Injected[Runtime],
+    session_context: Injected[SessionContext],
+) -> ASGIApp:
+    return _stream(request, runtime, session_context, [user_channel(request.user.id)])
 
 
 @get(
@@ -165,5 +174,9 @@ async def my_events(request: Request[Principal, Any, Any]) -> ASGIApp:
     tags=["live"],
     summary="SSE firehose for the admin dashboard (ops)",
 )
-async def admin_stream(request: Request[Principal, Any, Any]) -> ASGIApp:
-    return _stream(request, [OPS])
+async def admin_stream(
+    request: Request[Principal, Any, Any],
+    runtime: Injected[Runtime],
+    session_context: Injected[SessionContext],
+) -> ASGIApp:
+    return _stream(request, runtime, session_context, [OPS])

@@ -18,13 +18,13 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.types import WebSocketSendEvent
 
 from app.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX, Principal
+from app.dependencies import Injected
 from app.lifecycle import Runtime
 from app.live.direct_send import direct_send
-from app.live.flows import get_flows
 from realtime import protocol
 from realtime.close_codes import UNAUTHORIZED
 from realtime.frames import ClosingFrame
-from realtime.session import LiveSession
+from realtime.session import LiveSession, SessionContext
 
 SUBPROTOCOL = "washline.v1"
 CLOSE_FLUSH_SECONDS = 5.0
@@ -102,9 +102,12 @@ def _chosen_subprotocol(socket: WebSocket[Any, Any, Any]) -> str | None:
 
 
 @websocket("/ws", opt={"exclude_from_auth": False})
-async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
+async def live_socket(
+    socket: WebSocket[Any, Any, Any],
+    runtime: Injected[Runtime],
+    session_context: Injected[SessionContext],
+) -> None:
     """Multiplexed live connection; docs/protocol.md lists the ops."""
-    runtime: Runtime = socket.app.state.runtime
     await socket.accept(subprotocols=_chosen_subprotocol(socket))
     principal = socket.scope.get("user")
     if runtime.draining:
@@ -115,9 +118,8 @@ async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.send_data(protocol.error("unauthorized", reason), mode="text")
         await socket.close(UNAUTHORIZED, reason)
         return
-    context = get_flows(socket.app).session_context
     transport = WebSocketTransport(socket)
-    await transport.run(LiveSession(context, transport, principal))
+    await transport.run(LiveSession(session_context, transport, principal))
 
 
 __all__ = ["SUBPROTOCOL", "SUBPROTOCOL_PREFIX", "WebSocketTransport", "live_socket"]

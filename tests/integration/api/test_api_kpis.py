@@ -103,8 +103,10 @@ async def test_the_snapshot_counts_a_known_set_of_orders(
     body = await kpis_when(api, admin, lambda b: numbers(b) == expected)
     assert numbers(body) == expected
     assert body["longest_wait_seconds"] is not None and body["longest_wait_seconds"] >= 0
-    assert body["time_to_assign"]["avg_seconds"] >= 0
-    assert body["time_to_assign"]["p90_seconds"] >= body["time_to_assign"]["avg_seconds"]
+    # Every order here was assigned within seconds of its booking. (A p90 may sit below the
+    # mean when one sample is far out, so the two are not compared with each other.)
+    assert 0 <= body["time_to_assign"]["avg_seconds"] < 60
+    assert 0 <= body["time_to_assign"]["p90_seconds"] < 60
     assert body["sla"]["breaches"] == 0
     assert body["washers"] == {"online": 0, "idle": 0, "busy": 0, "utilisation": None}
     assert body["timezone"] == "UTC"

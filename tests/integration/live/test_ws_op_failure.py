@@ -14,10 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from litestar import Litestar
 
-from app.asgi import create_app
-from app.live.flows import get_flows
+from app.asgi import build_app
+from app.bootstrap import Washline
 from domain.roles import Role
 from persistence.migrate import upgrade
 from realtime import protocol
@@ -37,13 +36,14 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Litestar:
-    return create_app(settings_for(database_url))
+def washline(database_url: str) -> Washline:
+    return Washline(settings_for(database_url))
 
 
 @pytest.fixture
-async def server(app: Litestar) -> AsyncIterator[str]:
-    """A uvicorn server in this event loop serving `app`; yields its base URL."""
+async def server(washline: Washline) -> AsyncIterator[str]:
+    """A uvicorn server in this event loop serving `washline`; yields its base URL."""
+    app = build_app(washline)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
@@ -67,12 +67,12 @@ async def customer(server: str, database_url: str) -> ApiUser:
 
 
 async def test_a_failing_op_answers_internal_error_and_the_connection_stays(
-    app: Litestar, server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+    washline: Washline, server: str, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def failing_chat(session: LiveSession, op: protocol.Chat) -> None:
         raise RuntimeError("injected failure")
 
-    handlers = get_flows(app).session_context.op_handlers
+    handlers = washline.flows.session_context.op_handlers
     monkeypatch.setitem(handlers, protocol.Chat, failing_chat)  # type: ignore[arg-type]
     user = await customer(server, database_url)
     async with live_client(f"ws://{server}/ws", user.access_token) as client:

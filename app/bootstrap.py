@@ -1,0 +1,121 @@
+"""The composition root: every long-lived part of one Washline application is built here,
+once, and reaches handlers through Litestar's dependency injection, never `app.state`.
+
+`Washline` holds the parts (the runtime: database, broker, hub, presence, relay and live
+sessions; the live flows: location pipeline, dispatcher, chat limits, the live session
+context; the KPI service) and starts and stops them in order. `WashlinePlugin` registers
+Washline's routes, its dependency providers and that lifespan on the Litestar app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
+from litestar.plugins.prometheus import PrometheusController
+from litestar.types import ControllerRouterHandler
+
+from app.controllers.accounts import AuthController, MeController, UsersController
+from app.controllers.admin import AdminController
+from app.controllers.catalog import PackageController, VehicleController
+from app.controllers.chat import ChatController
+from app.controllers.health import health, ready
+from app.controllers.location import WasherLiveController
+from app.controllers.notifications import NotificationController
+from app.controllers.orders import OrderController
+from app.controllers.washers import WasherController
+from app.dashboard.routes import DASHBOARD_ROUTES
+from app.lifecycle import Runtime
+from app.live.flows import LiveFlows
+from app.live.kpis import KpiService
+from app.live.presence import channel_presence, washers_online
+from app.live.sse import admin_stream, my_events, order_events
+from app.live.ws import live_socket
+from app.settings import Settings
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    health,
+    ready,
+    PrometheusController,
+    AuthController,
+    MeController,
+    UsersController,
+    VehicleController,
+    PackageController,
+    WasherController,
+    OrderController,
+    ChatController,
+    NotificationController,
+    WasherLiveController,
+    AdminController,
+    live_socket,
+    order_events,
+    my_events,
+    admin_stream,
+    channel_presence,
+    washers_online,
+    *DASHBOARD_ROUTES,
+]
+
+
+class Washline:
+    """The parts of one application instance, built in dependency order."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime = Runtime(settings)
+        self.flows = LiveFlows(self.runtime)
+        self.kpis = KpiService(self.runtime)
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
+        """Start the runtime, then what runs on it; stop in the reverse order."""
+        async with contextlib.AsyncExitStack() as stack:
+            await self.runtime.start()
+            stack.push_async_callback(self.runtime.close)
+            await self.flows.start()
+            stack.push_async_callback(self.flows.stop)
+            await self.kpis.start()
+            stack.push_async_callback(self.kpis.stop)
+            yield
+
+    def dependencies(self) -> dict[str, Provide]:
+        """What handlers may ask for by name."""
+        parts: dict[str, Any] = {
+            "settings": self.settings,
+            "runtime": self.runtime,
+            "hub": self.runtime.hub,
+            "flows": self.flows,
+            "kpis": self.kpis,
+            "session_context": self.flows.session_context,
+        }
+        return {
+            name: Provide(_constant(part), use_cache=True, sync_to_thread=False)
+            for name, part in parts.items()
+        }
+
+
+def _constant(part: Any) -> Callable[[], Any]:
+    def provide() -> Any:
+        return part
+
+    return provide
+
+
+class WashlinePlugin(InitPluginProtocol):
+    """Registers Washline's routes, dependency providers and lifespan on the app."""
+
+    def __init__(self, washline: Washline) -> None:
+        self.washline = washline
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(ROUTE_HANDLERS)
+        app_config.dependencies.update(self.washline.dependencies())
+        app_config.lifespan.append(self.washline.lifespan)
+        return app_config
