@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import msgspec
 
+from domain.errors import Refusal, RefusalKind
 from domain.roles import Actor, Role
 
 
@@ -68,19 +69,21 @@ class Transition(msgspec.Struct, frozen=True):
     washer_id: int | None
 
 
-class TransitionDenied(Exception):
+_DENIAL_KINDS = {INVALID_TRANSITION: RefusalKind.CONFLICT, WASHER_REQUIRED: RefusalKind.INVALID}
+
+
+class TransitionDenied(Refusal):
     """A refused move, with a stable ``code`` a client can act on and a human ``message``.
 
     ``not_found`` means the actor may not even see the order: answer 404 so that existence
     does not leak. ``forbidden``: visible, but this role may not make this move.
     ``invalid_transition``: nobody may make this move now (or a precondition such as the
     no-show wait is not met). ``washer_required``: the move needs a washer and none was given.
+    The code decides the refusal's kind (``not_found`` is a not-found, and so on).
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, kind=_DENIAL_KINDS.get(code))
 
 
 _CUSTOMER_CANCELLABLE = frozenset(

@@ -11,17 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth import Principal
 from app.services.orders import order_facts
 from domain.channels import Channel, may_subscribe, parse_channel
+from domain.errors import Refusal
 from domain.orders import OrderFacts
 from persistence.models import Order
 
 
-class ChannelRefused(Exception):
+class ChannelRefused(Refusal):
     """`code` is "bad_channel" (not a channel name) or "forbidden" (not yours, or absent)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 async def load_order_facts(
