@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from app.errors import ApiError
 from app.live.flows import get_flows
 from app.live.ws import EXTRA_OP_HANDLERS, LiveSocket
 from app.services import chat
 from domain.channels import chat_channel
+from domain.errors import Refusal, RefusalKind
 from domain.events import CHAT_TYPING
 from domain.location import FixRejected, LocationFix
 from domain.roles import Role
@@ -52,9 +52,9 @@ async def handle_chat(session: LiveSocket, op: protocol.Chat) -> None:
             message = await chat.post_message(
                 db, session.principal, op.order_id, op.body, flows.chat_limiter
             )
-        except ApiError as refused:
-            code = "forbidden" if refused.status_code == 404 else getattr(refused, "code", "error")
-            raise protocol.ProtocolError(code, refused.detail, op.ref) from None
+        except Refusal as refused:
+            code = "forbidden" if refused.kind is RefusalKind.NOT_FOUND else refused.code
+            raise protocol.ProtocolError(code, refused.message, op.ref) from None
     session.send(protocol.reply(op.ref, order_id=op.order_id, seq=message.seq))
 
 
@@ -69,7 +69,7 @@ async def handle_typing(session: LiveSocket, op: protocol.Typing) -> None:
         async with session.runtime.session_factory() as db:
             try:
                 await chat.chat_order(db, session.principal, op.order_id)
-            except ApiError:
+            except Refusal:
                 raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None
         session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
     await session.runtime.hub.publish_ephemeral(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import ApiError, not_found
+from domain.errors import Conflict, not_found
 from domain.events import DISPATCH_OFFER, DISPATCH_OFFER_WITHDRAWN
 from persistence.models import DispatchOffer, Order
 from persistence.notifications import notify
@@ -54,7 +54,7 @@ async def require_open_offer(
     if offer is None:
         raise not_found("order")
     if offer.status != OPEN or offer.expires_at <= now:
-        raise ApiError(409, "offer_unavailable", "this offer was taken, withdrawn or expired")
+        raise Conflict("offer_unavailable", "this offer was taken, withdrawn or expired")
     return offer
 
 

@@ -16,17 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import Principal
-from app.errors import ApiError, not_found
 from app.schemas.orders import (
     OrderDetailOut,
     OrderEventOut,
     OrderIn,
     OrderOut,
     TrackPointOut,
-    TransitionIn,
 )
 from app.services.catalog import own_vehicle
 from app.services.offers import OPEN, close_offers, offer_of, require_open_offer
+from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
 from domain.orders import (
     TRACKABLE_STATUSES,
@@ -41,13 +40,6 @@ from domain.pricing import VehicleSize, price_order_cents
 from domain.roles import Actor, Role
 from persistence.models import Order, OrderEvent, ServicePackage, TrackPoint, User
 from persistence.order_events import record_order_event
-
-DENIAL_STATUS = {
-    "not_found": 404,
-    "forbidden": 403,
-    "invalid_transition": 409,
-    "washer_required": 400,
-}
 
 
 def order_out(order: Order) -> OrderOut:
@@ -201,7 +193,7 @@ async def order_track(
     order = await visible_order(session, principal, order_id)
     is_customer = principal.role is Role.CUSTOMER
     if is_customer and OrderStatus(order.status) not in TRACKABLE_STATUSES:
-        raise ApiError(403, "track_unavailable", "the track is visible only while on the way")
+        raise Forbidden("track_unavailable", "the track is visible only while on the way")
     if principal.role is Role.WASHER and order.washer_id != principal.id:
         raise not_found("order")
     newest = await session.scalars(
@@ -221,37 +213,44 @@ async def order_track(
 async def _check_washer(session: AsyncSession, washer_id: int) -> None:
     user = await session.get(User, washer_id)
     if user is None or user.role != Role.WASHER.value or not user.is_active:
-        raise ApiError(400, "unknown_washer", "washer_id does not name an active washer")
+        raise Invalid("unknown_washer", "washer_id does not name an active washer")
 
 
 async def transition_order(
-    session: AsyncSession, actor: Actor, order_id: int, request: TransitionIn
+    session: AsyncSession,
+    actor: Actor,
+    order_id: int,
+    to_status: OrderStatus,
+    *,
+    washer_id: int | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> Order:
-    """Apply one state-machine move; 409 when another writer got there first."""
+    """Apply one state-machine move, whoever asks (a request, the geofence, a tool).
+
+    Refuses with the state machine's `TransitionDenied`, or a `Conflict` when another writer
+    got there first (`version_conflict` when `expected_version` is stale).
+    """
     order = await session.get(Order, order_id)
     if order is None:
         raise not_found("order")
     now = datetime.now(UTC)
     try:
-        move = decide_transition(
-            order_facts(order), actor, request.to, now=now, assign_to=request.washer_id
-        )
+        move = decide_transition(order_facts(order), actor, to_status, now=now, assign_to=washer_id)
     except TransitionDenied as denied:
-        if denied.code == "not_found":
-            offered = (
-                actor.role is Role.WASHER
-                and actor.user_id is not None
-                and await offer_of(session, order.id, actor.user_id) is not None
-            )
-            if offered:
-                raise ApiError(
-                    409, "offer_unavailable", "another washer took this order first"
-                ) from None
-            raise not_found("order") from None
-        raise ApiError(DENIAL_STATUS.get(denied.code, 409), denied.code, denied.message) from None
-    if request.expected_version is not None and request.expected_version != order.version:
-        raise ApiError(
-            409, "version_conflict", "the order has changed; reload it", version=order.version
+        if denied.kind is not RefusalKind.NOT_FOUND:
+            raise
+        offered = (
+            actor.role is Role.WASHER
+            and actor.user_id is not None
+            and await offer_of(session, order.id, actor.user_id) is not None
+        )
+        if offered:
+            raise Conflict("offer_unavailable", "another washer took this order first") from None
+        raise not_found("order") from None
+    if expected_version is not None and expected_version != order.version:
+        raise Conflict(
+            "version_conflict", "the order has changed; reload it", version=order.version
         )
     offered_accept = actor.role is Role.WASHER and move.to_status is OrderStatus.ASSIGNED
     if offered_accept and move.from_status is OrderStatus.PENDING:
@@ -277,14 +276,12 @@ async def transition_order(
             to_status=move.to_status.value,
             actor_id=actor.user_id,
             actor_role=actor.role.value,
-            reason=request.reason,
+            reason=reason,
             now=now,
             previous_washer_id=previous_washer_id,
         )
         await session.commit()
     except (StaleDataError, IntegrityError):
         await session.rollback()
-        raise ApiError(
-            409, "conflict", "another change to this order won the race; reload it"
-        ) from None
+        raise Conflict("conflict", "another change to this order won the race; reload it") from None
     return order
