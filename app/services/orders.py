@@ -24,9 +24,10 @@ from app.schemas.orders import (
     TrackPointOut,
 )
 from app.services.catalog import own_vehicle
-from app.services.offers import OPEN, close_offers, offer_of, require_open_offer
+from app.services.offers import close_offers, offer_of, require_open_offer
 from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
+from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
     TRACKABLE_STATUSES,
     OrderFacts,
@@ -161,7 +162,7 @@ async def visible_order(session: AsyncSession, principal: Principal, order_id: i
         return order
     if principal.role is Role.WASHER:
         offer = await offer_of(session, order.id, principal.id)
-        if offer is not None and offer.status == OPEN:
+        if offer is not None and shows_order(offer.status):
             return order  # a washer sees an order while it is offered to them
     raise not_found("order")
 
@@ -246,14 +247,13 @@ async def transition_order(
             and await offer_of(session, order.id, actor.user_id) is not None
         )
         if offered:
-            raise Conflict("offer_unavailable", "another washer took this order first") from None
+            raise OfferUnavailable("another washer took this order first") from None
         raise not_found("order") from None
     if expected_version is not None and expected_version != order.version:
         raise Conflict(
             "version_conflict", "the order has changed; reload it", version=order.version
         )
-    offered_accept = actor.role is Role.WASHER and move.to_status is OrderStatus.ASSIGNED
-    if offered_accept and move.from_status is OrderStatus.PENDING:
+    if needs_offer(actor, move.from_status, move.to_status):
         assert actor.user_id is not None
         await require_open_offer(session, order, actor.user_id, now)
     if move.washer_id is not None and move.washer_id != order.washer_id:
