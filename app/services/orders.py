@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,13 +29,14 @@ from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
 from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
-    TRACKABLE_STATUSES,
     OrderFacts,
     OrderStatus,
     TransitionDenied,
     allowed_targets,
     can_view_order,
     decide_transition,
+    may_see_track,
+    order_visibility,
 )
 from domain.pricing import VehicleSize, price_order_cents
 from domain.roles import Actor, Role
@@ -123,12 +124,14 @@ async def create_order(session: AsyncSession, customer: Principal, data: OrderIn
 
 
 def _scope(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Restrict a query to the orders the caller may see (mirrors domain.can_view_order)."""
-    if principal.role is Role.CUSTOMER:
-        return query.where(Order.customer_id == principal.id)
-    if principal.role is Role.WASHER:
-        return query.where(Order.washer_id == principal.id)
-    return query
+    """Restrict a query to the orders the caller may see: `domain.orders.order_visibility`
+    (the definition `can_view_order` uses) as a filter."""
+    seen = order_visibility(principal.actor)
+    if seen.sees_all:
+        return query
+    if seen.owner_field is None:
+        return query.where(false())
+    return query.where(getattr(Order, seen.owner_field) == seen.user_id)
 
 
 async def list_orders(
@@ -189,14 +192,15 @@ TRACK_LIMIT = 2000
 async def order_track(
     session: AsyncSession, principal: Principal, order_id: int
 ) -> list[TrackPointOut]:
-    """The washer's recorded path for the order, oldest first. Admins and the order's washer
-    see it any time; the customer only while the washer is on the way (as on `:track`)."""
+    """The washer's recorded path for the order, oldest first, as `domain.orders.may_see_track`
+    allows: a washer merely offered the order does not see it at all, a customer sees that it
+    exists but not its track outside the trackable statuses."""
     order = await visible_order(session, principal, order_id)
-    is_customer = principal.role is Role.CUSTOMER
-    if is_customer and OrderStatus(order.status) not in TRACKABLE_STATUSES:
-        raise Forbidden("track_unavailable", "the track is visible only while on the way")
-    if principal.role is Role.WASHER and order.washer_id != principal.id:
+    facts = order_facts(order)
+    if not can_view_order(principal.actor, facts):
         raise not_found("order")
+    if not may_see_track(principal.actor, facts, recorded=True):
+        raise Forbidden("track_unavailable", "the track is visible only while on the way")
     newest = await session.scalars(
         select(TrackPoint)
         .where(TrackPoint.order_id == order.id)
