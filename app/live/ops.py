@@ -31,9 +31,7 @@ async def handle_location(session: LiveSocket, op: protocol.Location) -> None:
     try:
         outcome = await flows.pipeline.ingest(session.principal.id, fix)
     except FixRejected as rejected:
-        session.send(
-            protocol.error("invalid_fix", rejected.message, op.ref, reason=rejected.reason)
-        )
+        session.send(protocol.error(rejected.code, rejected.message, op.ref, **rejected.fields))
         return
     session.send(
         protocol.reply(
