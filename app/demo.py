@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
-from app.schemas.orders import OrderIn, TransitionIn
+from app.schemas.orders import OrderIn
 from app.services import accounts, catalog, orders
 from app.settings import Settings
 from domain.orders import OrderStatus
@@ -156,21 +156,13 @@ async def load_demo_data(
                 ),
             )
             for status in path:
+                assign_to: int | None = None
                 if status is OrderStatus.CANCELLED:
-                    actor, move = (
-                        Actor(user_id=customer.id, role=Role.CUSTOMER),
-                        TransitionIn(to=status),
-                    )
+                    actor = Actor(user_id=customer.id, role=Role.CUSTOMER)
                 elif status is OrderStatus.ASSIGNED:  # dispatched by hand, as an admin would
-                    actor, move = (
-                        Actor(user_id=admin.id, role=Role.ADMIN),
-                        TransitionIn(to=status, washer_id=washer.id),
-                    )
+                    actor, assign_to = Actor(user_id=admin.id, role=Role.ADMIN), washer.id
                 else:
-                    actor, move = (
-                        Actor(user_id=washer.id, role=Role.WASHER),
-                        TransitionIn(to=status),
-                    )
-                await orders.transition_order(session, actor, order.id, move)
+                    actor = Actor(user_id=washer.id, role=Role.WASHER)
+                await orders.transition_order(session, actor, order.id, status, washer_id=assign_to)
     summary.created = True
     return summary

@@ -1,7 +1,9 @@
 """Every error a client sees is JSON: a stable machine-readable `code` and a human `message`.
 
-Controllers and services raise `ApiError` (or let Litestar raise its own); the handlers here
-turn everything into the same shape, so clients branch on `code`, never on prose.
+Services raise domain refusals (`domain.errors.Refusal`) and know nothing of HTTP; this is
+the one place that gives each kind of refusal its status (`STATUS_BY_KIND`). Controllers may
+still raise `ApiError` for purely HTTP matters (or let Litestar raise its own). The handlers
+here turn everything into the same shape, so clients branch on `code`, never on prose.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+
+from domain.errors import Refusal, RefusalKind
 
 log = structlog.get_logger("washline.errors")
 
@@ -33,6 +37,17 @@ CODE_BY_STATUS = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+STATUS_BY_KIND: dict[RefusalKind, int] = {
+    RefusalKind.INVALID: 400,
+    RefusalKind.FORBIDDEN: 403,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.CONFLICT: 409,
+    RefusalKind.RATE_LIMITED: 429,
+    RefusalKind.UNAVAILABLE: 503,
+}
+"""The HTTP status of each kind of refusal; the only place a refusal meets a status code."""
 
 
 class ApiError(HTTPException):
@@ -157,6 +172,15 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def handle_refusal(request: Request[Any, Any, Any], exc: Refusal) -> Response[Any]:
+    """A domain refusal: its code, message and fields as the body, its kind as the status."""
+    return Response(
+        _body(exc.code, exc.message, **exc.fields),
+        status_code=STATUS_BY_KIND[exc.kind],
+        media_type=MediaType.JSON,
+    )
+
+
 def handle_conflict(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A lost optimistic-concurrency race or a uniqueness clash: the client should reload."""
     message = "the resource was changed concurrently; reload and retry"
@@ -178,6 +202,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http_exception,
+    Refusal: handle_refusal,
     StaleDataError: handle_conflict,
     IntegrityError: handle_conflict,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.geo import ServiceArea
+from domain.geo import GEOFENCE_RADIUS_M, ServiceArea
 
 DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
 REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")
@@ -217,7 +217,7 @@ class Settings:
     geofence_radius_m: float = _setting(
         "GEOFENCE_RADIUS_M",
         _positive_float,
-        "75",
+        f"{GEOFENCE_RADIUS_M:g}",
         "a washer en route this close to the address is marked arrived by the system",
     )
     dispatch_interval_seconds: float = _setting(

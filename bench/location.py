@@ -23,7 +23,7 @@ import websockets
 
 from app.auth import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
-from app.schemas.orders import OrderIn, TransitionIn
+from app.schemas.orders import OrderIn
 from app.security import mint_access_token
 from app.services import accounts, catalog, orders
 from app.settings import Settings
@@ -105,13 +105,14 @@ async def _setup(settings: Settings, washers: int) -> list[tuple[int, int, int]]
                 session,
                 Actor(user_id=admin.id, role=Role.ADMIN),
                 order.id,
-                TransitionIn(to=OrderStatus.ASSIGNED, washer_id=washer.id),
+                OrderStatus.ASSIGNED,
+                washer_id=washer.id,
             )
             await orders.transition_order(
                 session,
                 Actor(user_id=washer.id, role=Role.WASHER),
                 order.id,
-                TransitionIn(to=OrderStatus.EN_ROUTE),
+                OrderStatus.EN_ROUTE,
             )
             triples.append((washer.id, customer.id, order.id))
     await engine.dispose()

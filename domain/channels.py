@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import msgspec
 
-from domain.orders import TRACKABLE_STATUSES, OrderFacts, can_view_order
+from domain.orders import STAFF_ROLES, OrderFacts, can_view_order, may_see_track
 from domain.roles import Actor, Role
 
 MAX_CHANNEL_NAME_LENGTH = 64
@@ -128,7 +128,7 @@ class AccessDecision(StrEnum):
 
 def _is_staff(actor: Actor) -> bool:
     """Admins and the platform itself see everything."""
-    return actor.role in (Role.ADMIN, Role.SYSTEM)
+    return actor.role in STAFF_ROLES
 
 
 def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> bool:
@@ -143,11 +143,9 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
         return _is_staff(actor) or actor.user_id == channel.target_id
     if order is None or order.order_id != channel.order_id:
         return False
-    if not can_view_order(actor, order):
-        return False
     if channel.kind == ChannelKind.ORDER_TRACK:
-        return _is_staff(actor) or order.status in TRACKABLE_STATUSES
-    return True
+        return may_see_track(actor, order)
+    return can_view_order(actor, order)
 
 
 def subscribe_decision(actor: Actor, channel: Channel, order: OrderFacts | None) -> AccessDecision:
@@ -158,11 +156,6 @@ def subscribe_decision(actor: Actor, channel: Channel, order: OrderFacts | None)
 
 
 def may_publish_chat(actor: Actor, order: OrderFacts) -> bool:
-    """The order's customer, its washer and admins may chat on it; the system may not."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role == Role.CUSTOMER:
-        return order.customer_id == actor.user_id
-    if actor.role == Role.WASHER:
-        return order.washer_id is not None and order.washer_id == actor.user_id
-    return False
+    """Whoever can see the order may chat on it (its customer, its washer, admins), except
+    the system, which sees everything but has nothing to say."""
+    return actor.role != Role.SYSTEM and can_view_order(actor, order)

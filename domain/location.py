@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from domain.errors import Invalid
 from domain.geo import LatLng, haversine_m, is_valid_coordinate
 
 
@@ -46,8 +47,14 @@ class FixLimits(msgspec.Struct, frozen=True):
 DEFAULT_FIX_LIMITS = FixLimits()
 
 
-class FixRejected(Exception):
+INVALID_FIX = "invalid_fix"
+
+
+class FixRejected(Invalid):
     """A fix refused by :func:`validate_fix`; ``reason`` is a stable machine-readable code.
+
+    Every rejection has the code ``invalid_fix``; the ``reason`` (also in ``fields``) says
+    which check failed, so a client can tell a bad clock from a bad GPS.
 
     Reasons: ``bad_timestamp`` (naive ``ts``), ``out_of_range``, ``bad_heading``,
     ``bad_speed``, ``inaccurate``, ``from_future``, ``too_old``, ``out_of_order``,
@@ -55,9 +62,8 @@ class FixRejected(Exception):
     """
 
     def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(message or reason)
+        super().__init__(INVALID_FIX, message or reason, reason=reason)
         self.reason = reason
-        self.message = message or reason
 
 
 def validate_fix(

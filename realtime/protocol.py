@@ -11,17 +11,17 @@ from typing import Any, Union
 
 import msgspec
 
+from domain.errors import Refusal
+
 MAX_REF_LENGTH = 64
 Ref = Union[str, int, None]  # noqa: UP007 - runtime alias
 
 
-class ProtocolError(Exception):
-    """An op the server refuses; `code` is stable and machine-readable."""
+class ProtocolError(Refusal):
+    """An op the server refuses; `code` is stable and machine-readable, `ref` the op's."""
 
     def __init__(self, code: str, message: str, ref: Ref = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
         self.ref = ref
 
 

@@ -85,7 +85,15 @@ class OrderController(Controller):
         db_session: AsyncSession,
         order_id: int = OrderId,
     ) -> OrderOut:
-        order = await orders.transition_order(db_session, request.user.actor, order_id, data)
+        order = await orders.transition_order(
+            db_session,
+            request.user.actor,
+            order_id,
+            data.to,
+            washer_id=data.washer_id,
+            reason=data.reason,
+            expected_version=data.expected_version,
+        )
         return orders.order_out(order)
 
     @get("/{order_id:int}/track", summary="The washer's recorded path for the order")

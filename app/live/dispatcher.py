@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.offers import OPEN, create_offers, expire_offers
-from domain.dispatch import DISPATCH_RADII_M, OFFER_TTL, WasherCandidate, choose_offer_targets
+from app.services.offers import create_offers, expire_offers
+from domain.dispatch import DISPATCH_RADII_M, WasherCandidate, choose_offer_targets
 from domain.geo import LatLng, haversine_m
+from domain.offers import OPEN
 from domain.orders import ACTIVE_STATUSES, OrderStatus
 from persistence.models import DispatchOffer, Order, User, WasherProfile
 from persistence.outbox import CommitSignal
@@ -140,5 +141,5 @@ class Dispatcher:
             return 0
         positions = {c.washer_id: c.position for c in candidates}
         targets = [(w, haversine_m(center, positions[w])) for w in chosen]
-        await create_offers(session, order, targets, now, now + OFFER_TTL)
+        await create_offers(session, order, targets, now)
         return len(targets)

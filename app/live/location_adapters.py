@@ -12,12 +12,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.errors import ApiError
-from app.schemas.orders import TransitionIn
 from app.services.orders import transition_order
+from domain.errors import Conflict, RefusalKind
 from domain.geo import LatLng
 from domain.location import LocationFix
-from domain.orders import ACTIVE_STATUSES, OrderStatus
+from domain.orders import ACTIVE_STATUSES, OrderStatus, TransitionDenied
 from domain.roles import SYSTEM_ACTOR
 from persistence.models import Order, TrackPoint, WasherProfile
 from realtime.envelope import Envelope
@@ -208,20 +207,18 @@ class BatchedTrackSink:
 
 def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
     """The geofence rule's effect: `en_route -> arrived` by the system, through the same
-    transition (history, outbox) as any other; a race already lost is not an error."""
+    transition (history, outbox) as any other. An order no longer en route, or a race lost
+    to another writer, is not an error: both are conflicts, and nothing is left to do."""
 
     async def arrive(washer_id: int, order_id: int) -> None:
         async with session_factory() as session:
             try:
                 await transition_order(
-                    session,
-                    SYSTEM_ACTOR,
-                    order_id,
-                    TransitionIn(to=OrderStatus.ARRIVED, reason="geofence"),
+                    session, SYSTEM_ACTOR, order_id, OrderStatus.ARRIVED, reason="geofence"
                 )
-            except ApiError as refused:
-                if refused.status_code != 409:
+            except (TransitionDenied, Conflict) as refused:
+                if refused.kind is not RefusalKind.CONFLICT:
                     raise
-                log.info("geofence arrival of order %s not needed: %s", order_id, refused.detail)
+                log.info("geofence arrival of order %s not needed: %s", order_id, refused.message)
 
     return arrive

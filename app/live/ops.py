@@ -13,9 +13,9 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import Principal
-from app.errors import ApiError
 from app.services import chat
 from domain.channels import chat_channel
+from domain.errors import Refusal, RefusalKind
 from domain.events import CHAT_TYPING
 from domain.location import FixRejected, LocationFix
 from domain.roles import Role
@@ -69,9 +69,7 @@ class LiveOps:
         try:
             outcome = await self._pipeline.ingest(session.principal.id, fix)
         except FixRejected as rejected:
-            session.send(
-                protocol.error("invalid_fix", rejected.message, op.ref, reason=rejected.reason)
-            )
+            session.send(protocol.error(rejected.code, rejected.message, op.ref, **rejected.fields))
             return
         session.send(
             protocol.reply(
@@ -88,11 +86,10 @@ class LiveOps:
                 message = await chat.post_message(
                     db, _principal(session), op.order_id, op.body, self._chat_limiter
                 )
-            except ApiError as refused:
-                code = (
-                    "forbidden" if refused.status_code == 404 else getattr(refused, "code", "error")
-                )
-                raise protocol.ProtocolError(code, refused.detail, op.ref) from None
+            except Refusal as refused:
+                # Absent and not yours read alike on the socket, as on subscribe.
+                code = "forbidden" if refused.kind is RefusalKind.NOT_FOUND else refused.code
+                raise protocol.ProtocolError(code, refused.message, op.ref) from None
         session.send(protocol.reply(op.ref, order_id=op.order_id, seq=message.seq))
 
     async def typing(self, session: LiveSession, op: protocol.Typing) -> None:
@@ -101,7 +98,7 @@ class LiveOps:
             async with self._session_factory() as db:
                 try:
                     await chat.chat_order(db, _principal(session), op.order_id)
-                except ApiError:
+                except Refusal:
                     raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None
             session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
         principal = session.principal

@@ -8,7 +8,6 @@ import msgspec
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import ApiError, not_found
 from app.schemas.catalog import (
     PackageIn,
     PackageOut,
@@ -17,6 +16,7 @@ from app.schemas.catalog import (
     VehicleOut,
     VehiclePatch,
 )
+from domain.errors import Conflict, not_found
 from persistence.models import Order, ServicePackage, Vehicle
 
 
@@ -87,7 +87,7 @@ async def update_vehicle(
 async def delete_vehicle(session: AsyncSession, owner_id: int, vehicle_id: int) -> None:
     vehicle = await own_vehicle(session, owner_id, vehicle_id)
     if await session.scalar(select(exists().where(Order.vehicle_id == vehicle.id))):
-        raise ApiError(409, "vehicle_in_use", "the vehicle has orders and cannot be deleted")
+        raise Conflict("vehicle_in_use", "the vehicle has orders and cannot be deleted")
     await session.delete(vehicle)
     await session.commit()
 
@@ -115,7 +115,7 @@ async def _name_taken(session: AsyncSession, name: str, except_id: int | None = 
 
 async def create_package(session: AsyncSession, data: PackageIn) -> ServicePackage:
     if await _name_taken(session, data.name):
-        raise ApiError(409, "package_name_taken", "a package with this name exists")
+        raise Conflict("package_name_taken", "a package with this name exists")
     package = ServicePackage(**msgspec.structs.asdict(data))
     session.add(package)
     await session.commit()
@@ -127,7 +127,7 @@ async def update_package(
 ) -> ServicePackage:
     package = await get_package(session, package_id)
     if patch.name is not msgspec.UNSET and await _name_taken(session, patch.name, package_id):
-        raise ApiError(409, "package_name_taken", "a package with this name exists")
+        raise Conflict("package_name_taken", "a package with this name exists")
     _apply_patch(package, patch)
     await session.commit()
     return package
@@ -136,8 +136,8 @@ async def update_package(
 async def delete_package(session: AsyncSession, package_id: int) -> None:
     package = await get_package(session, package_id)
     if await session.scalar(select(exists().where(Order.package_id == package.id))):
-        raise ApiError(
-            409, "package_in_use", "the package has orders; deactivate it with is_active=false"
+        raise Conflict(
+            "package_in_use", "the package has orders; deactivate it with is_active=false"
         )
     await session.delete(package)
     await session.commit()

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.errors import ApiError, not_found
 from app.services.orders import order_facts
 from domain.channels import may_publish_chat
+from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.events import CHAT_MESSAGE
 from persistence.models import ChatMessage, ChatRead, Order, OutboxEvent
 from persistence.outbox import mark_outbox_dirty
@@ -71,9 +71,9 @@ async def chat_order(session: AsyncSession, principal: Principal, order_id: int)
 def clean_body(body: str) -> str:
     cleaned = body.strip()
     if not cleaned:
-        raise ApiError(400, "empty_message", "message body is empty")
+        raise Invalid("empty_message", "message body is empty")
     if len(cleaned) > MAX_BODY:
-        raise ApiError(400, "message_too_long", f"message body is over {MAX_BODY} characters")
+        raise Invalid("message_too_long", f"message body is over {MAX_BODY} characters")
     return cleaned
 
 
@@ -83,7 +83,7 @@ async def post_message(
     text = clean_body(body)
     order = await chat_order(session, principal, order_id)
     if not limiter.allow(principal.id):
-        raise ApiError(429, "rate_limited", "too many messages; slow down")
+        raise RateLimited("rate_limited", "too many messages; slow down")
     order_key = order.id  # read now: a rollback below expires `order`
     for _ in range(SEQ_RETRIES):
         # Senders of one order queue on its row (PostgreSQL), and the number is computed by
@@ -124,7 +124,7 @@ async def post_message(
             return message
         except IntegrityError:
             await session.rollback()  # another sender took this number; take the next
-    raise ApiError(409, "conflict", "the chat is too busy; retry")
+    raise Conflict("conflict", "the chat is too busy; retry")
 
 
 async def list_messages(

@@ -1,8 +1,9 @@
 """Dispatch offers as stored facts: who was offered an order, and what became of it.
 
 The first accept wins through the order's optimistic concurrency; the winner's transaction
-withdraws every other open offer and tells those washers, so the losers get a 409 and a
-`dispatch.offer_withdrawn` notification.
+withdraws every other open offer and tells those washers, so the losers get an
+`offer_unavailable` refusal and a `dispatch.offer_withdrawn` notification. What a status
+means and when an offer may be taken are rules of `domain.offers`; this module stores them.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import ApiError, not_found
+from domain.errors import not_found
 from domain.events import DISPATCH_OFFER, DISPATCH_OFFER_WITHDRAWN
+from domain.offers import (
+    OPEN,
+    OfferStatus,
+    OfferUnavailable,
+    closing_status,
+    is_acceptable,
+    offer_expiry,
+)
 from persistence.models import DispatchOffer, Order
 from persistence.notifications import notify
-
-OPEN = "open"
-ACCEPTED = "accepted"
-WITHDRAWN = "withdrawn"
-EXPIRED = "expired"
 
 
 def offer_payload(offer: DispatchOffer, order: Order) -> dict[str, Any]:
@@ -49,12 +53,13 @@ async def offer_of(session: AsyncSession, order_id: int, washer_id: int) -> Disp
 async def require_open_offer(
     session: AsyncSession, order: Order, washer_id: int, now: datetime
 ) -> DispatchOffer:
-    """A washer may accept only an order offered to it (else 404: it cannot even see it)."""
+    """A washer may accept only an order offered to it (else not found: it cannot even see
+    it), and only while the offer is acceptable."""
     offer = await offer_of(session, order.id, washer_id)
     if offer is None:
         raise not_found("order")
-    if offer.status != OPEN or offer.expires_at <= now:
-        raise ApiError(409, "offer_unavailable", "this offer was taken, withdrawn or expired")
+    if not is_acceptable(offer.status, offer.expires_at, now):
+        raise OfferUnavailable()
     return offer
 
 
@@ -63,9 +68,9 @@ async def create_offers(
     order: Order,
     targets: list[tuple[int, float]],
     now: datetime,
-    expires_at: datetime,
 ) -> list[DispatchOffer]:
     """Offer `order` to each (washer id, distance) and notify them; the caller commits."""
+    expires_at = offer_expiry(now)
     offers = []
     for washer_id, distance_m in targets:
         offer = DispatchOffer(
@@ -94,21 +99,22 @@ async def close_offers(
         )
     )
     for offer in rows:
-        if offer.washer_id == winner_id:
-            offer.status = ACCEPTED
+        offer.status = closing_status(offer.washer_id, winner_id).value
+        if offer.status != OfferStatus.WITHDRAWN:
             continue
-        offer.status = WITHDRAWN
         await notify(
             session, offer.washer_id, DISPATCH_OFFER_WITHDRAWN, offer_payload(offer, order), now
         )
 
 
 async def expire_offers(session: AsyncSession, now: datetime) -> int:
-    """Mark open offers past their time as expired (one statement; safe in any process)."""
+    """Mark open offers past their time as expired (one statement; safe in any process).
+
+    `expires_at <= now` is `domain.offers.is_expired` in SQL."""
     result = await session.execute(
         update(DispatchOffer)
         .where(DispatchOffer.status == OPEN, DispatchOffer.expires_at <= now)
-        .values(status=EXPIRED)
+        .values(status=OfferStatus.EXPIRED.value)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -116,6 +122,7 @@ async def expire_offers(session: AsyncSession, now: datetime) -> int:
 async def open_offers_of(
     session: AsyncSession, washer_id: int, now: datetime
 ) -> list[dict[str, Any]]:
+    """The washer's acceptable offers (`domain.offers.is_acceptable` in SQL)."""
     rows = await session.execute(
         select(DispatchOffer, Order)
         .join(Order, Order.id == DispatchOffer.order_id)

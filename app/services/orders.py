@@ -10,44 +10,38 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import Principal
-from app.errors import ApiError, not_found
 from app.schemas.orders import (
     OrderDetailOut,
     OrderEventOut,
     OrderIn,
     OrderOut,
     TrackPointOut,
-    TransitionIn,
 )
 from app.services.catalog import own_vehicle
-from app.services.offers import OPEN, close_offers, offer_of, require_open_offer
+from app.services.offers import close_offers, offer_of, require_open_offer
+from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
+from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
-    TRACKABLE_STATUSES,
     OrderFacts,
     OrderStatus,
     TransitionDenied,
     allowed_targets,
     can_view_order,
     decide_transition,
+    may_see_track,
+    order_visibility,
 )
 from domain.pricing import VehicleSize, price_order_cents
 from domain.roles import Actor, Role
 from persistence.models import Order, OrderEvent, ServicePackage, TrackPoint, User
 from persistence.order_events import record_order_event
-
-DENIAL_STATUS = {
-    "not_found": 404,
-    "forbidden": 403,
-    "invalid_transition": 409,
-    "washer_required": 400,
-}
 
 
 def order_out(order: Order) -> OrderOut:
@@ -130,12 +124,14 @@ async def create_order(session: AsyncSession, customer: Principal, data: OrderIn
 
 
 def _scope(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Restrict a query to the orders the caller may see (mirrors domain.can_view_order)."""
-    if principal.role is Role.CUSTOMER:
-        return query.where(Order.customer_id == principal.id)
-    if principal.role is Role.WASHER:
-        return query.where(Order.washer_id == principal.id)
-    return query
+    """Restrict a query to the orders the caller may see: `domain.orders.order_visibility`
+    (the definition `can_view_order` uses) as a filter."""
+    seen = order_visibility(principal.actor)
+    if seen.sees_all:
+        return query
+    if seen.owner_field is None:
+        return query.where(false())
+    return query.where(getattr(Order, seen.owner_field) == seen.user_id)
 
 
 async def list_orders(
@@ -169,7 +165,7 @@ async def visible_order(session: AsyncSession, principal: Principal, order_id: i
         return order
     if principal.role is Role.WASHER:
         offer = await offer_of(session, order.id, principal.id)
-        if offer is not None and offer.status == OPEN:
+        if offer is not None and shows_order(offer.status):
             return order  # a washer sees an order while it is offered to them
     raise not_found("order")
 
@@ -196,14 +192,15 @@ TRACK_LIMIT = 2000
 async def order_track(
     session: AsyncSession, principal: Principal, order_id: int
 ) -> list[TrackPointOut]:
-    """The washer's recorded path for the order, oldest first. Admins and the order's washer
-    see it any time; the customer only while the washer is on the way (as on `:track`)."""
+    """The washer's recorded path for the order, oldest first, as `domain.orders.may_see_track`
+    allows: a washer merely offered the order does not see it at all, a customer sees that it
+    exists but not its track outside the trackable statuses."""
     order = await visible_order(session, principal, order_id)
-    is_customer = principal.role is Role.CUSTOMER
-    if is_customer and OrderStatus(order.status) not in TRACKABLE_STATUSES:
-        raise ApiError(403, "track_unavailable", "the track is visible only while on the way")
-    if principal.role is Role.WASHER and order.washer_id != principal.id:
+    facts = order_facts(order)
+    if not can_view_order(principal.actor, facts):
         raise not_found("order")
+    if not may_see_track(principal.actor, facts, recorded=True):
+        raise Forbidden("track_unavailable", "the track is visible only while on the way")
     newest = await session.scalars(
         select(TrackPoint)
         .where(TrackPoint.order_id == order.id)
@@ -221,40 +218,46 @@ async def order_track(
 async def _check_washer(session: AsyncSession, washer_id: int) -> None:
     user = await session.get(User, washer_id)
     if user is None or user.role != Role.WASHER.value or not user.is_active:
-        raise ApiError(400, "unknown_washer", "washer_id does not name an active washer")
+        raise Invalid("unknown_washer", "washer_id does not name an active washer")
 
 
 async def transition_order(
-    session: AsyncSession, actor: Actor, order_id: int, request: TransitionIn
+    session: AsyncSession,
+    actor: Actor,
+    order_id: int,
+    to_status: OrderStatus,
+    *,
+    washer_id: int | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> Order:
-    """Apply one state-machine move; 409 when another writer got there first."""
+    """Apply one state-machine move, whoever asks (a request, the geofence, a tool).
+
+    Refuses with the state machine's `TransitionDenied`, or a `Conflict` when another writer
+    got there first (`version_conflict` when `expected_version` is stale).
+    """
     order = await session.get(Order, order_id)
     if order is None:
         raise not_found("order")
     now = datetime.now(UTC)
     try:
-        move = decide_transition(
-            order_facts(order), actor, request.to, now=now, assign_to=request.washer_id
-        )
+        move = decide_transition(order_facts(order), actor, to_status, now=now, assign_to=washer_id)
     except TransitionDenied as denied:
-        if denied.code == "not_found":
-            offered = (
-                actor.role is Role.WASHER
-                and actor.user_id is not None
-                and await offer_of(session, order.id, actor.user_id) is not None
-            )
-            if offered:
-                raise ApiError(
-                    409, "offer_unavailable", "another washer took this order first"
-                ) from None
-            raise not_found("order") from None
-        raise ApiError(DENIAL_STATUS.get(denied.code, 409), denied.code, denied.message) from None
-    if request.expected_version is not None and request.expected_version != order.version:
-        raise ApiError(
-            409, "version_conflict", "the order has changed; reload it", version=order.version
+        if denied.kind is not RefusalKind.NOT_FOUND:
+            raise
+        offered = (
+            actor.role is Role.WASHER
+            and actor.user_id is not None
+            and await offer_of(session, order.id, actor.user_id) is not None
         )
-    offered_accept = actor.role is Role.WASHER and move.to_status is OrderStatus.ASSIGNED
-    if offered_accept and move.from_status is OrderStatus.PENDING:
+        if offered:
+            raise OfferUnavailable("another washer took this order first") from None
+        raise not_found("order") from None
+    if expected_version is not None and expected_version != order.version:
+        raise Conflict(
+            "version_conflict", "the order has changed; reload it", version=order.version
+        )
+    if needs_offer(actor, move.from_status, move.to_status):
         assert actor.user_id is not None
         await require_open_offer(session, order, actor.user_id, now)
     if move.washer_id is not None and move.washer_id != order.washer_id:
@@ -277,14 +280,12 @@ async def transition_order(
             to_status=move.to_status.value,
             actor_id=actor.user_id,
             actor_role=actor.role.value,
-            reason=request.reason,
+            reason=reason,
             now=now,
             previous_washer_id=previous_washer_id,
         )
         await session.commit()
     except (StaleDataError, IntegrityError):
         await session.rollback()
-        raise ApiError(
-            409, "conflict", "another change to this order won the race; reload it"
-        ) from None
+        raise Conflict("conflict", "another change to this order won the race; reload it") from None
     return order

@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.errors import ApiError, not_found
 from app.schemas.orders import ReviewIn, ReviewOut
 from app.services.orders import visible_order
+from domain.errors import Conflict, not_found
 from domain.orders import OrderStatus
 from domain.ratings import RatingSummary, add_rating
 from persistence.models import Review, WasherProfile
@@ -35,9 +35,9 @@ async def create_review(
     if order.customer_id != customer.id:
         raise not_found("order")
     if order.status != OrderStatus.COMPLETED.value or order.washer_id is None:
-        raise ApiError(409, "order_not_completed", "only completed orders can be reviewed")
+        raise Conflict("order_not_completed", "only completed orders can be reviewed")
     if await session.scalar(select(Review.id).where(Review.order_id == order.id)):
-        raise ApiError(409, "already_reviewed", "this order already has a review")
+        raise Conflict("already_reviewed", "this order already has a review")
     profile = await session.scalar(
         select(WasherProfile).where(WasherProfile.user_id == order.washer_id).with_for_update()
     )
@@ -58,7 +58,7 @@ async def create_review(
         await session.commit()
     except IntegrityError:
         await session.rollback()
-        raise ApiError(409, "already_reviewed", "this order already has a review") from None
+        raise Conflict("already_reviewed", "this order already has a review") from None
     return review
 
 

@@ -6,10 +6,10 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import not_found
 from app.schemas.washers import WasherIn, WasherOut, WasherPatch
 from app.services.accounts import create_user
 from app.settings import Settings
+from domain.errors import not_found
 from domain.roles import Role
 from persistence.models import User, WasherProfile
 

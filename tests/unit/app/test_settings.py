@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from app.settings import DEFAULT_JWT_SECRET, Settings, SettingsError
+from domain.geo import GEOFENCE_RADIUS_M
 
 
 def test_defaults_are_the_embedded_setup() -> None:
@@ -15,6 +16,12 @@ def test_defaults_are_the_embedded_setup() -> None:
     assert settings.database_url.startswith("sqlite+aiosqlite://")
     assert settings.redis_url == ""
     assert not settings.uses_redis
+
+
+def test_the_geofence_default_is_the_domains() -> None:
+    assert Settings.from_env({}).geofence_radius_m == GEOFENCE_RADIUS_M
+    radius = next(row for row in Settings.documentation() if row[0] == "GEOFENCE_RADIUS_M")
+    assert radius[1] == "75"
 
 
 def test_values_are_parsed() -> None:
