@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import ApiError
 from app.schemas.accounts import TokenPair, UserOut
 from app.security import (
+    dummy_password_hash,
     hash_password,
     hash_refresh_token,
     mint_access_token,
@@ -105,8 +106,12 @@ async def issue_tokens(
 
 
 async def login(session: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+    """Every attempt verifies one password hash, a dummy one for an unknown email, so the
+    time taken does not reveal whether the email has an account. A disabled account is
+    named only to a caller who knows its password."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not await verify_password(user.password_hash, password):
+    stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
+    if not await verify_password(stored_hash, password) or user is None:
         raise INVALID_CREDENTIALS
     if not user.is_active:
         raise ApiError(403, "account_disabled", "this account is disabled")
