@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ApiError
+from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
 from app.security import (
     dummy_password_hash,
@@ -58,9 +59,11 @@ async def create_user(
     role: Role,
     is_available: bool = False,
 ) -> User:
-    """Create a user (and a washer profile for washers); commits. 409 if the email is taken."""
+    """Create a user (and a washer profile for washers); commits. 409 if the email is taken,
+    400 `weak_password` if the password breaks the policy (`domain.passwords`)."""
     if role is Role.SYSTEM:
         raise ApiError(400, "invalid_role", "the system role cannot be given to a user")
+    check_new_password(password, email)
     user = User(
         email=normalise_email(email),
         password_hash=await hash_password(password, settings),
