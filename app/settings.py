@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.production import production_refusal
 from domain.geo import ServiceArea
 
 DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
@@ -103,7 +104,8 @@ class Settings:
         "WASHLINE_ENV",
         _choice("development", "production", "test"),
         "development",
-        "development, test or production; production refuses the embedded JWT secret",
+        "development, test or production; production refuses a weak JWT secret, fast hashing "
+        "and a missing DATABASE_URL, REDIS_URL or JWT_SECRET",
     )
     database_url: str = _setting(
         "DATABASE_URL",
@@ -290,8 +292,16 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"invalid {name}={source[name]!r}: {exc}") from None
         settings = cls(**values)
-        if settings.environment == "production" and settings.jwt_secret == DEFAULT_JWT_SECRET:
-            raise SettingsError("invalid JWT_SECRET: production needs a secret of its own")
+        if settings.environment == "production":
+            refusal = production_refusal(
+                source,
+                required=REQUIRED_IN_PRODUCTION,
+                jwt_secret=settings.jwt_secret,
+                development_secret=DEFAULT_JWT_SECRET,
+                password_hash_fast=settings.password_hash_fast,
+            )
+            if refusal is not None:
+                raise SettingsError(refusal)
         return settings
 
     @property
