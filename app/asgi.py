@@ -44,13 +44,18 @@ from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
 from app.logs import configure_logging, with_request_ids
 from app.openapi import ErrorResponses
+from app.retry_after import with_retry_after
 from app.settings import Settings
 
 RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register"})
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:
-    """Throttle login and registration per client address (brute force, sign-up spam)."""
+    """Throttle login and registration per client address (brute force, sign-up spam).
+
+    The address is the ASGI client, which the server takes from `X-Forwarded-For` only when
+    the peer is a trusted proxy (`app.server.uvicorn_config`); logins are also limited per
+    account (`app.login_limits`)."""
 
     def only_auth_paths(request: Any) -> bool:
         return request.url.path in RATE_LIMITED_PATHS
@@ -152,7 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    app = with_request_ids(app)
+    app = with_retry_after(with_request_ids(app))
     app.asgi_handler = CaptureDirectSend(app.asgi_handler)
     return app
 

@@ -9,6 +9,7 @@ learn that a port number had a typo.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -71,6 +72,14 @@ def _boolean(value: str) -> bool:
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """IP addresses and CIDR networks, normalised; no wildcard, no host names."""
+    try:
+        return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _csv(value))
+    except ValueError:
+        raise ValueError("expected comma-separated IP addresses or CIDR networks") from None
 
 
 def _choice(*choices: str) -> Callable[[str], str]:
@@ -154,6 +163,18 @@ class Settings:
         _positive_int,
         "20",
         "login and registration attempts allowed per client address per minute",
+    )
+    auth_account_rate_limit_per_minute: int = _setting(
+        "AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE",
+        _positive_int,
+        "10",
+        "login attempts allowed per account (email) per minute, from all addresses together",
+    )
+    trusted_proxies: tuple[str, ...] = _setting(
+        "TRUSTED_PROXIES",
+        _networks,
+        "",
+        "addresses or CIDRs of the proxies whose X-Forwarded-For is believed; empty = none",
     )
     password_hash_fast: bool = _setting(
         "PASSWORD_HASH_FAST",
