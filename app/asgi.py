@@ -27,13 +27,18 @@ from app.errors import EXCEPTION_HANDLERS
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
 from app.openapi import ErrorResponses
+from app.retry_after import with_retry_after
 from app.settings import Settings
 
 RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register"})
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:
-    """Throttle login and registration per client address (brute force, sign-up spam)."""
+    """Throttle login and registration per client address (brute force, sign-up spam).
+
+    The address is the ASGI client, which the server takes from `X-Forwarded-For` only when
+    the peer is a trusted proxy (`app.server.uvicorn_config`); logins are also limited per
+    account (`app.login_limits`)."""
 
     def only_auth_paths(request: Any) -> bool:
         return request.url.path in RATE_LIMITED_PATHS
@@ -113,7 +118,7 @@ def build_app(washline: Washline) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    app = with_request_ids(app)
+    app = with_retry_after(with_request_ids(app))
     app.asgi_handler = CaptureDirectSend(app.asgi_handler)
     return app
 

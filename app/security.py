@@ -32,6 +32,21 @@ async def hash_password(password: str, settings: Settings) -> str:
     return await asyncio.to_thread(_hasher(settings).hash, password)
 
 
+_DUMMY_HASHES: dict[bool, str] = {}
+
+
+async def dummy_password_hash(settings: Settings) -> str:
+    """A hash of a random password, made as a real account's would be (same parameters).
+
+    A login for an unknown email verifies against it, so that the answer takes as long as
+    for a known email and the response time does not tell who has an account.
+    """
+    fast = settings.password_hash_fast
+    if fast not in _DUMMY_HASHES:
+        _DUMMY_HASHES[fast] = await hash_password(secrets.token_urlsafe(24), settings)
+    return _DUMMY_HASHES[fast]
+
+
 async def verify_password(password_hash: str, password: str) -> bool:
     def verify() -> bool:
         try:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import resource
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -69,11 +70,17 @@ class DrainingServer(uvicorn.Server):
             self.should_exit = True
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    raise_open_file_limit()
-    config = uvicorn.Config(
-        "app.asgi:app_from_env",
-        factory=True,
+def uvicorn_config(
+    settings: Settings, host: str, port: int, app: Any = "app.asgi:app_from_env"
+) -> uvicorn.Config:
+    """How Washline is served. The client address (which the login rate limit counts) comes
+    from `X-Forwarded-For` only when the connecting peer is one of `TRUSTED_PROXIES`, and
+    then it is the rightmost address no trusted proxy added; with none configured the header
+    is ignored, since any client can write it."""
+    trusted = list(settings.trusted_proxies)
+    return uvicorn.Config(
+        app,
+        factory=isinstance(app, str),
         host=host,
         port=port,
         ws="websockets-sansio",
@@ -83,7 +90,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
-    DrainingServer(config, settings.drain_delay_seconds).run()
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    raise_open_file_limit()
+    DrainingServer(uvicorn_config(settings, host, port), settings.drain_delay_seconds).run()

@@ -9,12 +9,14 @@ learn that a port number had a typo.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.production import production_refusal
 from domain.geo import GEOFENCE_RADIUS_M, ServiceArea
 
 DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
@@ -72,6 +74,14 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _networks(value: str) -> tuple[str, ...]:
+    """IP addresses and CIDR networks, normalised; no wildcard, no host names."""
+    try:
+        return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _csv(value))
+    except ValueError:
+        raise ValueError("expected comma-separated IP addresses or CIDR networks") from None
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in choices:
@@ -103,7 +113,8 @@ class Settings:
         "WASHLINE_ENV",
         _choice("development", "production", "test"),
         "development",
-        "development, test or production; production refuses the embedded JWT secret",
+        "development, test or production; production refuses a weak JWT secret, fast hashing "
+        "and a missing DATABASE_URL, REDIS_URL or JWT_SECRET",
     )
     database_url: str = _setting(
         "DATABASE_URL",
@@ -152,6 +163,18 @@ class Settings:
         _positive_int,
         "20",
         "login and registration attempts allowed per client address per minute",
+    )
+    auth_account_rate_limit_per_minute: int = _setting(
+        "AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE",
+        _positive_int,
+        "10",
+        "login attempts allowed per account (email) per minute, from all addresses together",
+    )
+    trusted_proxies: tuple[str, ...] = _setting(
+        "TRUSTED_PROXIES",
+        _networks,
+        "",
+        "addresses or CIDRs of the proxies whose X-Forwarded-For is believed; empty = none",
     )
     password_hash_fast: bool = _setting(
         "PASSWORD_HASH_FAST",
@@ -290,8 +313,16 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"invalid {name}={source[name]!r}: {exc}") from None
         settings = cls(**values)
-        if settings.environment == "production" and settings.jwt_secret == DEFAULT_JWT_SECRET:
-            raise SettingsError("invalid JWT_SECRET: production needs a secret of its own")
+        if settings.environment == "production":
+            refusal = production_refusal(
+                source,
+                required=REQUIRED_IN_PRODUCTION,
+                jwt_secret=settings.jwt_secret,
+                development_secret=DEFAULT_JWT_SECRET,
+                password_hash_fast=settings.password_hash_fast,
+            )
+            if refusal is not None:
+                raise SettingsError(refusal)
         return settings
 
     @property

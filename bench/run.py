@@ -192,6 +192,7 @@ def washline_env(args: argparse.Namespace) -> dict[str, str]:
         REDIS_URL=args.redis_url,
         PASSWORD_HASH_FAST="true",
         AUTH_RATE_LIMIT_PER_MINUTE="100000",
+        AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE="100000",
         WS_OPS_PER_SECOND="1000",
         ACCESS_TOKEN_TTL_SECONDS="7200",
         JWT_SECRET="bench-" + uuid.uuid4().hex,

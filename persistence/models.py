@@ -47,7 +47,12 @@ class User(IdentityAuditBase):
 
 
 class RefreshToken(IdentityAuditBase):
-    """A refresh token, stored only as its SHA-256 so a database leak grants nothing."""
+    """A refresh token, stored only as its SHA-256 so a database leak grants nothing.
+
+    Every token descended from one login shares a `family_id`: replaying a token that was
+    already rotated means it was copied, so the whole family is revoked, the thief's and the
+    owner's alike.
+    """
 
     __tablename__ = "refresh_token"
 
@@ -57,6 +62,7 @@ class RefreshToken(IdentityAuditBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
 
 
 class Vehicle(IdentityAuditBase):

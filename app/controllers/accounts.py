@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login
+from app.login_limits import limit_account_attempts
 from app.schemas.accounts import (
     CreateUserRequest,
     LoginRequest,
@@ -20,6 +21,9 @@ from app.schemas.accounts import (
 from app.services import accounts
 from app.settings import Settings
 from domain.roles import Role
+
+LOGIN_LIMIT_STORE = "rate_limit"
+"""The store `app.asgi` registers for rate-limit counters (Redis when configured)."""
 
 
 class AuthController(Controller):
@@ -42,8 +46,17 @@ class AuthController(Controller):
 
     @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for tokens")
     async def login(
-        self, data: LoginRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: LoginRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
+        await limit_account_attempts(
+            request.app.stores.get(LOGIN_LIMIT_STORE),
+            data.email,
+            settings.auth_account_rate_limit_per_minute,
+        )
         return await accounts.login(db_session, settings, data.email, data.password)
 
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token for a new pair")

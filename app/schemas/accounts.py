@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from app.schemas.common import Email, Password, PersonName
 from domain.roles import Role
+
+LoginPassword = Annotated[str, msgspec.Meta(max_length=1024)]
+"""What a login accepts: any string a password might have been, so that a wrong guess is
+always `invalid_credentials` (never a validation error telling the rules); bounded only so
+that nobody makes the server hash megabytes."""
 
 
 class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -16,7 +22,7 @@ class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
-    password: Password
+    password: LoginPassword
 
 
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,16 +1,26 @@
-"""Accounts: registration, login, refresh-token rotation, logout, admin-created users."""
+"""Accounts: registration, login, refresh-token rotation, logout, admin-created users.
+
+Refresh tokens rotate: each use revokes the presented token and issues a successor in the
+same family. The revocation is a conditional UPDATE whose row count decides the winner, so
+of many simultaneous uses of one token exactly one succeeds; presenting a token that is
+already revoked (a replay, or the losers of such a race) revokes its whole family, since
+either the owner or a thief holds a copy and the server cannot tell which.
+"""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ApiError
+from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
 from app.security import (
+    dummy_password_hash,
     hash_password,
     hash_refresh_token,
     mint_access_token,
@@ -49,9 +59,11 @@ async def create_user(
     role: Role,
     is_available: bool = False,
 ) -> User:
-    """Create a user (and a washer profile for washers); commits. 409 if the email is taken."""
+    """Create a user (and a washer profile for washers); commits. 409 if the email is taken,
+    400 `weak_password` if the password breaks the policy (`domain.passwords`)."""
     if role is Role.SYSTEM:
         raise ApiError(400, "invalid_role", "the system role cannot be given to a user")
+    check_new_password(password, email)
     user = User(
         email=normalise_email(email),
         password_hash=await hash_password(password, settings),
@@ -71,7 +83,10 @@ async def create_user(
     return user
 
 
-async def issue_tokens(session: AsyncSession, settings: Settings, user: User) -> TokenPair:
+async def issue_tokens(
+    session: AsyncSession, settings: Settings, user: User, family_id: str | None = None
+) -> TokenPair:
+    """A new access token and refresh token; a login starts a family, a refresh continues it."""
     now = datetime.now(UTC)
     access, expires_at = mint_access_token(user.id, user.role, user.email, settings, now)
     raw, hashed = new_refresh_token()
@@ -80,6 +95,7 @@ async def issue_tokens(session: AsyncSession, settings: Settings, user: User) ->
             user_id=user.id,
             token_hash=hashed,
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+            family_id=family_id or secrets.token_hex(16),
         )
     )
     await session.commit()
@@ -93,36 +109,85 @@ async def issue_tokens(session: AsyncSession, settings: Settings, user: User) ->
 
 
 async def login(session: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+    """Every attempt verifies one password hash, a dummy one for an unknown email, so the
+    time taken does not reveal whether the email has an account. A disabled account is
+    named only to a caller who knows its password."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not await verify_password(user.password_hash, password):
+    stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
+    if not await verify_password(stored_hash, password) or user is None:
         raise INVALID_CREDENTIALS
     if not user.is_active:
         raise ApiError(403, "account_disabled", "this account is disabled")
     return await issue_tokens(session, settings, user)
 
 
-async def _live_refresh_token(session: AsyncSession, raw: str) -> RefreshToken:
-    stored = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(raw))
+INVALID_REFRESH_TOKEN = ApiError(
+    401, "invalid_refresh_token", "refresh token is unknown, expired or revoked"
+)
+
+
+async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
     )
-    if stored is None or stored.revoked_at is not None or stored.expires_at <= datetime.now(UTC):
-        raise ApiError(401, "invalid_refresh_token", "refresh token is unknown, expired or revoked")
-    return stored
+    await session.commit()
+
+
+async def _claim_refresh_token(session: AsyncSession, raw: str) -> tuple[int, str]:
+    """Revoke the presented token if it is live, atomically; refuse it otherwise.
+
+    The conditional UPDATE is the transaction's first statement, so it both decides the race
+    (only one caller sees the row) and, on SQLite, takes the write lock before anything is
+    read. A token known but already revoked is a replay: its family is revoked before
+    refusing. Returns the token's user id and family.
+    """
+    now = datetime.now(UTC)
+    hashed = hash_refresh_token(raw)
+    claimed = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == hashed,
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .values(revoked_at=now)
+            .returning(RefreshToken.user_id, RefreshToken.family_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if claimed is not None:
+        return claimed.user_id, claimed.family_id
+    stored = (
+        await session.execute(
+            select(RefreshToken.family_id, RefreshToken.revoked_at).where(
+                RefreshToken.token_hash == hashed
+            )
+        )
+    ).one_or_none()
+    if stored is not None and stored.revoked_at is not None:
+        await _revoke_family(session, stored.family_id)
+    else:
+        await session.rollback()
+    raise INVALID_REFRESH_TOKEN
 
 
 async def refresh(session: AsyncSession, settings: Settings, raw: str) -> TokenPair:
-    """Rotate: the presented token is revoked and a new pair issued."""
-    stored = await _live_refresh_token(session, raw)
-    user = await session.get(User, stored.user_id)
+    """Rotate: the presented token is revoked and a new pair issued in the same family."""
+    user_id, family_id = await _claim_refresh_token(session, raw)
+    user = await session.get(User, user_id)
     if user is None or not user.is_active:
+        await session.rollback()
         raise ApiError(401, "invalid_refresh_token", "the account is no longer active")
-    stored.revoked_at = datetime.now(UTC)
-    return await issue_tokens(session, settings, user)
+    return await issue_tokens(session, settings, user, family_id=family_id)
 
 
 async def logout(session: AsyncSession, raw: str) -> None:
-    stored = await _live_refresh_token(session, raw)
-    stored.revoked_at = datetime.now(UTC)
+    """Revoke the presented token (and, through replay detection, a stolen copy's family)."""
+    await _claim_refresh_token(session, raw)
     await session.commit()
 
 

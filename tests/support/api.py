@@ -11,12 +11,13 @@ from app.settings import Settings
 
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for an app under test: cheap password hashing, a generous auth rate limit."""
+    """Settings for an app under test: cheap password hashing, generous auth rate limits."""
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": database_url,
         "password_hash_fast": True,
         "auth_rate_limit_per_minute": 10_000,
+        "auth_account_rate_limit_per_minute": 10_000,
         "log_level": "WARNING",
     }
     values.update(overrides)

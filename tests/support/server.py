@@ -41,6 +41,7 @@ class ServerProcess:
             "WASHLINE_ENV": "test",
             "PASSWORD_HASH_FAST": "true",
             "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+            "AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE": "100000",
             "DRAIN_DELAY_SECONDS": "0",
             **self.env,
         }

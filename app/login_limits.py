@@ -1,0 +1,62 @@
+"""Login attempts per account, on top of the per-address limit of `app.asgi`.
+
+Counting by address alone lets a guesser with many addresses (a botnet, a cloud account)
+try one account's password without end; counting by account as well caps the guesses any
+one account can receive, whatever their origin. Counters live in the `rate_limit` store
+(Redis when configured, so every process counts together), keyed by a digest of the
+normalised email so that the store holds no addresses of people.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import time
+
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
+
+from app.errors import ApiError
+
+WINDOW_SECONDS = 60
+_memory_lock = asyncio.Lock()
+
+
+class RateLimited(ApiError):
+    """429 `rate_limited` saying when to come back. (The `RateLimit-*` headers stay those of
+    the per-address limit, whose middleware writes them on every response.)"""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(429, "rate_limited", message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def account_key(email: str, window: int) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"login-account:{digest}:{window}"
+
+
+async def _count(store: Store, key: str) -> int:
+    """Add one attempt to the counter `key` and return the count, atomically."""
+    if isinstance(store, RedisStore):
+        # INCR is atomic across processes, which a get-then-set through `Store` is not.
+        name = store._make_key(key)
+        async with store._redis.pipeline(transaction=True) as pipeline:
+            pipeline.incr(name)
+            pipeline.expire(name, WINDOW_SECONDS * 2)
+            count, _ = await pipeline.execute()
+        return int(count)
+    async with _memory_lock:
+        count = int(await store.get(key) or 0) + 1
+        await store.set(key, str(count), expires_in=WINDOW_SECONDS * 2)
+    return count
+
+
+async def limit_account_attempts(store: Store, email: str, limit: int) -> None:
+    """Count a login attempt for `email`; 429 once the account had `limit` this minute."""
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    if await _count(store, account_key(email, window)) > limit:
+        retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+        raise RateLimited("too many login attempts for this account; try again later", retry_after)
