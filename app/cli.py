@@ -65,6 +65,14 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
         await runtime.close()
 
 
+def settings_table(documentation: Sequence[tuple[str, str, str]]) -> list[str]:
+    """`washline settings`: one line per setting, the meanings in one column as far right as
+    the longest `NAME=default` needs (a fixed width misaligns on long defaults)."""
+    rows = [(f"{name}={default}", doc) for name, default, doc in documentation]
+    width = max((len(left) for left, _ in rows), default=0)
+    return [f"{left:<{width}}  {doc}" for left, doc in rows]
+
+
 DEMO_LOGIN_RATE_LIMIT_PER_MINUTE = 600
 """`washline run`'s login limit while it runs the simulator, unless the variable is set: the
 whole simulated city logs in from this machine's address, and at the production default (20 a
@@ -161,8 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         raise SystemExit(simulate(from_namespace(args, args.subparser)))
     if args.command == "settings":
-        for name, default, doc in Settings.documentation():
-            print(f"{name}={default!s:<40} {doc}")
+        print("\n".join(settings_table(Settings.documentation())))
         return
     settings = _settings()
     if args.command == "run":

@@ -5,11 +5,11 @@ import { clock, money, statusLabel } from './format.js';
 
 const CAP = 200;
 
-function describe(entry) {
+function describe(entry, currency) {
   if (entry.text) return entry.text;
   const id = `#${entry.orderId}`;
   if (entry.event === 'order.created') {
-    return `New order ${id} · ${money(entry.priceCents)}`;
+    return `New order ${id} · ${money(entry.priceCents, currency)}`;
   }
   const move = `${statusLabel(entry.fromStatus)} → ${statusLabel(entry.status)}`;
   const who = entry.washerId !== null && entry.status === 'assigned' ? ` · washer ${entry.washerId}` : '';
@@ -18,7 +18,7 @@ function describe(entry) {
   return `Order ${id} ${move}${who}${by}${why}`;
 }
 
-function item(entry) {
+function item(entry, currency) {
   const li = document.createElement('li');
   li.dataset.event = entry.event;
   li.className = `feed-item event-${entry.event.replace('.', '-')}`;
@@ -35,12 +35,12 @@ function item(entry) {
   mark.className = 'feed-mark';
   const text = document.createElement('span');
   text.className = 'feed-text';
-  text.textContent = describe(entry);
+  text.textContent = describe(entry, currency);
   li.append(time, mark, text);
   return li;
 }
 
-export function createFeed(list, counter, { onSelectOrder }) {
+export function createFeed(list, counter, { onSelectOrder, currency = () => null }) {
   let total = 0;
 
   function open(event) {
@@ -60,7 +60,7 @@ export function createFeed(list, counter, { onSelectOrder }) {
     if (added.length === 0) return;
     const fragment = document.createDocumentFragment();
     for (let i = added.length - 1; i >= 0 && i >= added.length - CAP; i -= 1) {
-      fragment.appendChild(item(added[i]));
+      fragment.appendChild(item(added[i], currency()));
     }
     list.prepend(fragment);
     while (list.children.length > CAP) list.lastElementChild.remove();

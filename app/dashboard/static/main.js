@@ -36,7 +36,10 @@ const map = createMap($('#map'), $('#map-empty'), $('#map-summary'), {
   onResize: () => store.invalidate(),
 });
 const kpis = createKpis($('#kpis'));
-const feed = createFeed($('#feed'), $('#feed-count'), { onSelectOrder: selectOrder });
+const feed = createFeed($('#feed'), $('#feed-count'), {
+  onSelectOrder: selectOrder,
+  currency: () => store.state.config.currency,
+});
 const drilldown = createDrilldown($('#drilldown'), store, { onClose: () => selectOrder(null) });
 
 const loop = createRenderLoop(() => {
