@@ -31,6 +31,7 @@ from app.controllers.health import health, ready
 from app.controllers.location import WasherLiveController
 from app.controllers.notifications import NotificationController
 from app.controllers.orders import OrderController
+from app.controllers.root import root
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.errors import EXCEPTION_HANDLERS
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[
+            root,
             health,
             ready,
             PrometheusController,
