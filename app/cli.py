@@ -88,7 +88,8 @@ def demo_overrides(environment: Mapping[str, str], simulate: bool) -> dict[str, 
 
 def _run(settings: Settings, args: argparse.Namespace) -> None:
     """Migrate, load the demo, serve; with the city simulator beside it unless told not to."""
-    from app.simulator.launcher import SimulatorLauncher, local_base_url
+    from app.demo import WASHERS
+    from app.simulator.launcher import SimulatorLauncher, local_base_url, simulator_command
 
     overrides = demo_overrides(os.environ, simulate=not args.no_simulate)
     for name, value in overrides.items():
@@ -100,7 +101,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
     print(f"serving on http://{args.host}:{args.port} (API docs at /schema)", flush=True)
     launcher = None
     if not args.no_simulate:
-        launcher = SimulatorLauncher(local_base_url(args.host, args.port))
+        url = local_base_url(args.host, args.port)
+        # The demo's washers are driven too (when the database has them), so the demo orders
+        # assigned to them get worked and no demo washer sits on the map without a signal.
+        options = ("--scenario", args.scenario, "--demo-washers", str(len(WASHERS)))
+        launcher = SimulatorLauncher(url, simulator_command(url, *options))
         launcher.start()
         print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
     try:
@@ -112,6 +117,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from app.simulator.config import add_arguments as add_simulator_arguments
+    from app.simulator.config import add_scenario_argument
 
     parser = argparse.ArgumentParser(prog="washline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not start the city simulator (simulated washers and customers)",
     )
+    add_scenario_argument(run)
     simulate = commands.add_parser(
         "simulate",
         help="drive simulated washers and customers against a running server",

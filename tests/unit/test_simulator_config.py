@@ -31,10 +31,12 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (config.base_url, config.washers, config.customers, config.seed) == (
         "http://127.0.0.1:8000",
         12,
-        20,
+        30,
         1,
     )
-    assert (config.orders_per_minute, config.speed_mps, config.wash_seconds) == (6, 14, 40)
+    # No fixed rate: the city derives its steady demand from its washers (see the model tests).
+    assert (config.orders_per_minute, config.speed_mps, config.wash_seconds) == (None, 14, 40)
+    assert (config.scenario, config.demo_washers) == ("calm", 0)
     assert config.duration == 0
     assert (config.admin_email, config.admin_password) == (
         "admin@washline.test",
@@ -56,6 +58,8 @@ def test_every_flag_reaches_the_config() -> None:
         "--admin-email", "boss@example.test",
         "--admin-password", "s3cret-pass",
         "--area", "30.25,-97.76,30.26,-97.75",
+        "--scenario", "storm",
+        "--demo-washers", "5",
     )  # fmt: skip
     assert config.base_url == "https://sim.example:9000/"
     assert config.ws_url == "wss://sim.example:9000/ws"
@@ -64,6 +68,7 @@ def test_every_flag_reaches_the_config() -> None:
     assert (config.wash_seconds, config.duration) == (2.0, 25.0)
     assert (config.admin_email, config.admin_password) == ("boss@example.test", "s3cret-pass")
     assert config.area == Area(30.25, -97.76, 30.26, -97.75)
+    assert (config.scenario, config.demo_washers) == ("storm", 5)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +79,8 @@ def test_every_flag_reaches_the_config() -> None:
         ("--speed-mps", "nan"),
         ("--washers", "-1"),
         ("--orders-per-minute", "-2"),
+        ("--scenario", "blizzard"),
+        ("--demo-washers", "-1"),
         ("--duration", "-5"),
         ("--wash-seconds", "-1"),
         ("--base-url", "127.0.0.1:8000"),
