@@ -167,9 +167,9 @@ class WasherBot(Person):
             self._commute = (Trip(route, self.config.speed_mps), time.monotonic())
         next_poll = time.monotonic() + OFFER_POLL_SECONDS
         while True:
-            if self.ticker.due() and not self.on_duty():
-                await self._sit_out()
             if self.ticker.due():
+                if not self.on_duty():
+                    await self._sit_out()
                 await self._report(self._idle_step())
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + OFFER_POLL_SECONDS
