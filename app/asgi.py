@@ -25,6 +25,7 @@ from app.auth import build_jwt_auth
 from app.content_types import json_bodies_only
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
+from app.controllers.admin_console import AdminConsoleController
 from app.controllers.catalog import PackageController, VehicleController
 from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationController,
             WasherLiveController,
             AdminController,
+            AdminConsoleController,
             live_socket,
             order_events,
             my_events,
