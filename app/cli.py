@@ -86,10 +86,19 @@ def demo_overrides(environment: Mapping[str, str], simulate: bool) -> dict[str, 
     return {}
 
 
+def run_simulator_command(base_url: str, scenario: str) -> list[str]:
+    """The simulator `washline run` starts: the chosen scenario, and the demo's washers
+    driven too (when the database has them), so the demo orders assigned to them get worked
+    and no demo washer sits on the map without a signal."""
+    from app.demo import WASHERS
+    from app.simulator.launcher import simulator_command
+
+    return simulator_command(base_url, "--scenario", scenario, "--demo-washers", str(len(WASHERS)))
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> None:
     """Migrate, load the demo, serve; with the city simulator beside it unless told not to."""
-    from app.demo import WASHERS
-    from app.simulator.launcher import SimulatorLauncher, local_base_url, simulator_command
+    from app.simulator.launcher import SimulatorLauncher, local_base_url
 
     overrides = demo_overrides(os.environ, simulate=not args.no_simulate)
     for name, value in overrides.items():
@@ -102,10 +111,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
     launcher = None
     if not args.no_simulate:
         url = local_base_url(args.host, args.port)
-        # The demo's washers are driven too (when the database has them), so the demo orders
-        # assigned to them get worked and no demo washer sits on the map without a signal.
-        options = ("--scenario", args.scenario, "--demo-washers", str(len(WASHERS)))
-        launcher = SimulatorLauncher(url, simulator_command(url, *options))
+        launcher = SimulatorLauncher(url, run_simulator_command(url, args.scenario))
         launcher.start()
         print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
     try:

@@ -8,7 +8,8 @@ import random
 import httpx
 import pytest
 
-from app.cli import _parser
+from app.cli import _parser, run_simulator_command
+from app.demo import WASHERS as DEMO_WASHERS
 from app.simulator.city import interleave
 from app.simulator.clients import retry_after_seconds
 from app.simulator.config import SimConfig, add_arguments, from_namespace
@@ -116,6 +117,18 @@ def test_run_points_the_simulator_at_the_server_it_starts() -> None:
     assert local_base_url("::", 8000) == "http://[::1]:8000"
     command = simulator_command("http://127.0.0.1:8000")
     assert command[1:] == ["-m", "app.cli", "simulate", "--base-url", "http://127.0.0.1:8000"]
+
+
+def test_run_starts_the_chosen_scenario_and_drives_the_demo_washers() -> None:
+    parser = _parser()
+    assert parser.parse_args(["run"]).scenario == "calm"
+    scenario = parser.parse_args(["run", "--scenario", "storm"]).scenario
+    command = run_simulator_command("http://127.0.0.1:8000", scenario)
+    config = parse(*command[4:])  # what the simulator makes of it
+    assert (config.scenario, config.demo_washers) == ("storm", len(DEMO_WASHERS))
+    assert config.base_url == "http://127.0.0.1:8000"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--scenario", "blizzard"])
 
 
 def test_a_429_is_waited_out_for_as_long_as_the_server_says() -> None:
