@@ -23,12 +23,14 @@ from litestar.types import ControllerRouterHandler
 
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
+from app.controllers.admin_console import AdminConsoleController
 from app.controllers.catalog import PackageController, VehicleController
 from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
 from app.controllers.location import WasherLiveController
 from app.controllers.notifications import NotificationController
 from app.controllers.orders import OrderController
+from app.controllers.root import root
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.lifecycle import Runtime
@@ -40,6 +42,7 @@ from app.live.ws import live_socket
 from app.settings import Settings
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    root,
     health,
     ready,
     PrometheusController,
@@ -54,6 +57,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     NotificationController,
     WasherLiveController,
     AdminController,
+    AdminConsoleController,
     live_socket,
     order_events,
     my_events,

@@ -65,6 +65,14 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
         await runtime.close()
 
 
+def settings_table(documentation: Sequence[tuple[str, str, str]]) -> list[str]:
+    """`washline settings`: one line per setting, the meanings in one column as far right as
+    the longest `NAME=default` needs (a fixed width misaligns on long defaults)."""
+    rows = [(f"{name}={default}", doc) for name, default, doc in documentation]
+    width = max((len(left) for left, _ in rows), default=0)
+    return [f"{left:<{width}}  {doc}" for left, doc in rows]
+
+
 DEMO_LOGIN_RATE_LIMIT_PER_MINUTE = 600
 """`washline run`'s login limit while it runs the simulator, unless the variable is set: the
 whole simulated city logs in from this machine's address, and at the production default (20 a
@@ -76,6 +84,16 @@ def demo_overrides(environment: Mapping[str, str], simulate: bool) -> dict[str, 
     if simulate and "AUTH_RATE_LIMIT_PER_MINUTE" not in environment:
         return {"AUTH_RATE_LIMIT_PER_MINUTE": str(DEMO_LOGIN_RATE_LIMIT_PER_MINUTE)}
     return {}
+
+
+def run_simulator_command(base_url: str, scenario: str) -> list[str]:
+    """The simulator `washline run` starts: the chosen scenario, and the demo's washers
+    driven too (when the database has them), so the demo orders assigned to them get worked
+    and no demo washer sits on the map without a signal."""
+    from app.demo import WASHERS
+    from app.simulator.launcher import simulator_command
+
+    return simulator_command(base_url, "--scenario", scenario, "--demo-washers", str(len(WASHERS)))
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> None:
@@ -92,7 +110,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
     print(f"serving on http://{args.host}:{args.port} (API docs at /schema)", flush=True)
     launcher = None
     if not args.no_simulate:
-        launcher = SimulatorLauncher(local_base_url(args.host, args.port))
+        url = local_base_url(args.host, args.port)
+        launcher = SimulatorLauncher(url, run_simulator_command(url, args.scenario))
         launcher.start()
         print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
     try:
@@ -104,6 +123,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from app.simulator.config import add_arguments as add_simulator_arguments
+    from app.simulator.config import add_scenario_argument
 
     parser = argparse.ArgumentParser(prog="washline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not start the city simulator (simulated washers and customers)",
     )
+    add_scenario_argument(run)
     simulate = commands.add_parser(
         "simulate",
         help="drive simulated washers and customers against a running server",
@@ -161,8 +182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         raise SystemExit(simulate(from_namespace(args, args.subparser)))
     if args.command == "settings":
-        for name, default, doc in Settings.documentation():
-            print(f"{name}={default!s:<40} {doc}")
+        print("\n".join(settings_table(Settings.documentation())))
         return
     settings = _settings()
     if args.command == "run":

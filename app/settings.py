@@ -99,6 +99,13 @@ def _time_zone(value: str) -> str:
     return value
 
 
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError("expected an ISO 4217 currency code such as USD or EUR")
+    return code
+
+
 def _setting(env: str, parse: Callable[[str], Any], default: str, doc: str) -> Any:
     return dataclasses.field(
         default=parse(default), metadata={"env": env, "parse": parse, "doc": doc, "raw": default}
@@ -266,6 +273,12 @@ class Settings:
         _time_zone,
         "UTC",
         'IANA time zone whose midnight starts the dashboard\'s "today" totals',
+    )
+    currency: str = _setting(
+        "CURRENCY",
+        _currency,
+        "USD",
+        "ISO 4217 code of the prices' currency (the dashboard formats money in it)",
     )
     kpi_tick_seconds: float = _setting(
         "KPI_TICK_SECONDS",

@@ -26,6 +26,8 @@ class DashboardConfig(msgspec.Struct):
     stale_after_seconds: int
     kpi_interval_seconds: float
     timezone: str
+    currency: str
+    """ISO 4217 code: the dashboard formats every amount in it."""
 
 
 class AdminController(Controller):
@@ -42,11 +44,12 @@ class AdminController(Controller):
             raise ApiError(503, "kpis_unavailable", "KPIs are still loading; retry") from None
         return await service.snapshot()
 
-    @get("/dashboard", summary="The dashboard's settings: service area, staleness, tick rate")
+    @get("/dashboard", summary="The dashboard's settings: area, staleness, tick rate, currency")
     async def dashboard(self, settings: Settings) -> DashboardConfig:
         return DashboardConfig(
             area=settings.service_area,
             stale_after_seconds=int(STALE_AFTER.total_seconds()),
             kpi_interval_seconds=settings.kpi_tick_seconds,
             timezone=settings.business_timezone,
+            currency=settings.currency,
         )

@@ -12,16 +12,18 @@ import contextlib
 import random
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from app.simulator import script
 from app.simulator.accounts import Session, washer_emails
 from app.simulator.clients import Api, ApiError
-from app.simulator.config import SimConfig, washer_email
+from app.simulator.config import DEMO_PASSWORD, SimConfig, demo_washer_email, washer_email
 from app.simulator.customer import Booking, CustomerBot
 from app.simulator.geo import AUSTIN, Area
 from app.simulator.person import Person
 from app.simulator.report import Reporter
+from app.simulator.scenario import SCENARIOS, cycle_seconds, steady_orders_per_minute
 from app.simulator.washer import WasherBot
 
 SHUTDOWN_SECONDS = 8.0
@@ -63,6 +65,8 @@ class City:
         self._admin_failed_at = -ADMIN_RETRY_SECONDS
         self._admin_lock = asyncio.Lock()
         self._api: Api | None = None
+        self.scenario = SCENARIOS[config.scenario]
+        self._started = time.monotonic()
 
     async def run(self) -> int:
         """Run until the duration is over or SIGINT/SIGTERM; always exits 0 (the city's
@@ -125,6 +129,9 @@ class City:
             )
             for i, rng in enumerate(self._washer_rngs, start=1)
         ]
+        self.washers += self._demo_washers(api, area, known)
+        for washer in self.washers:
+            washer.on_duty = self._duty_roster(washer.index)
         self.customers = [
             CustomerBot(i, self.config, api, rng, self.reporter)
             for i, rng in enumerate(self._customer_rngs, start=1)
@@ -134,12 +141,52 @@ class City:
             f"{_count(len(self.customers), 'customer')} in "
             f"{area.south},{area.west},{area.north},{area.east} (seed {self.config.seed})"
         )
+        self._started = time.monotonic()
         people = interleave(self.washers, self.customers)
         self._supervisors = [
             asyncio.create_task(self._supervise(person, i * self.config.start_stagger))
             for i, person in enumerate(people)
         ]
         await self._book_orders(area)
+
+    def _demo_washers(self, api: Api, area: Area, known: set[str] | None) -> list[WasherBot]:
+        """The demo data's washers that exist on the server, driven like the city's own (so
+        the demo's orders assigned to them are worked, and none sits on the map silent)."""
+        emails = [demo_washer_email(k) for k in range(1, self.config.demo_washers + 1)]
+        present = [email for email in emails if known is not None and email in known]
+        first = self.config.washers + 1
+        return [
+            WasherBot(
+                index,
+                self.config,
+                api,
+                random.Random(f"{self.config.seed}:{email}"),
+                self.reporter,
+                area,
+                self.admin_session,
+                login=(email, DEMO_PASSWORD),
+            )
+            for index, email in enumerate(present, start=first)
+        ]
+
+    def _duty_roster(self, index: int) -> Callable[[], bool]:
+        def on_duty() -> bool:
+            elapsed = time.monotonic() - self._started
+            return self.scenario.on_duty(index, len(self.washers), elapsed)
+
+        return on_duty
+
+    def base_orders_per_minute(self, area: Area) -> float:
+        """The calm-time demand: the flag's, else the steady demand for these washers."""
+        if self.config.orders_per_minute is not None:
+            return self.config.orders_per_minute
+        return steady_orders_per_minute(
+            len(self.washers),
+            area.width_m,
+            area.height_m,
+            self.config.speed_mps,
+            self.config.wash_seconds,
+        )
 
     async def _wait_for_server(self, api: Api) -> None:
         complained = False
@@ -210,15 +257,29 @@ class City:
                 backoff = min(backoff * 2, 60.0)
 
     async def _book_orders(self, area: Area) -> None:
-        """Bookings arrive as a Poisson process at `orders_per_minute` over the whole city;
-        each goes to a random idle customer (none idle: the booking is skipped)."""
-        rate = self.config.orders_per_minute / 60.0
-        if rate <= 0 or not self.customers:
+        """Bookings arrive as a Poisson process over the whole city at the calm rate times
+        the scenario's demand now (drawn at the peak rate and thinned, which is exact for a
+        rate that changes over time); each goes to a random idle customer (none idle: the
+        booking is skipped)."""
+        base = self.base_orders_per_minute(area)
+        cycle = cycle_seconds(
+            area.width_m, area.height_m, self.config.speed_mps, self.config.wash_seconds
+        )
+        self.reporter.say(
+            f"scenario {self.scenario.name} ({self.scenario.description}); calm demand "
+            f"{base:.2f} bookings a minute for {_count(len(self.washers), 'washer')} "
+            f"(longest likely cycle {cycle / 60:.1f} min)"
+        )
+        peak = base * self.scenario.peak_demand / 60.0
+        if peak <= 0 or not self.customers:
             await asyncio.Event().wait()  # nobody ever books: just keep the city running
         rng = self._booking_rng
         complained_at = -QUIET_SECONDS
         while True:
-            await asyncio.sleep(rng.expovariate(rate))
+            await asyncio.sleep(rng.expovariate(peak))
+            demand = self.scenario.demand_at(time.monotonic() - self._started)
+            if rng.random() * self.scenario.peak_demand > demand:
+                continue
             booking = Booking(
                 area.random_point(rng, margin_m=BOOKING_MARGIN_M), script.street_address(rng)
             )

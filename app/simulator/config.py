@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from app.simulator.geo import Area
+from app.simulator.scenario import DEFAULT_SCENARIO, SCENARIOS
 
 MAX_SPEED_MPS = 60.0
 """The server refuses fixes faster than 70 m/s; stay clear of it, jitter included."""
@@ -19,10 +20,16 @@ DEFAULT_ADMIN_EMAIL = "admin@washline.test"
 DEFAULT_ADMIN_PASSWORD = "washline-admin"
 SIM_PASSWORD = "washline-sim"
 """Password of every simulated washer and customer account."""
+DEMO_PASSWORD = "washline-demo"
+"""Password of the demo data's accounts (`app.demo`), which the city can drive too."""
 
 
 def washer_email(index: int) -> str:
     return f"sim-washer-{index}@washline.test"
+
+
+def demo_washer_email(index: int) -> str:
+    return f"washer{index}@washline.test"
 
 
 def customer_email(index: int) -> str:
@@ -36,9 +43,15 @@ class SimConfig:
 
     base_url: str = "http://127.0.0.1:8000"
     washers: int = 12
-    customers: int = 20
+    customers: int = 30
+    """Enough that a rush hour never runs out of customers free to book."""
     seed: int = 1
-    orders_per_minute: float = 6.0
+    orders_per_minute: float | None = None
+    """Bookings a minute in calm times; None: the steady demand for the washers on duty
+    (`app.simulator.scenario.steady_orders_per_minute`)."""
+    scenario: str = DEFAULT_SCENARIO
+    demo_washers: int = 0
+    """Also drive the demo data's washers (`washer1..N@washline.test`), when they exist."""
     speed_mps: float = 14.0
     wash_seconds: float = 40.0
     duration: float = 0.0
@@ -54,8 +67,9 @@ class SimConfig:
     """Share of accepted orders a washer hands back to dispatch instead of driving."""
     chat_chance: float = 0.35
     """Chance a participant opens or answers a conversation at each opportunity."""
-    patience_seconds: float = 300.0
-    """A customer whose order found no washer in this time cancels it."""
+    patience_seconds: float = 420.0
+    """A customer whose order found no washer in this time cancels it: longer than the
+    300 s assignment SLA, so a late order shows as a breach before it is given up."""
     max_in_flight: int = 8
     """HTTP requests the whole city may have in flight at once."""
     start_stagger: float = 0.25
@@ -66,11 +80,16 @@ class SimConfig:
             raise ValueError("base URL must start with http:// or https://")
         if self.washers < 0 or self.customers < 0:
             raise ValueError("washers and customers must not be negative")
-        finite = (self.orders_per_minute, self.speed_mps, self.wash_seconds, self.duration)
+        rate = self.orders_per_minute
+        finite = (rate or 0.0, self.speed_mps, self.wash_seconds, self.duration)
         if not all(math.isfinite(v) for v in finite):
             raise ValueError("numbers must be finite")
-        if self.orders_per_minute < 0:
+        if rate is not None and rate < 0:
             raise ValueError("orders per minute must not be negative")
+        if self.scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {self.scenario!r}")
+        if self.demo_washers < 0:
+            raise ValueError("demo washers must not be negative")
         if not (0 < self.speed_mps <= MAX_SPEED_MPS):
             raise ValueError(f"speed must be above 0 and at most {MAX_SPEED_MPS:g} m/s")
         if self.wash_seconds < 0 or self.duration < 0:
@@ -96,7 +115,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--orders-per-minute",
         type=float,
         default=default.orders_per_minute,
-        help="bookings per minute over the whole city (Poisson)",
+        help="calm-time bookings per minute over the whole city (Poisson); default: the "
+        "steady demand for the washers, area, speed and wash time",
+    )
+    add_scenario_argument(parser)
+    parser.add_argument(
+        "--demo-washers",
+        type=int,
+        default=default.demo_washers,
+        help="also drive the demo washers washer1..N@washline.test (when they exist)",
     )
     parser.add_argument(
         "--speed-mps", type=float, default=default.speed_mps, help="driving speed in m/s"
@@ -124,6 +151,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    """`--scenario`, shared by `washline simulate` and `washline run`."""
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=DEFAULT_SCENARIO,
+        help="; ".join(f"{s.name}: {s.description}" for s in SCENARIOS.values()).replace("%", "%%"),
+    )
+
+
 def _area(text: str) -> Area:
     try:
         return Area.parse(text)
@@ -140,6 +177,8 @@ def from_namespace(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             customers=args.customers,
             seed=args.seed,
             orders_per_minute=args.orders_per_minute,
+            scenario=args.scenario,
+            demo_washers=args.demo_washers,
             speed_mps=args.speed_mps,
             wash_seconds=args.wash_seconds,
             duration=args.duration,

@@ -30,8 +30,8 @@ def local_base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def simulator_command(base_url: str) -> list[str]:
-    return [sys.executable, "-m", "app.cli", "simulate", "--base-url", base_url]
+def simulator_command(base_url: str, *options: str) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "simulate", "--base-url", base_url, *options]
 
 
 class SimulatorLauncher:

@@ -53,9 +53,14 @@ class WasherBot(Person):
         admin: Callable[[], Awaitable[Session | None]],
         *,
         account_exists: bool = True,
+        login: tuple[str, str] | None = None,
+        on_duty: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__(index, config, api, rng, reporter)
         self.account_exists = account_exists
+        self.email, self.password = login or (washer_email(index), SIM_PASSWORD)
+        self.on_duty = on_duty
+        """Whether the scenario wants this washer working now (a storm sends some home)."""
         self.area = area
         self._admin = admin
         self.position: LatLng = area.center
@@ -84,11 +89,11 @@ class WasherBot(Person):
 
     async def _start_shift(self) -> None:
         await self.disconnect()
-        email = washer_email(self.index)
+        email = self.email
         session, created = await washer_session(
             self.api,
             email,
-            SIM_PASSWORD,
+            self.password,
             script.person_name(self.rng),
             self._admin,
             exists=self.account_exists,
@@ -163,6 +168,8 @@ class WasherBot(Person):
         next_poll = time.monotonic() + OFFER_POLL_SECONDS
         while True:
             if self.ticker.due():
+                if not self.on_duty():
+                    await self._sit_out()
                 await self._report(self._idle_step())
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + OFFER_POLL_SECONDS
@@ -175,6 +182,20 @@ class WasherBot(Person):
                 view = await self._consider(frame.get("data") or {})
                 if view is not None:
                     return view
+
+    async def _sit_out(self) -> None:
+        """Go offline (off duty, no fixes: the map shows no signal) until the scenario
+        wants this washer back, then report where we are and take work again."""
+        await self._set_available(False)
+        self.say("went offline", "went offline")
+        while not self.on_duty():
+            await asyncio.sleep(self.config.fix_interval)
+            while not self.inbox.empty():
+                self.inbox.get_nowait()
+        assert self.wander is not None
+        await self._report(Step(self.position, self.wander.heading, 0.0), wait=True)
+        await self._set_available(True)
+        self.say("is back on duty")
 
     def _idle_step(self) -> Step:
         """The next idle fix: driving back into the area if outside it, else pottering."""

@@ -8,7 +8,8 @@ import random
 import httpx
 import pytest
 
-from app.cli import _parser
+from app.cli import _parser, run_simulator_command
+from app.demo import WASHERS as DEMO_WASHERS
 from app.simulator.city import interleave
 from app.simulator.clients import retry_after_seconds
 from app.simulator.config import SimConfig, add_arguments, from_namespace
@@ -31,10 +32,12 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (config.base_url, config.washers, config.customers, config.seed) == (
         "http://127.0.0.1:8000",
         12,
-        20,
+        30,
         1,
     )
-    assert (config.orders_per_minute, config.speed_mps, config.wash_seconds) == (6, 14, 40)
+    # No fixed rate: the city derives its steady demand from its washers (see the model tests).
+    assert (config.orders_per_minute, config.speed_mps, config.wash_seconds) == (None, 14, 40)
+    assert (config.scenario, config.demo_washers) == ("calm", 0)
     assert config.duration == 0
     assert (config.admin_email, config.admin_password) == (
         "admin@washline.test",
@@ -56,6 +59,8 @@ def test_every_flag_reaches_the_config() -> None:
         "--admin-email", "boss@example.test",
         "--admin-password", "s3cret-pass",
         "--area", "30.25,-97.76,30.26,-97.75",
+        "--scenario", "storm",
+        "--demo-washers", "5",
     )  # fmt: skip
     assert config.base_url == "https://sim.example:9000/"
     assert config.ws_url == "wss://sim.example:9000/ws"
@@ -64,6 +69,7 @@ def test_every_flag_reaches_the_config() -> None:
     assert (config.wash_seconds, config.duration) == (2.0, 25.0)
     assert (config.admin_email, config.admin_password) == ("boss@example.test", "s3cret-pass")
     assert config.area == Area(30.25, -97.76, 30.26, -97.75)
+    assert (config.scenario, config.demo_washers) == ("storm", 5)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +80,8 @@ def test_every_flag_reaches_the_config() -> None:
         ("--speed-mps", "nan"),
         ("--washers", "-1"),
         ("--orders-per-minute", "-2"),
+        ("--scenario", "blizzard"),
+        ("--demo-washers", "-1"),
         ("--duration", "-5"),
         ("--wash-seconds", "-1"),
         ("--base-url", "127.0.0.1:8000"),
@@ -109,6 +117,18 @@ def test_run_points_the_simulator_at_the_server_it_starts() -> None:
     assert local_base_url("::", 8000) == "http://[::1]:8000"
     command = simulator_command("http://127.0.0.1:8000")
     assert command[1:] == ["-m", "app.cli", "simulate", "--base-url", "http://127.0.0.1:8000"]
+
+
+def test_run_starts_the_chosen_scenario_and_drives_the_demo_washers() -> None:
+    parser = _parser()
+    assert parser.parse_args(["run"]).scenario == "calm"
+    scenario = parser.parse_args(["run", "--scenario", "storm"]).scenario
+    command = run_simulator_command("http://127.0.0.1:8000", scenario)
+    config = parse(*command[4:])  # what the simulator makes of it
+    assert (config.scenario, config.demo_washers) == ("storm", len(DEMO_WASHERS))
+    assert config.base_url == "http://127.0.0.1:8000"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--scenario", "blizzard"])
 
 
 def test_a_429_is_waited_out_for_as_long_as_the_server_says() -> None:

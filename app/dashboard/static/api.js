@@ -106,6 +106,16 @@ export function fetchTrack(orderId) {
   return optional(`/api/orders/${encodeURIComponent(orderId)}/track`);
 }
 
+/** Who a user is (name, email, role): the drill-down names the customer. */
+export function fetchUser(userId) {
+  return apiFetch(`/api/admin/users/${encodeURIComponent(userId)}`);
+}
+
+/** The newest order events on `ops`, oldest first: the feed's backfill when the page opens. */
+export function fetchRecentEvents(limit = 50) {
+  return optional(`/api/admin/events/recent?limit=${limit}`);
+}
+
 export function fetchMe() {
   return apiFetch('/api/me');
 }

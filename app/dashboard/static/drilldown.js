@@ -2,7 +2,7 @@
 // (drawn on the map by the map renderer). Requests for an order that is no longer selected
 // are discarded when they land.
 
-import { fetchMessages, fetchOrder, fetchTrack } from './api.js';
+import { fetchMessages, fetchOrder, fetchTrack, fetchUser } from './api.js';
 import { clock, dateTime, money, statusLabel } from './format.js';
 
 function h(tag, attrs = {}, ...children) {
@@ -33,22 +33,38 @@ export function createDrilldown(root, store, { onClose }) {
   const body = root.querySelector('#drilldown-body');
   let generation = 0;
   let refreshTimer = 0;
+  const people = new Map(); // user id -> { full_name, ... }: names do not change while we look
+
+  /** The customer's name (fetched once per customer); null when it cannot be read. */
+  async function person(userId) {
+    if (userId == null) return null;
+    if (!people.has(userId)) {
+      try {
+        people.set(userId, await fetchUser(userId));
+      } catch {
+        return null; // shown by id; asked again next time
+      }
+    }
+    return people.get(userId);
+  }
 
   root.querySelector('#drilldown-close').addEventListener('click', onClose);
 
-  function facts(order, washers) {
+  function facts(order, washers, customer) {
     const washer = order.washer_id != null ? washers.get(order.washer_id) : null;
     const rows = [
       ['Price', money(order.price_cents, store.state.config.currency)],
       ['Address', order.address],
-      ['Customer', `#${order.customer_id}`],
+      ['Customer', customer ? `${customer.full_name} (#${order.customer_id})` : `#${order.customer_id}`],
       ['Washer', washer ? `${washer.name} (#${washer.id})` : order.washer_id ? `#${order.washer_id}` : '—'],
       ['Booked', dateTime(order.created_at)],
       ['Scheduled', order.scheduled_for ? dateTime(order.scheduled_for) : 'as soon as possible'],
     ];
     if (order.notes) rows.push(['Notes', order.notes]);
     const list = h('dl', { class: 'facts' });
-    for (const [label, value] of rows) list.append(h('dt', {}, label), h('dd', {}, value ?? '—'));
+    for (const [label, value] of rows) {
+      list.append(h('dt', {}, label), h('dd', { 'data-fact': label.toLowerCase() }, value ?? '—'));
+    }
     return list;
   }
 
@@ -125,6 +141,8 @@ export function createDrilldown(root, store, { onClose }) {
       return;
     }
     const { order, events } = found;
+    const customer = await person(order.customer_id);
+    if (mine !== generation || store.state.selectedOrderId !== orderId) return;
     store.addOrderDetail(order);
     pill.textContent = statusLabel(order.status);
     pill.className = `pill status-${order.status}`;
@@ -132,7 +150,7 @@ export function createDrilldown(root, store, { onClose }) {
     const points = trackPoints(settled(track));
     store.setTrack(points);
     body.replaceChildren(
-      facts(order, store.state.washers),
+      facts(order, store.state.washers, customer),
       h('h3', {}, 'History'),
       history(events || []),
       h('h3', {}, 'Chat'),

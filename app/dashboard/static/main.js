@@ -1,7 +1,7 @@
 // Wires the console together: login, initial state over REST, the live stream, rendering.
 // Each part lives in its own module; this one only decides what happens when.
 
-import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder } from './api.js';
+import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder, fetchRecentEvents } from './api.js';
 import { AuthError, accessToken, currentSession, ensureFresh, login, logout, onSessionChange } from './auth.js';
 import { renderBadge } from './badge.js';
 import { createDrilldown } from './drilldown.js';
@@ -36,14 +36,17 @@ const map = createMap($('#map'), $('#map-empty'), $('#map-summary'), {
   onResize: () => store.invalidate(),
 });
 const kpis = createKpis($('#kpis'));
-const feed = createFeed($('#feed'), $('#feed-count'), { onSelectOrder: selectOrder });
+const feed = createFeed($('#feed'), $('#feed-count'), {
+  onSelectOrder: selectOrder,
+  currency: () => store.state.config.currency,
+});
 const drilldown = createDrilldown($('#drilldown'), store, { onClose: () => selectOrder(null) });
 
 const loop = createRenderLoop(() => {
   const batch = store.takeDirty();
   map.render(store, batch);
   if (batch.kpis) kpis.render(store.state.kpis, { currency: store.state.config.currency });
-  feed.render(batch.feedAdded);
+  feed.render(batch.feedAdded, batch.feedBackfill);
   if (store.state.lastEventAt) view.lastEvent.textContent = `last event ${clock(store.state.lastEventAt)}`;
 });
 store.onChange(() => loop.request());
@@ -149,6 +152,7 @@ async function startConsole() {
   view.login.hidden = true;
   view.console.hidden = false;
   view.userBox.hidden = false;
+  view.badge.hidden = false; // the stream's state means nothing before signing in
   view.userName.textContent = session.user ? session.user.full_name || session.user.email : '';
   try {
     await ensureFresh();
@@ -159,6 +163,17 @@ async function startConsole() {
   clearInterval(sweepTimer);
   sweepTimer = setInterval(() => store.sweep(), 1_000);
   await loadState();
+  await backfillFeed();
+}
+
+/** The feed starts with what happened just before the page opened, not empty. The stream
+ * is already open, so nothing falls between the two (the store skips what both bring). */
+async function backfillFeed() {
+  try {
+    store.backfillFeed(await fetchRecentEvents());
+  } catch (error) {
+    store.note('error', `Could not load recent events: ${error.message || error}`);
+  }
 }
 
 function showLogin(message = '') {
@@ -168,6 +183,8 @@ function showLogin(message = '') {
   view.userBox.hidden = true;
   view.login.hidden = false;
   renderBadge(view.badge, 'connecting');
+  view.badge.hidden = true;
+  view.lastEvent.textContent = '';
   const error = $('#login-error');
   error.textContent = message;
   error.hidden = !message;

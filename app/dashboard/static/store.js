@@ -37,6 +37,7 @@ export function createStore() {
     all: true,
     kpis: false,
     feedAdded: [],
+    feedBackfill: [],
     feedReset: false,
     selection: false,
     track: false,
@@ -247,25 +248,44 @@ export function createStore() {
     while (state.feed.length > FEED_CAP) feedKeys.delete(state.feed.pop().key);
   }
 
+  function feedEntry(name, envelope) {
+    const data = envelope.data || {};
+    return {
+      key: `${data.order_id}:${data.seq}`,
+      event: name,
+      ts: envelope.ts || data.occurred_at,
+      orderId: data.order_id,
+      status: data.status,
+      fromStatus: data.from_status,
+      washerId: data.washer_id ?? null,
+      priceCents: data.price_cents,
+      actorRole: data.actor_role,
+      reason: data.reason,
+    };
+  }
+
   function applyOrderEvent(name, envelope) {
     const data = envelope.data || {};
     if (data.order_id == null) return false;
     const fresh = upsertOrder(orderFromEvent(data));
-    if (fresh) {
-      addFeed({
-        key: `${data.order_id}:${data.seq}`,
-        event: name,
-        ts: envelope.ts || data.occurred_at,
-        orderId: data.order_id,
-        status: data.status,
-        fromStatus: data.from_status,
-        washerId: data.washer_id ?? null,
-        priceCents: data.price_cents,
-        actorRole: data.actor_role,
-        reason: data.reason,
-      });
-    }
+    if (fresh) addFeed(feedEntry(name, envelope));
     return fresh;
+  }
+
+  /** Order events from before the page opened (oldest first), put below what the stream
+   * has shown since, so the feed is full from the start. Orders are not touched: the REST
+   * state is newer than any of these. Events the stream already brought are skipped. */
+  function backfillFeed(envelopes) {
+    for (let i = (envelopes || []).length - 1; i >= 0 && state.feed.length < FEED_CAP; i -= 1) {
+      const envelope = envelopes[i];
+      if (!envelope.data || envelope.data.order_id == null) continue;
+      const entry = feedEntry(envelope.event, envelope);
+      if (feedKeys.has(entry.key)) continue;
+      feedKeys.add(entry.key);
+      state.feed.push(entry);
+      dirty.feedBackfill.push(entry);
+    }
+    changed();
   }
 
   function setKpis(snapshot) {
@@ -381,6 +401,7 @@ export function createStore() {
       all: dirty.all,
       kpis: dirty.kpis,
       feedAdded: dirty.feedAdded,
+      feedBackfill: dirty.feedBackfill,
       feedReset: dirty.feedReset,
       selection: dirty.selection,
       track: dirty.track,
@@ -389,6 +410,7 @@ export function createStore() {
     dirty.washers = new Set();
     dirty.orders = new Set();
     dirty.feedAdded = [];
+    dirty.feedBackfill = [];
     dirty.all = dirty.kpis = dirty.feedReset = dirty.selection = dirty.track = false;
     dirty.connection = false;
     return batch;
@@ -403,6 +425,7 @@ export function createStore() {
     replaceActiveOrders,
     addOrderDetail,
     applyEnvelope,
+    backfillFeed,
     setKpis,
     setConfig,
     select,

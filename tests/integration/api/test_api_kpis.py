@@ -157,3 +157,4 @@ async def test_only_admins_read_kpis_and_dashboard_settings(
     assert area["south"] < area["north"] and area["west"] < area["east"]
     assert config["stale_after_seconds"] > 0
     assert config["kpi_interval_seconds"] > 0
+    assert config["currency"] == "USD"

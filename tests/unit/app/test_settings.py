@@ -48,6 +48,9 @@ def test_values_are_parsed() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("PASSWORD_HASH_FAST", "maybe"),
         ("HEARTBEAT_SECONDS", "0"),
+        ("CURRENCY", "dollars"),
+        ("CURRENCY", "U$D"),
+        ("CURRENCY", ""),
     ],
 )
 def test_a_malformed_value_names_its_variable(name: str, value: str) -> None:
@@ -82,3 +85,8 @@ def test_the_command_stops_with_one_line(tmp_path: object) -> None:
         "washline: invalid DATABASE_URL='oracle://nope': expected a sqlite+aiosqlite:// or "
         "postgresql+asyncpg:// URL"
     ]
+
+
+def test_currency_is_an_iso_code_defaulting_to_dollars() -> None:
+    assert Settings.from_env({}).currency == "USD"
+    assert Settings.from_env({"CURRENCY": "eur"}).currency == "EUR"

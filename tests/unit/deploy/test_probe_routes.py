@@ -10,6 +10,9 @@ from app.settings import Settings
 from .manifests import KUSTOMIZATIONS, all_of, deployment, render, server_container
 
 INTERNAL = {"/health", "/ready", "/metrics"}
+LOCAL_ONLY = {"/"}
+"""The API index, for whoever started a server by hand; behind the gateway the site's root is
+the gateway's to serve, and routing `/` as a prefix would expose the internal routes."""
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,7 @@ def test_every_public_route_is_reachable_through_the_gateway(
     assert prefixes, f"{name} exposes nothing"
     unreachable = sorted(
         path
-        for path in route_paths - INTERNAL
+        for path in route_paths - INTERNAL - LOCAL_ONLY
         if not any(
             path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in prefixes
         )
