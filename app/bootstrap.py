@@ -35,11 +35,11 @@ from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.lifecycle import Runtime
 from app.live.flows import LiveFlows
-from app.live.kpis import KpiService
 from app.live.presence import channel_presence, washers_online
 from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
 from app.settings import Settings
+from app.workers.kpis import KpiService
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,

@@ -14,8 +14,8 @@ import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.live.history import DatabaseHistory
-from app.live.relay import OutboxRelay
 from app.settings import Settings
+from app.workers.relay import OutboxRelay
 from domain.channels import OPS
 from persistence.database import create_engine, create_session_factory, is_sqlite
 from realtime.broker import Broker, BrokerUnavailable

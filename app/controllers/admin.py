@@ -11,8 +11,8 @@ from litestar import Controller, get
 from app.auth import admin_only
 from app.dependencies import Injected
 from app.errors import ApiError
-from app.live.kpis import KpiService
 from app.settings import Settings
+from app.workers.kpis import KpiService
 from domain.dispatch import STALE_AFTER
 from domain.geo import ServiceArea
 from domain.kpis import KpiSnapshot

@@ -11,12 +11,12 @@ from litestar.exceptions import NotAuthorizedException
 from app.auth import Principal, principal_from_token
 from app.lifecycle import Runtime
 from app.live.access import DatabaseOrderFacts
-from app.live.dispatcher import Dispatcher
-from app.live.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
 from app.live.ops import LiveOps
 from app.security import decode_access_token
 from app.services.chat import ChatRateLimiter
 from app.settings import Settings
+from app.workers.dispatcher import Dispatcher
+from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
 from domain.channels import OPS
 from persistence.database import is_sqlite
 from realtime.broker import BrokerUnavailable

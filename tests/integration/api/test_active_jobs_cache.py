@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.live.location_adapters import CachedActiveJobs
 from app.settings import Settings
+from app.workers.location_adapters import CachedActiveJobs
 from domain.orders import OrderStatus
 from persistence.database import create_engine, create_session_factory
 from tests.integration.api.conftest import Advance, MakeOrder
