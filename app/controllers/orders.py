@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, customer_only, requires_login
-from app.controllers.params import Limit, Offset
+from app.controllers.params import IdFilter, Limit, Offset, id_path
 from app.schemas.common import Page
 from app.schemas.orders import (
     OrderDetailOut,
@@ -25,7 +24,7 @@ from app.services import orders, reviews
 from domain.orders import OrderStatus
 from domain.roles import Role
 
-OrderId = Parameter(title="order id", ge=1, le=2**62)
+OrderId = id_path("order id")
 
 
 class OrderController(Controller):
@@ -45,8 +44,8 @@ class OrderController(Controller):
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
         status: list[OrderStatus] | None = None,
-        customer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
-        washer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
+        customer_id: IdFilter = None,
+        washer_id: IdFilter = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[OrderOut]:

@@ -15,6 +15,7 @@ from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.auth import Principal, admin_only, requires_login
+from app.controllers.params import id_path
 from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
 from app.live.access import ChannelRefused, authorize_channel
@@ -112,7 +113,9 @@ def _stream(request: Request[Principal, Any, Any], channels: Sequence[str]) -> A
     tags=["live"],
     summary="SSE stream of an order: status, and the washer's track and chat when allowed",
 )
-async def order_events(request: Request[Principal, Any, Any], order_id: int) -> ASGIApp:
+async def order_events(
+    request: Request[Principal, Any, Any], order_id: int = id_path("order id")
+) -> ASGIApp:
     runtime: Runtime = request.app.state.runtime
     channels: list[str] = []
     for channel in (order_channel(order_id), chat_channel(order_id), track_channel(order_id)):

@@ -6,6 +6,8 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
+from domain.ids import MAX_ID, MAX_SEQ, MIN_ID, MIN_SEQ
+
 Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
@@ -13,7 +15,11 @@ Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
-PositiveId = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+PositiveId = Annotated[int, msgspec.Meta(ge=MIN_ID, le=MAX_ID)]
+Seq = Annotated[int, msgspec.Meta(ge=MIN_SEQ, le=MAX_SEQ)]
+"""A position in an order's sequence (chat seq); an `integer` column."""
+Version = Annotated[int, msgspec.Meta(ge=1, le=MAX_SEQ)]
+"""An order's version (optimistic concurrency); an `integer` column."""
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 MAX_PAGE = 100
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from app.schemas.common import Latitude, Longitude, PositiveId, Reason
+from app.schemas.common import Latitude, Longitude, PositiveId, Reason, Version
 from domain.orders import OrderStatus
 from domain.ratings import MAX_COMMENT_LENGTH, MAX_STARS, MIN_STARS
 
@@ -29,7 +29,7 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
     to: OrderStatus
     reason: Reason | None = None
     washer_id: PositiveId | None = None
-    expected_version: PositiveId | None = None
+    expected_version: Version | None = None
 
 
 class OrderEventOut(msgspec.Struct):
