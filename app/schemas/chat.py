@@ -7,8 +7,9 @@ import msgspec
 
 from app.schemas.common import Seq
 from domain.ids import MAX_ID
+from domain.text import Text
 
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Body = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
