@@ -22,7 +22,7 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 
 from app.auth import build_jwt_auth
-from app.content_types import json_bodies_only
+from app.content_types import JsonBodyRequest, json_bodies_only
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
 from app.controllers.catalog import PackageController, VehicleController
@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],
+        request_class=JsonBodyRequest,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,
