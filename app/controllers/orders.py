@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, customer_only, requires_login
 from app.controllers.params import IdFilter, Limit, Offset, id_path
+from app.errors import ApiError
 from app.schemas.common import Page
 from app.schemas.orders import (
     OrderDetailOut,
@@ -23,8 +25,23 @@ from app.schemas.orders import (
 from app.services import orders, reviews
 from domain.orders import OrderStatus
 from domain.roles import Role
+from domain.schedule import ScheduleRefused, check_schedule
 
 OrderId = id_path("order id")
+
+
+def check_booking_time(scheduled_for: datetime | None) -> None:
+    """Refuse a `scheduled_for` outside the booking window (`domain.schedule`) with 400.
+
+    Checked at the edge, where the request is read, so nothing past it sees a naive or
+    absurd time; the refusal's code names what was wrong.
+    """
+    if scheduled_for is None:
+        return
+    try:
+        check_schedule(scheduled_for, now=datetime.now(UTC))
+    except ScheduleRefused as refused:
+        raise ApiError(400, refused.code, refused.message) from None
 
 
 class OrderController(Controller):
@@ -36,6 +53,7 @@ class OrderController(Controller):
     async def create_order(
         self, request: Request[Principal, Any, Any], data: OrderIn, db_session: AsyncSession
     ) -> OrderOut:
+        check_booking_time(data.scheduled_for)
         return orders.order_out(await orders.create_order(db_session, request.user, data))
 
     @get("/", summary="Orders the caller may see, newest first")
