@@ -22,7 +22,7 @@ from litestar.stores.registry import StoreRegistry
 
 from app.auth import build_jwt_auth
 from app.bootstrap import Washline, WashlinePlugin
-from app.content_types import json_bodies_only
+from app.content_types import JsonBodyRequest, json_bodies_only
 from app.errors import EXCEPTION_HANDLERS
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
@@ -110,6 +110,7 @@ def build_app(washline: Washline) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],
+        request_class=JsonBodyRequest,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins))
         if settings.cors_origins
         else None,

@@ -1,4 +1,5 @@
-"""Endpoints that take a JSON body refuse a body declared as anything else (415).
+"""Endpoints that take a JSON body refuse a body declared as anything else (415), and a
+body nested too deeply to decode (400 `json_too_deep`).
 
 Litestar decodes the body by the handler's signature, not by the request's `Content-Type`, so
 without this check JSON sent as `text/plain` is quietly accepted and a form-encoded body is
@@ -10,12 +11,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.params import BodyKwarg
 
 from app.errors import ApiError
+
+TOO_DEEP = "json_too_deep"
+
+
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """The app's request class: a JSON body too deeply nested to decode is the client's fault.
+
+    The decoder recurses once per nesting level and raises `RecursionError` near the
+    interpreter's limit (about a thousand levels), which is not a decode error, so it
+    reached the 500 handler and logged a traceback per request. Every JSON body, on public
+    routes as well, is decoded here (Litestar reads `data` through `Request.json`), so this
+    is the one place that turns it into a 400. No real body of this API nests more than a
+    few levels.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise ApiError(400, TOO_DEEP, "the JSON body is nested too deeply to be read") from None
 
 
 def _is_json(media_type: str) -> bool:

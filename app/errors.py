@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
+from domain.text import NO_NUL_PATTERN
 
 log = structlog.get_logger("washline.errors")
 
@@ -120,15 +121,23 @@ def _field_name(item: dict[str, Any]) -> str | None:
     return member if key in (None, _BODY_ROOT) else f"{key}.{member}"
 
 
+# msgspec words a failed `pattern` as the regex itself; for the NUL rule every text field
+# shares (`domain.text.Text`) say what the rule is instead.
+_MESSAGE_BY_DECODER_MESSAGE = {
+    f"Expected `str` matching regex {NO_NUL_PATTERN!r}": "must not contain NUL (U+0000)",
+}
+
+
 def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
+            message = str(item.get("message", ""))
             errors.append(
                 {
                     "field": _field_name(item),
                     "source": item.get("source") or None,
-                    "message": item.get("message", ""),
+                    "message": _MESSAGE_BY_DECODER_MESSAGE.get(message, message),
                 }
             )
     return errors

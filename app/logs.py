@@ -1,5 +1,8 @@
 """JSON structured logs, each request's lines carrying its request id.
 
+The same outermost wrapper adds the security headers of every answer
+(`app.response_headers`), since it already rewrites each response's headers.
+
 The request id comes from the caller's `X-Request-ID` header when it is sane, else it is
 generated; it is echoed in the response so a client's bug report can be matched to our logs.
 """
@@ -16,6 +19,8 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.response_headers import add_security_headers
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -102,6 +107,7 @@ class RequestIdMiddleware:
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                add_security_headers(scope, headers)
                 message = {**message, "headers": headers}
             await send(message)
 

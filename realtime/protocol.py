@@ -2,19 +2,26 @@
 
 Every client op is one JSON object with an `op` and an optional `ref` the server echoes.
 A frame that cannot be understood gets an `error` frame naming what was wrong, and the
-connection stays up: one bad frame must not cost a client its other subscriptions.
+connection stays up: one bad frame must not cost a client its other subscriptions. That
+includes frames the decoder cannot manage (nested too deeply) and values the ops could
+only fail on later: an order id past a bigint, NUL in a chat body (PostgreSQL cannot store
+it). Those are refused here, by the op structs' field types, as `bad_field` errors.
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
 
 from domain.errors import Refusal
+from domain.ids import MAX_ID, MIN_ID
+from domain.text import Text
 
 MAX_REF_LENGTH = 64
 Ref = Union[str, int, None]  # noqa: UP007 - runtime alias
+OrderId = Annotated[int, msgspec.Meta(ge=MIN_ID, le=MAX_ID)]
+TOO_DEEP = "json_too_deep"
 
 
 class ProtocolError(Refusal):
@@ -60,13 +67,13 @@ class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fi
 
 
 class Chat(msgspec.Struct, tag="chat", tag_field="op", forbid_unknown_fields=True):
-    order_id: int
-    body: str
+    order_id: OrderId
+    body: Text
     ref: Ref = None
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="op", forbid_unknown_fields=True):
-    order_id: int
+    order_id: OrderId
     ref: Ref = None
 
 
@@ -94,6 +101,8 @@ def decode_op(payload: str | bytes) -> ClientOp:
         frame = _any_decoder.decode(payload)
     except msgspec.DecodeError:
         raise ProtocolError("invalid_json", "frame is not valid JSON") from None
+    except RecursionError:  # not a DecodeError: the decoder gives up near the stack limit
+        raise ProtocolError(TOO_DEEP, "frame is nested too deeply to be read") from None
     if not isinstance(frame, dict):
         raise ProtocolError("bad_frame", "frame must be a JSON object")
     ref = _ref_of(frame)
@@ -108,6 +117,8 @@ def decode_op(payload: str | bytes) -> ClientOp:
         return msgspec.convert(frame, ClientOp)
     except msgspec.ValidationError as exc:
         raise ProtocolError("bad_field", str(exc), ref) from None
+    except RecursionError:
+        raise ProtocolError(TOO_DEEP, "frame is nested too deeply to be read", ref) from None
 
 
 def reply(ref: Ref, **extra: Any) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,8 @@ LOGIN_LIMIT_STORE = "rate_limit"
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
+    # Public routes whose answers are the caller's own tokens (RFC 6749 5.1): never cached.
+    cache_control = CacheControlHeader(no_store=True)
 
     @post("/register", summary="Register a customer account and log in")
     async def register(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import AUTH_OPTIONAL, Principal, admin_only, customer_only
+from app.controllers.params import id_path
 from app.schemas.catalog import (
     PackageIn,
     PackageOut,
@@ -20,8 +20,8 @@ from app.schemas.catalog import (
 from app.services import catalog
 from domain.roles import Role
 
-VehicleId = Parameter(title="vehicle id", ge=1, le=2**62)
-PackageId = Parameter(title="package id", ge=1, le=2**62)
+VehicleId = id_path("vehicle id")
+PackageId = id_path("package id")
 
 
 class VehicleController(Controller):

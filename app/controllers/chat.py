@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, requires_login
-from app.controllers.params import Limit
+from app.controllers.params import Limit, SeqCursor, id_path
 from app.dependencies import Injected
 from app.live.flows import LiveFlows
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
@@ -18,8 +17,7 @@ from app.services import chat
 from persistence.models import ChatMessage, ChatRead
 from realtime.hub import Hub
 
-OrderId = Parameter(title="order id", ge=1, le=2**62)
-Cursor = Annotated[int | None, Parameter(ge=0, le=2**31, description="a message seq")]
+OrderId = id_path("order id")
 
 
 def message_out(message: ChatMessage) -> MessageOut:
@@ -63,8 +61,8 @@ class ChatController(Controller):
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
         order_id: int = OrderId,
-        before: Cursor = None,
-        after: Cursor = None,
+        before: SeqCursor = None,
+        after: SeqCursor = None,
         limit: Limit = 50,
     ) -> MessagePageOut:
         messages, receipts = await chat.list_messages(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, requires_login
-from app.controllers.params import Limit
+from app.controllers.params import IdCursor, Limit
 from app.schemas.chat import NotificationOut, NotificationsReadIn, UnreadCountOut
 from app.services import notifications
 from persistence.models import Notification
@@ -37,7 +36,7 @@ class NotificationController(Controller):
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
         unread_only: bool = False,
-        before: Annotated[int | None, Parameter(ge=1, le=2**62)] = None,
+        before: IdCursor = None,
         limit: Limit = 20,
     ) -> list[NotificationOut]:
         rows = await notifications.list_notifications(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, customer_only, requires_login
-from app.controllers.params import Limit, Offset
+from app.controllers.params import IdFilter, Limit, Offset, id_path
+from app.errors import ApiError
 from app.schemas.common import Page
 from app.schemas.orders import (
     OrderDetailOut,
@@ -24,8 +25,23 @@ from app.schemas.orders import (
 from app.services import orders, reviews
 from domain.orders import OrderStatus
 from domain.roles import Role
+from domain.schedule import ScheduleRefused, check_schedule
 
-OrderId = Parameter(title="order id", ge=1, le=2**62)
+OrderId = id_path("order id")
+
+
+def check_booking_time(scheduled_for: datetime | None) -> None:
+    """Refuse a `scheduled_for` outside the booking window (`domain.schedule`) with 400.
+
+    Checked at the edge, where the request is read, so nothing past it sees a naive or
+    absurd time; the refusal's code names what was wrong.
+    """
+    if scheduled_for is None:
+        return
+    try:
+        check_schedule(scheduled_for, now=datetime.now(UTC))
+    except ScheduleRefused as refused:
+        raise ApiError(400, refused.code, refused.message) from None
 
 
 class OrderController(Controller):
@@ -37,6 +53,7 @@ class OrderController(Controller):
     async def create_order(
         self, request: Request[Principal, Any, Any], data: OrderIn, db_session: AsyncSession
     ) -> OrderOut:
+        check_booking_time(data.scheduled_for)
         return orders.order_out(await orders.create_order(db_session, request.user, data))
 
     @get("/", summary="Orders the caller may see, newest first")
@@ -45,8 +62,8 @@ class OrderController(Controller):
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
         status: list[OrderStatus] | None = None,
-        customer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
-        washer_id: int | None = Parameter(default=None, ge=1, description="admins only"),
+        customer_id: IdFilter = None,
+        washer_id: IdFilter = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[OrderOut]:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login, washer_only
-from app.controllers.params import Limit, Offset
+from app.controllers.params import Limit, Offset, id_path
 from app.schemas.orders import ReviewOut
 from app.schemas.washers import AvailabilityIn, WasherIn, WasherOut, WasherPatch
 from app.services import reviews, washers
 from app.settings import Settings
 
-WasherId = Parameter(title="washer id", ge=1, le=2**62)
+WasherId = id_path("washer id")
 
 
 class WasherController(Controller):

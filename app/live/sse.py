@@ -15,6 +15,7 @@ from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.auth import Principal, admin_only, requires_login
+from app.controllers.params import id_path
 from app.dependencies import Injected
 from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
@@ -142,7 +143,7 @@ async def order_events(
     request: Request[Principal, Any, Any],
     runtime: Injected[Runtime],
     session_context: Injected[SessionContext],
-    order_id: int,
+    order_id: int = id_path("order id"),
 ) -> ASGIApp:
     """The track joins the stream when the order is assigned and leaves it when the washer
     is no longer on the way; the stream ends if the caller may no longer see the order."""

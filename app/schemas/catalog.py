@@ -6,12 +6,13 @@ from typing import Annotated
 import msgspec
 
 from domain.pricing import VehicleSize
+from domain.text import Text
 
-Make = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-Plate = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-Color = Annotated[str, msgspec.Meta(max_length=30)]
-PackageName = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-Description = Annotated[str, msgspec.Meta(max_length=1000)]
+Make = Annotated[Text, msgspec.Meta(min_length=1, max_length=60)]
+Plate = Annotated[Text, msgspec.Meta(min_length=1, max_length=16)]
+Color = Annotated[Text, msgspec.Meta(max_length=30)]
+PackageName = Annotated[Text, msgspec.Meta(min_length=1, max_length=80)]
+Description = Annotated[Text, msgspec.Meta(max_length=1000)]
 PriceCents = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 Minutes = Annotated[int, msgspec.Meta(ge=5, le=24 * 60)]
 

@@ -5,7 +5,11 @@ from typing import Annotated
 
 import msgspec
 
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+from app.schemas.common import Seq
+from domain.ids import MAX_ID
+from domain.text import Text
+
+Body = Annotated[Text, msgspec.Meta(min_length=1, max_length=2000)]
 
 
 class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -13,7 +17,7 @@ class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
-    up_to: Annotated[int, msgspec.Meta(ge=0, le=2**31)]
+    up_to: Seq
 
 
 class MessageOut(msgspec.Struct):
@@ -46,7 +50,7 @@ class NotificationOut(msgspec.Struct):
 
 
 class NotificationsReadIn(msgspec.Struct, forbid_unknown_fields=True):
-    up_to_id: Annotated[int, msgspec.Meta(ge=0, le=2**62)]
+    up_to_id: Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
 
 
 class UnreadCountOut(msgspec.Struct):

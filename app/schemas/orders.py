@@ -5,14 +5,15 @@ from typing import Annotated
 
 import msgspec
 
-from app.schemas.common import Latitude, Longitude, PositiveId, Reason
+from app.schemas.common import Latitude, Longitude, PositiveId, Reason, Version
 from domain.orders import OrderStatus
 from domain.ratings import MAX_COMMENT_LENGTH, MAX_STARS, MIN_STARS
+from domain.text import Text
 
-Address = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]
-Notes = Annotated[str, msgspec.Meta(max_length=500)]
+Address = Annotated[Text, msgspec.Meta(min_length=3, max_length=300)]
+Notes = Annotated[Text, msgspec.Meta(max_length=500)]
 Stars = Annotated[int, msgspec.Meta(ge=MIN_STARS, le=MAX_STARS)]
-Comment = Annotated[str, msgspec.Meta(max_length=MAX_COMMENT_LENGTH)]
+Comment = Annotated[Text, msgspec.Meta(max_length=MAX_COMMENT_LENGTH)]
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,7 +30,7 @@ class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
     to: OrderStatus
     reason: Reason | None = None
     washer_id: PositiveId | None = None
-    expected_version: PositiveId | None = None
+    expected_version: Version | None = None
 
 
 class OrderEventOut(msgspec.Struct):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -68,10 +69,10 @@ async def test_a_new_order_is_pending_unassigned_and_has_one_event(
 
 
 async def test_booking_keeps_schedule_and_notes(make_order: Any, customer_a: ApiUser) -> None:
-    order = await make_order(
-        customer_a, scheduled_for="2031-05-04T09:30:00Z", notes="Gate code 4711"
-    )
-    assert order["scheduled_for"].startswith("2031-05-04T09:30:00")
+    # A day within the booking window (domain.schedule), at 09:30 UTC.
+    day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    order = await make_order(customer_a, scheduled_for=f"{day}T09:30:00Z", notes="Gate code 4711")
+    assert order["scheduled_for"].startswith(f"{day}T09:30:00")
     assert order["notes"] == "Gate code 4711"
 
 

@@ -1,0 +1,82 @@
+"""Hostile WebSocket frames get an `error` frame and the socket stays up, on both back-ends.
+
+Before, a deeply nested frame closed the socket, and a chat or typing op for an order id
+past a bigint, or a chat body with NUL, failed inside the op (`internal_error`; NUL was
+stored as is on SQLite). Runs a real uvicorn server on the test's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.asgi import create_app
+from app.settings import Settings
+from tests.support.api import ApiUser
+from tests.support.live import LiveClient, live_client
+from tests.support.services import free_port
+
+DEPTH = 5_000
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[str]:
+    """A uvicorn server in this event loop, on the test's database; yields host:port."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        log_level="warning",
+    )
+    instance = uvicorn.Server(config)
+    task = asyncio.create_task(instance.serve())
+    while not instance.started:
+        assert not task.done(), "the server stopped during start-up"
+        await asyncio.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+async def refused_and_still_open(client: LiveClient, frame: str, ref: Any) -> dict[str, Any]:
+    await client.send(frame)
+    error = await client.wait_for(lambda f: f.get("type") == "error" and f.get("ref") == ref)
+    pong = await client.request("ping")
+    assert pong["type"] == "reply" and client.close_code is None
+    return error
+
+
+async def test_a_deeply_nested_frame_is_an_error_frame(server: str, customer_a: ApiUser) -> None:
+    async with live_client(f"ws://{server}/ws", customer_a.access_token) as client:
+        error = await refused_and_still_open(client, "[" * DEPTH + "]" * DEPTH, None)
+        assert error["code"] == "json_too_deep"
+
+
+@pytest.mark.parametrize("op", ["chat", "typing"])
+async def test_an_order_id_past_a_bigint_is_an_error_frame(
+    server: str, customer_a: ApiUser, op: str
+) -> None:
+    frame: dict[str, Any] = {"op": op, "order_id": 2**63, "ref": "big"}
+    if op == "chat":
+        frame["body"] = "on my way"
+    async with live_client(f"ws://{server}/ws", customer_a.access_token) as client:
+        error = await refused_and_still_open(client, json.dumps(frame), "big")
+        assert error["code"] == "bad_field"
+
+
+async def test_nul_in_a_chat_body_is_an_error_frame(
+    server: str, customer_a: ApiUser, order_a: dict[str, Any]
+) -> None:
+    frame = {"op": "chat", "order_id": order_a["id"], "body": "at the\u0000 gate", "ref": "nul"}
+    async with live_client(f"ws://{server}/ws", customer_a.access_token) as client:
+        error = await refused_and_still_open(client, json.dumps(frame), "nul")
+        assert error["code"] == "bad_field"
