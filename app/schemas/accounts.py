@@ -7,8 +7,9 @@ import msgspec
 
 from app.schemas.common import Email, Password, PersonName
 from domain.roles import Role
+from domain.text import Text
 
-LoginPassword = Annotated[str, msgspec.Meta(max_length=1024)]
+LoginPassword = Annotated[Text, msgspec.Meta(max_length=1024)]
 """What a login accepts: any string a password might have been, so that a wrong guess is
 always `invalid_credentials` (never a validation error telling the rules); bounded only so
 that nobody makes the server hash megabytes."""
