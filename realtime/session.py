@@ -17,81 +17,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from collections.abc import Mapping, Sequence
 
 from domain.channels import Channel, may_subscribe, parse_channel
 from domain.orders import OrderFacts
-from domain.roles import Actor, Role
+from domain.roles import Role
 from realtime import protocol
 from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
 from realtime.envelope import parse_id
 from realtime.frames import ClosingFrame, RawFrame
-from realtime.hub import Hub
 from realtime.op_budget import OpBudget
-from realtime.presence import WASHERS_ONLINE, ConnectionPresence, PresenceTracker
+from realtime.presence import WASHERS_ONLINE, ConnectionPresence
+from realtime.session_context import LivePrincipal, SessionContext, Transport
 from realtime.subscriber import Subscriber
 
-if TYPE_CHECKING:
-    from realtime.sessions import LiveSessions
-
 log = logging.getLogger(__name__)
-
-
-class LivePrincipal(Protocol):
-    """Who the session acts for, as their access token says."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def role(self) -> Role: ...
-    @property
-    def expires_at(self) -> float: ...
-    @property
-    def actor(self) -> Actor: ...
-
-
-class Transport(Protocol):
-    """The connection under a session."""
-
-    @property
-    def name(self) -> str:
-        """``ws`` or ``sse``: the label of metrics and presence entries."""
-
-    @property
-    def two_way(self) -> bool:
-        """Whether the client sends ops (and so gets replies and notices)."""
-
-
-class OrderFactsSource(Protocol):
-    """Loads what the access rule needs about an order (the app reads the database)."""
-
-    async def order_facts(self, order_id: int) -> OrderFacts | None: ...
-
-
-OpHandler = Callable[["LiveSession", Any], Awaitable[None]]
-TokenVerifier = Callable[[str], "LivePrincipal | None"]
-
-
-class SessionLimits(NamedTuple):
-    max_queue: int
-    max_subscriptions: int
-    ops_per_second: int
-    max_frame_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class SessionContext:
-    """What every session of the process shares, held once rather than per connection."""
-
-    hub: Hub
-    presence: PresenceTracker
-    facts: OrderFactsSource
-    sessions: LiveSessions
-    limits: SessionLimits
-    verify_token: TokenVerifier
-    op_handlers: Mapping[type, OpHandler]
 
 
 FORBIDDEN_MESSAGE = "you may not subscribe to this channel"

@@ -22,7 +22,7 @@ from persistence.database import is_sqlite
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex
 from realtime.location_pipeline import LocationPipeline
-from realtime.session import SessionContext, SessionLimits
+from realtime.session_context import SessionContext, SessionLimits
 
 if TYPE_CHECKING:
     pass

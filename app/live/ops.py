@@ -22,7 +22,8 @@ from domain.roles import Role
 from realtime import protocol
 from realtime.hub import Hub
 from realtime.location_pipeline import LocationPipeline
-from realtime.session import LiveSession, OpHandler
+from realtime.session import LiveSession
+from realtime.session_context import OpHandler
 
 TYPING_ACCESS_SECONDS = 30.0
 """How long a checked chat participation is trusted for typing signals (which are harmless

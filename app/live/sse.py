@@ -30,7 +30,8 @@ from domain.channels import (
 )
 from realtime.envelope import Envelope, parse_id
 from realtime.frames import ClosingFrame, RawFrame
-from realtime.session import LiveSession, SessionContext
+from realtime.session import LiveSession
+from realtime.session_context import SessionContext
 
 RETRY_MILLISECONDS = 2000
 END_EVENT = "end"

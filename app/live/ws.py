@@ -24,7 +24,8 @@ from app.live.direct_send import direct_send
 from realtime import protocol
 from realtime.close_codes import UNAUTHORIZED
 from realtime.frames import ClosingFrame
-from realtime.session import LiveSession, SessionContext
+from realtime.session import LiveSession
+from realtime.session_context import SessionContext
 
 SUBPROTOCOL = "washline.v1"
 CLOSE_FLUSH_SECONDS = 5.0

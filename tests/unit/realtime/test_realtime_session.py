@@ -21,7 +21,8 @@ from realtime.frames import ClosingFrame, RawFrame
 from realtime.hub import Hub
 from realtime.memory_broker import MemoryBroker
 from realtime.presence import MemoryPresence, PresenceTracker
-from realtime.session import LiveSession, OpHandler, SessionContext, SessionLimits
+from realtime.session import LiveSession
+from realtime.session_context import OpHandler, SessionContext, SessionLimits
 from realtime.sessions import LiveSessions
 from realtime.subscriber import Item
 
