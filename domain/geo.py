@@ -63,6 +63,16 @@ class ServiceArea(msgspec.Struct, frozen=True):
         return LatLng((self.south + self.north) / 2, (self.west + self.east) / 2)
 
 
+COORDINATE_DECIMALS = 6
+"""Six decimal places of a degree is about 0.1 m: finer than any phone's GPS, and short on
+the wire (no `30.275199999999998` from floating-point arithmetic)."""
+
+
+def round_coordinate(degrees: float) -> float:
+    """A latitude or longitude as Washline stores and sends it."""
+    return round(degrees, COORDINATE_DECIMALS)
+
+
 def is_valid_coordinate(lat: float, lng: float) -> bool:
     """Finite, latitude in [-90, 90], longitude in [-180, 180]."""
     return (

@@ -20,7 +20,14 @@ import msgspec
 
 from domain.channels import OPS, track_channel
 from domain.events import ORDER_LOCATION, WASHER_POSITION
-from domain.geo import GEOFENCE_RADIUS_M, LatLng, eta_seconds, haversine_m, within_geofence
+from domain.geo import (
+    GEOFENCE_RADIUS_M,
+    LatLng,
+    eta_seconds,
+    haversine_m,
+    round_coordinate,
+    within_geofence,
+)
 from domain.location import FixLimits, FixRejected, LocationFix, should_throttle, validate_fix
 from domain.orders import TRACKABLE_STATUSES, OrderStatus
 from realtime.broker import BrokerUnavailable
@@ -191,8 +198,8 @@ class LocationPipeline:
         self._sink.add(washer_id, order_id, fix)
         position: dict[str, Any] = {
             "washer_id": washer_id,
-            "lat": fix.lat,
-            "lng": fix.lng,
+            "lat": round_coordinate(fix.lat),
+            "lng": round_coordinate(fix.lng),
             "heading": fix.heading,
             "speed": fix.speed,
             "ts": fix.ts.isoformat(),

@@ -27,6 +27,7 @@ from app.services.catalog import own_vehicle
 from app.services.offers import close_offers, offer_of, require_open_offer
 from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
+from domain.geo import round_coordinate
 from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
     OrderFacts,
@@ -100,8 +101,8 @@ async def create_order(session: AsyncSession, customer: Principal, data: OrderIn
         status=OrderStatus.PENDING.value,
         price_cents=price_order_cents(package.base_price_cents, VehicleSize(vehicle.size)),
         address=data.address.strip(),
-        lat=data.lat,
-        lng=data.lng,
+        lat=round_coordinate(data.lat),
+        lng=round_coordinate(data.lng),
         scheduled_for=data.scheduled_for,
         notes=data.notes,
         last_event_seq=0,

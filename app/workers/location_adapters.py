@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.orders import transition_order
 from domain.errors import Conflict, RefusalKind
-from domain.geo import LatLng
+from domain.geo import LatLng, round_coordinate
 from domain.location import LocationFix
 from domain.orders import ACTIVE_STATUSES, OrderStatus, TransitionDenied
 from domain.roles import SYSTEM_ACTOR
@@ -145,8 +145,8 @@ class BatchedTrackSink:
             {
                 "washer_id": washer_id,
                 "order_id": order_id,
-                "lat": fix.lat,
-                "lng": fix.lng,
+                "lat": round_coordinate(fix.lat),
+                "lng": round_coordinate(fix.lng),
                 "heading": fix.heading,
                 "speed": fix.speed,
                 "accuracy": fix.accuracy,

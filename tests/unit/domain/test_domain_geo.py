@@ -14,6 +14,7 @@ from domain.geo import (
     eta_seconds,
     haversine_m,
     is_valid_coordinate,
+    round_coordinate,
     within_geofence,
 )
 
@@ -106,3 +107,9 @@ def test_geofence_custom_radius() -> None:
     home = LatLng(48.8566, 2.3522)
     assert within_geofence(north_of(home, 150.0), home, radius_m=200.0)
     assert not within_geofence(north_of(home, 150.0), home)
+
+
+def test_coordinates_are_kept_to_six_decimals() -> None:
+    assert round_coordinate(30.275199999999998) == 30.2752
+    assert round_coordinate(-97.7431234567) == -97.743123
+    assert round_coordinate(0.0000004) == 0.0

@@ -94,3 +94,21 @@ async def test_arrivals_remembered_stay_one_per_washer(hub: Hub) -> None:
         await pipeline.ingest(5, near, now=at)
 
     assert pipeline.remembered_arrivals == 1
+
+
+async def test_positions_go_out_with_six_decimals(hub: Hub) -> None:
+    jobs = ScriptedJobs()
+    jobs.jobs[5] = ActiveJob(42, OrderStatus.EN_ROUTE, HOME)
+
+    async def arrived(washer_id: int, order_id: int) -> None:
+        pass
+
+    pipeline = LocationPipeline(hub, MemoryGeoIndex(), jobs, ListSink(), arrived)
+    watcher = Subscriber()
+    await hub.subscribe(watcher, "order:42:track")
+    noisy = LocationFix(30.275199999999998, -97.74310000000001, START, speed=10.0)
+    await pipeline.ingest(5, noisy, now=START)
+
+    track = watcher.get_nowait()
+    assert isinstance(track, Envelope)
+    assert (track.data["lat"], track.data["lng"]) == (30.2752, -97.7431)
