@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login, washer_only
 from app.controllers.params import Limit, Offset, id_path
-from app.schemas.orders import ReviewOut
+from app.schemas.orders import PublicReviewOut
 from app.schemas.washers import AvailabilityIn, WasherIn, WasherOut, WasherPatch
 from app.services import reviews, washers
 from app.settings import Settings
@@ -75,7 +75,7 @@ class WasherController(Controller):
         washer_id: int = WasherId,
         limit: Limit = 20,
         offset: Offset = 0,
-    ) -> list[ReviewOut]:
+    ) -> list[PublicReviewOut]:
         await washers.get_washer(db_session, washer_id)
         rows = await reviews.washer_reviews(db_session, washer_id, limit, offset)
-        return [reviews.review_out(r) for r in rows]
+        return [reviews.public_review_out(r) for r in rows]

@@ -91,6 +91,17 @@ class ReviewOut(msgspec.Struct):
     created_at: datetime
 
 
+class PublicReviewOut(msgspec.Struct):
+    """A review as anyone signed in sees it on a washer's page: not who wrote it."""
+
+    id: int
+    order_id: int
+    washer_id: int
+    stars: int
+    comment: str | None
+    created_at: datetime
+
+
 class OrderFilters(msgspec.Struct):
     status: list[OrderStatus] | None = None
     customer_id: int | None = None

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.schemas.orders import ReviewIn, ReviewOut
+from app.schemas.orders import PublicReviewOut, ReviewIn, ReviewOut
 from app.services.orders import visible_order
 from domain.errors import Conflict, not_found
 from domain.orders import OrderStatus
@@ -20,6 +20,17 @@ def review_out(review: Review) -> ReviewOut:
         id=review.id,
         order_id=review.order_id,
         customer_id=review.customer_id,
+        washer_id=review.washer_id,
+        stars=review.stars,
+        comment=review.comment,
+        created_at=review.created_at,
+    )
+
+
+def public_review_out(review: Review) -> PublicReviewOut:
+    return PublicReviewOut(
+        id=review.id,
+        order_id=review.order_id,
         washer_id=review.washer_id,
         stars=review.stars,
         comment=review.comment,
