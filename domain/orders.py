@@ -222,7 +222,11 @@ def _customer_move(order: OrderFacts, target: OrderStatus) -> Transition:
 def _washer_move(order: OrderFacts, actor: Actor, target: OrderStatus, now: datetime) -> Transition:
     if order.status == OrderStatus.PENDING and target == OrderStatus.ASSIGNED:
         return Transition(order.status, target, actor.user_id)
-    if order.washer_id != actor.user_id or (order.status, target) not in _WASHER_OWN_MOVES:
+    if order.washer_id != actor.user_id:
+        # Beyond accepting it, a pending order that is not theirs is none of a washer's
+        # business: answer as for an order that does not exist.
+        raise TransitionDenied(NOT_FOUND, f"order {order.order_id} not found")
+    if (order.status, target) not in _WASHER_OWN_MOVES:
         raise _denied(order, Role.WASHER, target)
     if target == OrderStatus.NO_SHOW:
         _check_no_show_wait(order, now)

@@ -60,7 +60,7 @@ TABLES = {
         no_show      404   404   404   404   404   404   404   404
     """,
     "washer_owner": """
-        pending      inv   take  frb   frb   frb   frb   frb   frb
+        pending      inv   take  404   404   404   404   404   404
         assigned     drop  inv   keep  frb   frb   frb   frb   frb
         en_route     frb   frb   inv   keep  frb   frb   frb   frb
         arrived      frb   frb   frb   inv   keep  frb   frb   keep
@@ -70,7 +70,7 @@ TABLES = {
         no_show      inv   inv   inv   frb   inv   inv   frb   inv
     """,
     "other_washer": """
-        pending      inv   take  frb   frb   frb   frb   frb   frb
+        pending      inv   take  404   404   404   404   404   404
         assigned     404   404   404   404   404   404   404   404
         en_route     404   404   404   404   404   404   404   404
         arrived      404   404   404   404   404   404   404   404
