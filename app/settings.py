@@ -189,6 +189,12 @@ class Settings:
         "false",
         "cheaper argon2 parameters (tests and the simulator only; never in production)",
     )
+    ws_allowed_origins: tuple[str, ...] = _setting(
+        "WS_ALLOWED_ORIGINS",
+        _csv,
+        "",
+        "comma-separated browser origins allowed to open /ws; empty = any",
+    )
     ws_max_frame_bytes: int = _setting(
         "WS_MAX_FRAME_BYTES",
         _positive_int,

@@ -22,7 +22,7 @@ from app.dependencies import Injected
 from app.lifecycle import Runtime
 from app.live.direct_send import direct_send
 from realtime import protocol
-from realtime.close_codes import UNAUTHORIZED
+from realtime.close_codes import POLICY_VIOLATION, UNAUTHORIZED
 from realtime.frames import ClosingFrame
 from realtime.session import LiveSession
 from realtime.session_context import SessionContext
@@ -95,6 +95,12 @@ class WebSocketTransport:
             await session.handle(payload)
 
 
+def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether a handshake's `Origin` may open a socket. Only browsers send one, and a token
+    in a page of another site must not be usable from there; with no list, any origin may."""
+    return not allowed or origin is None or origin.rstrip("/") in allowed
+
+
 def _chosen_subprotocol(socket: WebSocket[Any, Any, Any]) -> str | None:
     offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",")]
     if SUBPROTOCOL in offered:
@@ -109,6 +115,10 @@ async def live_socket(
     session_context: Injected[SessionContext],
 ) -> None:
     """Multiplexed live connection; docs/protocol.md lists the ops."""
+    if not origin_allowed(socket.headers.get("origin"), runtime.settings.ws_allowed_origins):
+        # Before accepting: the browser sees the handshake refused (403), the page learns nothing.
+        await socket.close(POLICY_VIOLATION, "origin not allowed")
+        return
     await socket.accept(subprotocols=_chosen_subprotocol(socket))
     principal = socket.scope.get("user")
     if runtime.draining:

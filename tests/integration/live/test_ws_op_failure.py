@@ -7,57 +7,17 @@ no request from outside can trigger on demand.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-import uvicorn
 
-from app.asgi import build_app
 from app.bootstrap import Washline
 from domain.roles import Role
-from persistence.migrate import upgrade
 from realtime import protocol
 from realtime.session import LiveSession
 from tests.support.api import ApiUser, login
 from tests.support.api import test_settings as settings_for
 from tests.support.database import PASSWORD, add_user
 from tests.support.live import live_client
-from tests.support.services import free_port
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ws.db'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture
-def washline(database_url: str) -> Washline:
-    return Washline(settings_for(database_url))
-
-
-@pytest.fixture
-async def server(washline: Washline) -> AsyncIterator[str]:
-    """A uvicorn server in this event loop serving `washline`; yields its base URL."""
-    app = build_app(washline)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    while not instance.started:
-        assert not task.done(), "the server stopped during start-up"
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        instance.should_exit = True
-        await asyncio.wait_for(task, 30)
 
 
 async def customer(server: str, database_url: str) -> ApiUser:
