@@ -67,7 +67,10 @@ class Runtime:
             uses_advisory_lock=not is_sqlite(settings.database_url),
         )
         self.draining = False
-        self.sessions = LiveSessions()
+        self.sessions = LiveSessions(
+            max_per_user=settings.live_max_connections_per_user,
+            max_per_address=settings.live_max_connections_per_address,
+        )
         self.drained = asyncio.Event()
 
     async def start(self) -> None:

@@ -47,6 +47,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("expected 0 or a positive integer")
+    return number
+
+
 def _positive_float(value: str) -> float:
     number = float(value)
     if number <= 0:
@@ -188,6 +195,18 @@ class Settings:
         _boolean,
         "false",
         "cheaper argon2 parameters (tests and the simulator only; never in production)",
+    )
+    live_max_connections_per_user: int = _setting(
+        "LIVE_MAX_CONNECTIONS_PER_USER",
+        _non_negative_int,
+        "20",
+        "WebSockets and SSE streams one user may hold per process (4009 / 429); 0 = no cap",
+    )
+    live_max_connections_per_address: int = _setting(
+        "LIVE_MAX_CONNECTIONS_PER_ADDRESS",
+        _non_negative_int,
+        "1000",
+        "live connections one client address may hold per process (4009 / 429); 0 = no cap",
     )
     ws_allowed_origins: tuple[str, ...] = _setting(
         "WS_ALLOWED_ORIGINS",

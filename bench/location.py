@@ -252,6 +252,7 @@ async def main_async(args: argparse.Namespace) -> None:
         REDIS_URL=redis.url,
         PASSWORD_HASH_FAST="true",
         WS_OPS_PER_SECOND="1000",
+        LIVE_MAX_CONNECTIONS_PER_ADDRESS="0",  # every washer connects from this machine
         ACCESS_TOKEN_TTL_SECONDS="7200",
         JWT_SECRET="bench-" + uuid.uuid4().hex,
     )

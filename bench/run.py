@@ -194,6 +194,8 @@ def washline_env(args: argparse.Namespace) -> dict[str, str]:
         AUTH_RATE_LIMIT_PER_MINUTE="100000",
         AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE="100000",
         WS_OPS_PER_SECOND="1000",
+        LIVE_MAX_CONNECTIONS_PER_USER="0",
+        LIVE_MAX_CONNECTIONS_PER_ADDRESS="0",
         ACCESS_TOKEN_TTL_SECONDS="7200",
         JWT_SECRET="bench-" + uuid.uuid4().hex,
     )

@@ -22,6 +22,10 @@ SLOW_CONSUMER = 4008
 """The connection's outbound queue overflowed on a reliable channel; reconnect and resume
 with ``since`` (every event is still in history or the database)."""
 
+TOO_MANY_CONNECTIONS = 4009
+"""The user (or the client address) already holds as many live connections as allowed;
+close one, or back off before reconnecting."""
+
 TOO_MANY_OPS = 4029
 """The client sent ops faster than its rate limit; back off before reconnecting."""
 

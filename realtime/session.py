@@ -44,6 +44,7 @@ class LiveSession:
     __slots__ = (
         "_expiry",
         "_wanted",
+        "address",
         "budget",
         "chat_access_until",
         "closing",
@@ -56,9 +57,15 @@ class LiveSession:
     )
 
     def __init__(
-        self, context: SessionContext, transport: Transport, principal: LivePrincipal
+        self,
+        context: SessionContext,
+        transport: Transport,
+        principal: LivePrincipal,
+        address: str | None = None,
     ) -> None:
         self.context = context
+        self.address = address
+        """The client's address, for the per-address connection cap."""
         self.transport = transport
         self.principal = principal
         limits = context.limits
@@ -82,8 +89,11 @@ class LiveSession:
         return self.closing or self.subscriber.closed
 
     async def open(self) -> None:
+        """Connect and register; a session refused (over a cap, or shutting down) is already
+        ending when this returns, and the transport delivers its last frame."""
         self.context.hub.connect(self.subscriber)
-        self.context.sessions.add(self)
+        if not self.context.sessions.add(self):
+            return
         self._arm_expiry()
         if self.transport.two_way and self.principal.role is Role.WASHER:
             # A washer is online while their app holds a live socket; joining before the

@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from domain.orders import OrderFacts, OrderStatus
+from realtime import protocol
+from realtime.close_codes import TOO_MANY_CONNECTIONS
 from realtime.envelope import Envelope
 from realtime.session import LiveSession
 
@@ -39,10 +42,21 @@ def facts_from_order_event(data: Any) -> OrderFacts | None:
         return None
 
 
+def _decrement(counter: Counter[Any], key: Any) -> None:
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]
+
+
 class LiveSessions:
     """The sessions of one process; ``start`` before the first, ``stop`` after the last."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_per_user: int = 0, max_per_address: int = 0) -> None:
+        self.max_per_user = max_per_user
+        self.max_per_address = max_per_address
+        """Connections one user (one client address) may hold in this process; 0: no cap."""
+        self._per_user: Counter[int] = Counter()
+        self._per_address: Counter[str] = Counter()
         self._sessions: set[LiveSession] = set()
         self._watchers: dict[int, set[LiveSession]] = {}
         self._watched: dict[LiveSession, set[int]] = {}
@@ -56,15 +70,37 @@ class LiveSessions:
     def __iter__(self) -> Iterator[LiveSession]:
         return iter(list(self._sessions))
 
-    def add(self, session: LiveSession) -> None:
-        """Register an opening session; after :meth:`end_all` it is closed at once."""
+    def refusal(self, user_id: int, address: str | None) -> str | None:
+        """Why a new connection of ``user_id`` from ``address`` would be over a cap, if so."""
+        if self.max_per_user and self._per_user[user_id] >= self.max_per_user:
+            return f"at most {self.max_per_user} live connections per user"
+        if address and self.max_per_address and self._per_address[address] >= self.max_per_address:
+            return f"at most {self.max_per_address} live connections per address"
+        return None
+
+    def add(self, session: LiveSession) -> bool:
+        """Register an opening session, or refuse it: after :meth:`end_all` it is closed at
+        once, over a cap it is ended with ``too_many_connections`` (False either way)."""
         if self._ended is not None:
             session.subscriber.close(*self._ended)
-            return
+            return False
+        refusal = self.refusal(session.principal.id, session.address)
+        if refusal is not None:
+            frame = protocol.error("too_many_connections", refusal)
+            session.end(TOO_MANY_CONNECTIONS, "too many connections", frame)
+            return False
         self._sessions.add(session)
+        self._per_user[session.principal.id] += 1
+        if session.address:
+            self._per_address[session.address] += 1
+        return True
 
     def discard(self, session: LiveSession) -> None:
-        self._sessions.discard(session)
+        if session in self._sessions:
+            self._sessions.discard(session)
+            _decrement(self._per_user, session.principal.id)
+            if session.address:
+                _decrement(self._per_address, session.address)
         for order_id in self._watched.pop(session, ()):
             self._forget(session, order_id)
 

@@ -89,7 +89,8 @@ class SseTransport:
         try:
             if subscriber.closed:
                 return  # began draining after the response started: end, reconnect elsewhere
-            await session.follow(channels, since, required)
+            if not session.closing:  # a refused session only says why, then ends
+                await session.follow(channels, since, required)
             async for item in subscriber:
                 if isinstance(item, ClosingFrame):
                     # The last word: why the stream ends (token expired, access ended).
@@ -123,9 +124,13 @@ def _stream(
     last_event_id = request.headers.get("last-event-id") or request.query_params.get(
         "last_event_id"
     )
+    address = request.client.host if request.client else None
+    refusal = context.sessions.refusal(request.user.id, address)
+    if refusal is not None:
+        raise ApiError(429, "too_many_connections", refusal)
     since = decode_positions(last_event_id, [channel.name for channel in channels])
     transport = SseTransport()
-    session = LiveSession(context, transport, request.user)
+    session = LiveSession(context, transport, request.user, address)
     response = EventSourceResponse(
         transport.events(session, channels, since, required),
         ping=runtime.settings.heartbeat_seconds,

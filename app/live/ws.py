@@ -130,7 +130,8 @@ async def live_socket(
         await socket.close(UNAUTHORIZED, reason)
         return
     transport = WebSocketTransport(socket)
-    await transport.run(LiveSession(session_context, transport, principal))
+    address = socket.client.host if socket.client else None
+    await transport.run(LiveSession(session_context, transport, principal, address))
 
 
 __all__ = ["SUBPROTOCOL", "SUBPROTOCOL_PREFIX", "WebSocketTransport", "live_socket"]

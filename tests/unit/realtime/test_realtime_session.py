@@ -15,7 +15,13 @@ from domain.channels import chat_channel, order_channel, track_channel
 from domain.orders import OrderFacts, OrderStatus
 from domain.roles import Actor, Role
 from realtime import protocol
-from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
+from realtime.close_codes import (
+    ACCESS_ENDED,
+    MESSAGE_TOO_BIG,
+    TOO_MANY_CONNECTIONS,
+    TOO_MANY_OPS,
+    UNAUTHORIZED,
+)
 from realtime.envelope import Envelope
 from realtime.frames import ClosingFrame, RawFrame
 from realtime.hub import Hub
@@ -310,3 +316,33 @@ async def test_after_end_all_new_sessions_close_at_once(
     after = await opened(context, CUSTOMER, Role.CUSTOMER)
     assert before.subscriber.close_code == 1012
     assert after.subscriber.close_code == 1012
+
+
+async def test_connections_over_a_cap_are_told_and_ended(hub: Hub, book: OrderBook) -> None:
+    sessions = LiveSessions(max_per_user=2, max_per_address=3)
+    context = make_context(hub, book, sessions)
+
+    def session(user: int, address: str) -> LiveSession:
+        return LiveSession(
+            context, Socketish(), Principal(user, Role.CUSTOMER, time.time() + 60), address
+        )
+
+    first, second, third = (session(CUSTOMER, "10.0.0.1") for _ in range(3))
+    for each in (first, second, third):
+        await each.open()
+    last = drain(third)[-1]
+    assert isinstance(last, ClosingFrame) and last.code == TOO_MANY_CONNECTIONS
+    assert json.loads(last.ws_frame)["code"] == "too_many_connections"
+    assert not first.finished and not second.finished
+
+    neighbour = session(WASHER, "10.0.0.1")  # another user, same address: third of three
+    await neighbour.open()
+    crowded = session(OTHER_WASHER, "10.0.0.1")
+    await crowded.open()
+    assert not neighbour.finished and crowded.finished
+    assert "per address" in json.loads(drain(crowded)[-1].ws_frame)["message"]
+
+    await first.close()
+    again = session(CUSTOMER, "10.0.0.2")
+    await again.open()
+    assert not again.finished and len(sessions) == 3
