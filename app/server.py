@@ -20,6 +20,7 @@ import uvicorn
 
 from app.lifecycle import drain_all
 from app.settings import Settings
+from app.ws_protocol import BoundedWebSocketProtocol
 
 log = logging.getLogger("washline.server")
 
@@ -83,7 +84,7 @@ def uvicorn_config(
         factory=isinstance(app, str),
         host=host,
         port=port,
-        ws="websockets-sansio",
+        ws=BoundedWebSocketProtocol,
         ws_max_size=settings.ws_max_frame_bytes,
         ws_ping_interval=settings.heartbeat_seconds,
         ws_ping_timeout=settings.heartbeat_seconds,

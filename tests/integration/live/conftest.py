@@ -12,6 +12,7 @@ import uvicorn
 
 from app.asgi import build_app
 from app.bootstrap import Washline
+from app.ws_protocol import BoundedWebSocketProtocol
 from persistence.migrate import upgrade
 from tests.support.api import test_settings as settings_for
 from tests.support.services import free_port
@@ -41,7 +42,7 @@ async def server(washline: Washline) -> AsyncIterator[str]:
     app = build_app(washline)
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning"
+        app, host="127.0.0.1", port=port, ws=BoundedWebSocketProtocol, log_level="warning"
     )
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())
