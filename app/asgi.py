@@ -17,7 +17,6 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 
 from app.auth import build_jwt_auth
@@ -27,6 +26,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
 from app.openapi import ErrorResponses
+from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.retry_after import with_retry_after
 from app.settings import Settings
 
@@ -53,7 +53,7 @@ def _rate_limit(settings: Settings) -> RateLimitConfig:
 
 def _stores(settings: Settings) -> StoreRegistry:
     if settings.uses_redis:
-        store: Any = RedisStore.with_client(url=settings.redis_url, namespace="washline-ratelimit")
+        store: Any = ResilientStore(redis_rate_limit_store(settings.redis_url))
     else:
         store = MemoryStore()
     return StoreRegistry(stores={"rate_limit": store})

@@ -15,9 +15,9 @@ import math
 import time
 
 from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 
 from app.errors import ApiError
+from app.rate_limit_store import ResilientStore
 
 WINDOW_SECONDS = 60
 _memory_lock = asyncio.Lock()
@@ -39,14 +39,9 @@ def account_key(email: str, window: int) -> str:
 
 async def _count(store: Store, key: str) -> int:
     """Add one attempt to the counter `key` and return the count, atomically."""
-    if isinstance(store, RedisStore):
+    if isinstance(store, ResilientStore):
         # INCR is atomic across processes, which a get-then-set through `Store` is not.
-        name = store._make_key(key)
-        async with store._redis.pipeline(transaction=True) as pipeline:
-            pipeline.incr(name)
-            pipeline.expire(name, WINDOW_SECONDS * 2)
-            count, _ = await pipeline.execute()
-        return int(count)
+        return await store.increment(key, WINDOW_SECONDS * 2)
     async with _memory_lock:
         count = int(await store.get(key) or 0) + 1
         await store.set(key, str(count), expires_in=WINDOW_SECONDS * 2)

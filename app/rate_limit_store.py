@@ -1,0 +1,135 @@
+"""The rate-limit store: Redis when configured, and still a limit when Redis blinks.
+
+Rate limits guard logins and sign-ups; they must never be why those answer 500. Two failure
+modes, two answers:
+- after a Redis restart the pool holds dead connections: the client retries a failed
+  command once on a fresh connection (redis-py's `Retry`), so the first login after the
+  restart just works;
+- while Redis is down: count in this process instead (each process then limits on its own,
+  which is looser across pods but still a limit), and go back to Redis once it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import EqualJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+NAMESPACE = "washline-ratelimit"
+RETRY_REDIS_AFTER_SECONDS = 5.0
+"""While Redis is down, how long the store counts locally before trying Redis again."""
+_FAILURES = (RedisError, OSError)
+
+log = logging.getLogger(__name__)
+
+
+def redis_rate_limit_store(url: str) -> RedisStore:
+    client = Redis.from_url(
+        url,
+        retry=Retry(EqualJitterBackoff(cap=0.5, base=0.05), retries=1),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        socket_connect_timeout=2,
+        socket_timeout=2,
+        health_check_interval=30,
+    )
+    return RedisStore(client, namespace=NAMESPACE, handle_client_shutdown=True)
+
+
+class ResilientStore(Store):
+    """A `RedisStore` that falls back to a per-process `MemoryStore` while Redis is away."""
+
+    def __init__(self, primary: RedisStore) -> None:
+        self.primary = primary
+        self.fallback = MemoryStore()
+        self._local_until = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        """Counting in this process only (Redis failed moments ago)."""
+        return time.monotonic() < self._local_until
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self.degraded:
+            log.warning("rate-limit store: Redis unavailable (%s); counting in this process", exc)
+        self._local_until = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
+        if not self.degraded:
+            try:
+                await self.primary.set(key, value, expires_in)
+                return
+            except _FAILURES as exc:
+                self._failed(exc)
+        await self.fallback.set(key, value, expires_in)
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        if not self.degraded:
+            try:
+                return await self.primary.get(key, renew_for)
+            except _FAILURES as exc:
+                self._failed(exc)
+        return await self.fallback.get(key, renew_for)
+
+    async def delete(self, key: str) -> None:
+        if not self.degraded:
+            try:
+                await self.primary.delete(key)
+                return
+            except _FAILURES as exc:
+                self._failed(exc)
+        await self.fallback.delete(key)
+
+    async def delete_all(self) -> None:
+        await self.fallback.delete_all()
+        try:
+            await self.primary.delete_all()
+        except _FAILURES as exc:
+            self._failed(exc)
+
+    async def exists(self, key: str) -> bool:
+        if not self.degraded:
+            try:
+                return await self.primary.exists(key)
+            except _FAILURES as exc:
+                self._failed(exc)
+        return await self.fallback.exists(key)
+
+    async def expires_in(self, key: str) -> int | None:
+        if not self.degraded:
+            try:
+                return await self.primary.expires_in(key)
+            except _FAILURES as exc:
+                self._failed(exc)
+        return await self.fallback.expires_in(key)
+
+    async def increment(self, key: str, expires_in: int) -> int:
+        """Add one to the counter ``key`` and return it, atomically (across processes while
+        Redis answers; within this one otherwise)."""
+        if not self.degraded:
+            try:
+                name = self.primary._make_key(key)
+                async with self.primary._redis.pipeline(transaction=True) as pipeline:
+                    pipeline.incr(name)
+                    pipeline.expire(name, expires_in)
+                    count, _ = await pipeline.execute()
+                return int(count)
+            except _FAILURES as exc:
+                self._failed(exc)
+        async with self._lock:
+            count = int(await self.fallback.get(key) or 0) + 1
+            await self.fallback.set(key, str(count), expires_in=expires_in)
+        return count
