@@ -13,10 +13,12 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
+from asyncpg.exceptions import PostgresConnectionError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
@@ -200,6 +202,29 @@ def handle_conflict(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,
+    PostgresConnectionError,
+)
+"""What reaching the database raises while it is down or restarting (refused connections,
+connections dropped mid-query, an exhausted pool); none is the request's fault."""
+
+
+def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is away: 503 with `Retry-After`, never a 500 (the request may be retried)."""
+    log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+    return Response(
+        _body("database_unavailable", "the database is unavailable right now; retry shortly"),
+        status_code=503,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
     return Response(
@@ -214,5 +239,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     Refusal: handle_refusal,
     StaleDataError: handle_conflict,
     IntegrityError: handle_conflict,
+    **{kind: handle_database_down for kind in DATABASE_DOWN},
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
 }

@@ -138,6 +138,13 @@ class ThrowawayPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.directory, user="postgres")
         self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.resume()
+
+    def halt(self) -> None:
+        """Stop the server as a crash would, keeping its data: `resume` brings it back."""
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             self.pg_ctl,
