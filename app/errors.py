@@ -145,6 +145,20 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     return errors
 
 
+MISSING_BODY_MESSAGE = "a JSON body is required"
+
+
+def _is_missing_body(exc: ValidationException) -> bool:
+    """An empty body where JSON was required: Litestar reports the body parameter itself as
+    missing (its message is the lookup's `'data'`), which would mean nothing to a client."""
+    items = exc.extra if isinstance(exc.extra, list) else []
+    return len(items) == 1 and items[0] == {
+        "key": _BODY_ROOT,
+        "source": "body",
+        "message": repr(_BODY_ROOT),
+    }
+
+
 def _is_undecodable_body(exc: BaseException) -> bool:
     """Whether a 400 comes from a body the JSON decoder could not parse at all.
 
@@ -166,6 +180,10 @@ def _is_undecodable_body(exc: BaseException) -> bool:
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
+        if _is_missing_body(exc):
+            missing = {"field": None, "source": "body", "message": MISSING_BODY_MESSAGE}
+            body = _body("validation_error", MISSING_BODY_MESSAGE, errors=[missing])
+            return Response(body, status_code=400, media_type=MediaType.JSON)
         errors = _validation_errors(exc)
         fields = ", ".join(str(e["field"]) for e in errors if e["field"])
         message = f"invalid value for {fields}" if fields else exc.detail
