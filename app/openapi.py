@@ -26,8 +26,13 @@ INVALID_INPUT = (
 )
 
 
-def _error(description: str) -> ResponseSpec:
+def error_response(description: str) -> ResponseSpec:
+    """An error status documented with `ErrorBody`, for a handler's own `responses=` (e.g.
+    the refusals its service raises: `{404: error_response("...")}`)."""
     return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
+
+
+_error = error_response
 
 
 class ErrorResponses(ReceiveRoutePlugin):
