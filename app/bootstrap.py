@@ -29,6 +29,7 @@ from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
 from app.controllers.location import WasherLiveController
 from app.controllers.notifications import NotificationController
+from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
 from app.controllers.root import root
 from app.controllers.washers import WasherController
@@ -56,6 +57,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ChatController,
     NotificationController,
     WasherLiveController,
+    OfferController,
     AdminController,
     AdminConsoleController,
     live_socket,

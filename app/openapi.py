@@ -26,7 +26,9 @@ INVALID_INPUT = (
 )
 
 
-def _error(description: str) -> ResponseSpec:
+def error_response(description: str) -> ResponseSpec:
+    """An error status documented with `ErrorBody`, for a handler's own `responses=` (e.g.
+    the refusals its service raises: `{404: error_response("...")}`)."""
     return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
 
 
@@ -54,11 +56,11 @@ class ErrorResponses(ReceiveRoutePlugin):
         # The statuses Litestar itself would document, with its own body.
         for exc in handler.raises or ():
             detail = getattr(exc, "detail", "") or HTTPStatus(exc.status_code).phrase
-            specs[exc.status_code] = _error(detail)
+            specs[exc.status_code] = error_response(detail)
         if takes_input:
-            specs[400] = _error(INVALID_INPUT)
+            specs[400] = error_response(INVALID_INPUT)
         if takes_json_body(handler):
-            specs[415] = _error("The body was declared as something other than JSON")
+            specs[415] = error_response("The body was declared as something other than JSON")
         # Assigning (rather than updating in place) leaves a shared `responses` mapping alone;
         # the result is the same however often a handler is registered.
         handler.responses = {**specs, **(handler.responses or {})}

@@ -1,7 +1,9 @@
 """Dispatch offers as rules: what an offer's status means, and when a washer may take it.
 
-An offer is ``open`` until it is accepted, withdrawn (another washer won the order) or
-expired (its time ran out). Services store offers and ask these rules; they do not compare
+An offer is ``open`` until it is accepted, declined (its washer said no), withdrawn
+(another washer won the order, or it left ``pending`` otherwise) or expired (its time ran
+out). Only its own washer may answer it (accept or decline), and only while it is open and
+before its expiry. Services store offers and ask these rules; they do not compare
 status strings or times of their own. SQL filters use the same constants (``OPEN`` and
 ``expires_at <= now`` for "expired") and say so where they do.
 """
@@ -22,6 +24,7 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+    DECLINED = "declined"
 
 
 OPEN = OfferStatus.OPEN.value
@@ -50,6 +53,19 @@ def is_expired(expires_at: datetime, now: datetime) -> bool:
 def is_acceptable(status: str, expires_at: datetime, now: datetime) -> bool:
     """Whether the washer holding this offer may accept the order now."""
     return status == OfferStatus.OPEN and not is_expired(expires_at, now)
+
+
+def holds_offer(actor: Actor, washer_id: int) -> bool:
+    """Whether the actor is the washer an offer was made to: nobody else may answer it, nor
+    learn that it exists."""
+    return actor.role is Role.WASHER and actor.user_id == washer_id
+
+
+def check_answerable(status: str, expires_at: datetime, now: datetime) -> None:
+    """Refuse with :class:`OfferUnavailable` unless the offer may be answered (accepted or
+    declined) now: open and not past its expiry."""
+    if not is_acceptable(status, expires_at, now):
+        raise OfferUnavailable()
 
 
 def shows_order(status: str) -> bool:

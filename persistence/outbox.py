@@ -26,6 +26,13 @@ def mark_outbox_dirty(session: AsyncSession) -> None:
     session.sync_session.info[_DIRTY] = True
 
 
+def wake_after_commit(session: AsyncSession) -> None:
+    """Run the wakers after this session's commit although it may write no outbox row: for
+    a change a background loop should act on at once (a declined offer frees its order for
+    dispatch). The relay, woken too, finds nothing new and sleeps again."""
+    mark_outbox_dirty(session)
+
+
 def add_commit_waker(waker: Callable[[], None]) -> None:
     _wakers.add(waker)
 

@@ -13,6 +13,7 @@ from app.auth import Principal, washer_only
 from app.dependencies import Injected
 from app.live.flows import LiveFlows
 from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
+from app.schemas.offers import OfferOut
 from app.services.offers import open_offers_of
 from domain.location import LocationFix
 from realtime.location_pipeline import FixOutcome
@@ -65,8 +66,11 @@ class WasherLiveController(Controller):
             order_id=newest.order_id if newest else None,
         )
 
-    @get("/offers", summary="The calling washer's open dispatch offers")
+    @get(
+        "/offers",
+        summary="The calling washer's open dispatch offers (answer with /api/offers/{id}/...)",
+    )
     async def open_offers(
         self, request: Request[Principal, Any, Any], db_session: AsyncSession
-    ) -> list[dict[str, Any]]:
+    ) -> list[OfferOut]:
         return await open_offers_of(db_session, request.user.id, datetime.now(UTC))

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.schemas.offers import OfferOut
 from domain.errors import not_found
 from domain.events import DISPATCH_OFFER, DISPATCH_OFFER_WITHDRAWN
 from domain.offers import (
@@ -24,7 +25,7 @@ from domain.offers import (
     is_acceptable,
     offer_expiry,
 )
-from persistence.models import DispatchOffer, Order
+from persistence.models import DispatchOffer, Order, ServicePackage
 from persistence.notifications import notify
 
 
@@ -40,6 +41,41 @@ def offer_payload(offer: DispatchOffer, order: Order) -> dict[str, Any]:
         "lng": order.lng,
         "price_cents": order.price_cents,
     }
+
+
+def offer_out(offer: DispatchOffer, order: Order, package: ServicePackage) -> OfferOut:
+    """The offer as its washer sees it: the `dispatch.offer` data and more (`OfferOut`)."""
+    return OfferOut(
+        offer_id=offer.id,
+        order_id=order.id,
+        status=OfferStatus(offer.status),
+        offered_at=offer.created_at,
+        expires_at=offer.expires_at,
+        distance_m=round(offer.distance_m, 1),
+        address=order.address,
+        lat=order.lat,
+        lng=order.lng,
+        package_id=package.id,
+        package_name=package.name,
+        duration_minutes=package.duration_minutes,
+        price_cents=order.price_cents,
+    )
+
+
+def _with_order() -> Select[DispatchOffer, Order, ServicePackage]:
+    return (
+        select(DispatchOffer, Order, ServicePackage)
+        .join(Order, Order.id == DispatchOffer.order_id)
+        .join(ServicePackage, ServicePackage.id == Order.package_id)
+    )
+
+
+async def offer_with_order(
+    session: AsyncSession, offer_id: int
+) -> tuple[DispatchOffer, Order, ServicePackage] | None:
+    """One offer with its order and the order's package, or None."""
+    row = (await session.execute(_with_order().where(DispatchOffer.id == offer_id))).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def offer_of(session: AsyncSession, order_id: int, washer_id: int) -> DispatchOffer | None:
@@ -119,13 +155,10 @@ async def expire_offers(session: AsyncSession, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def open_offers_of(
-    session: AsyncSession, washer_id: int, now: datetime
-) -> list[dict[str, Any]]:
+async def open_offers_of(session: AsyncSession, washer_id: int, now: datetime) -> list[OfferOut]:
     """The washer's acceptable offers (`domain.offers.is_acceptable` in SQL)."""
     rows = await session.execute(
-        select(DispatchOffer, Order)
-        .join(Order, Order.id == DispatchOffer.order_id)
+        _with_order()
         .where(
             DispatchOffer.washer_id == washer_id,
             DispatchOffer.status == OPEN,
@@ -133,4 +166,4 @@ async def open_offers_of(
         )
         .order_by(DispatchOffer.id)
     )
-    return [offer_payload(offer, order) for offer, order in rows.tuples()]
+    return [offer_out(offer, order, package) for offer, order, package in rows.tuples()]

@@ -13,7 +13,9 @@ from domain.offers import (
     OPEN,
     OfferStatus,
     OfferUnavailable,
+    check_answerable,
     closing_status,
+    holds_offer,
     is_acceptable,
     is_expired,
     needs_offer,
@@ -31,7 +33,13 @@ CUSTOMER = Actor(user_id=2, role=Role.CUSTOMER)
 
 def test_open_is_the_stored_value_of_an_open_offer() -> None:
     assert OPEN == "open" == OfferStatus.OPEN
-    assert [s.value for s in OfferStatus] == ["open", "accepted", "withdrawn", "expired"]
+    assert [s.value for s in OfferStatus] == [
+        "open",
+        "accepted",
+        "withdrawn",
+        "expired",
+        "declined",
+    ]
 
 
 def test_an_offer_expires_after_its_ttl() -> None:
@@ -91,3 +99,24 @@ def test_an_unavailable_offer_is_a_conflict() -> None:
     assert (refusal.code, refusal.kind) == (OFFER_UNAVAILABLE, RefusalKind.CONFLICT)
     assert refusal.message == "this offer was taken, withdrawn or expired"
     assert OfferUnavailable("gone").message == "gone"
+
+
+@pytest.mark.parametrize("status", [s for s in OfferStatus if s is not OfferStatus.OPEN])
+def test_only_an_open_offer_may_be_answered(status: OfferStatus) -> None:
+    with pytest.raises(OfferUnavailable) as refused:
+        check_answerable(status.value, NOW + timedelta(seconds=30), NOW)
+    assert (refused.value.code, refused.value.kind) == (OFFER_UNAVAILABLE, RefusalKind.CONFLICT)
+
+
+def test_an_open_offer_may_be_answered_until_its_expiry_instant() -> None:
+    check_answerable(OPEN, NOW + timedelta(seconds=1), NOW)
+    with pytest.raises(OfferUnavailable):
+        check_answerable(OPEN, NOW, NOW)
+
+
+def test_only_the_offered_washer_holds_an_offer() -> None:
+    assert holds_offer(WASHER, 7)
+    assert not holds_offer(WASHER, 8)
+    assert not holds_offer(Actor(user_id=7, role=Role.CUSTOMER), 7)
+    assert not holds_offer(Actor(user_id=7, role=Role.ADMIN), 7)
+    assert not holds_offer(SYSTEM_ACTOR, 7)
