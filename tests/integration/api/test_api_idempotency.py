@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
+from app.services import chat as chat_service
 from app.settings import Settings
 from persistence.database import create_engine, create_session_factory
 from persistence.models import IdempotencyKey
@@ -86,6 +87,35 @@ async def test_a_retried_transition_is_replayed_not_refused(
     assert replayed(retry)
     unkeyed = await api.post(path, json={"to": "assigned"}, headers=washer.headers)
     assert unkeyed.status_code == 409
+
+
+async def test_a_retried_location_upload_is_replayed(api: Client, washer: ApiUser) -> None:
+    now = datetime.now(UTC).isoformat()
+    body = {"fixes": [{"lat": 52.52, "lng": 13.405, "ts": now}]}
+    headers = keyed(washer, "fixes-1")
+    first = expect(await api.post("/api/washers/me/location", json=body, headers=headers), 200)
+    retry = await api.post("/api/washers/me/location", json=body, headers=headers)
+    assert expect(retry, 200) == first
+    assert replayed(retry)
+
+
+async def test_a_server_error_releases_the_key(
+    api: Client, customer_a: ApiUser, order_a: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = f"/api/orders/{order_a['id']}/messages"
+    headers = keyed(customer_a, "msg-1")
+    post_message = chat_service.post_message
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database fell over")
+
+    monkeypatch.setattr(chat_service, "post_message", broken)
+    expect(await api.post(path, json={"body": "hello"}, headers=headers), 500)
+    monkeypatch.setattr(chat_service, "post_message", post_message)
+    again = await api.post(path, json={"body": "hello"}, headers=headers)
+    assert expect(again, 201)["body"] == "hello"
+    assert not replayed(again)
+    assert replayed(await api.post(path, json={"body": "hello"}, headers=headers))
 
 
 async def test_a_retried_review_is_replayed(
