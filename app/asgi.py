@@ -23,6 +23,7 @@ from app.auth import build_jwt_auth
 from app.bootstrap import Washline, WashlinePlugin
 from app.content_types import JsonBodyRequest, json_bodies_only
 from app.errors import EXCEPTION_HANDLERS
+from app.idempotency import IdempotencyMiddleware
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
 from app.openapi import ErrorResponses
@@ -107,6 +108,7 @@ def build_app(washline: Washline) -> Litestar:
         middleware=[
             PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
             _rate_limit(settings).middleware,
+            IdempotencyMiddleware(washline.runtime.session_factory),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],

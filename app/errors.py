@@ -47,6 +47,7 @@ STATUS_BY_KIND: dict[RefusalKind, int] = {
     RefusalKind.FORBIDDEN: 403,
     RefusalKind.NOT_FOUND: 404,
     RefusalKind.CONFLICT: 409,
+    RefusalKind.UNPROCESSABLE: 422,
     RefusalKind.RATE_LIMITED: 429,
     RefusalKind.UNAVAILABLE: 503,
 }

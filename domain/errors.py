@@ -22,6 +22,9 @@ class RefusalKind(StrEnum):
     """Not possible in the current state (or another change won a race); reload, rethink."""
     INVALID = "invalid"
     """The request itself is wrong; sending it again unchanged will fail again."""
+    UNPROCESSABLE = "unprocessable"
+    """Well formed, but at odds with what the request claims to be (e.g. an idempotency key
+    sent again with another body)."""
     RATE_LIMITED = "rate_limited"
     """Too many requests; slow down."""
     UNAVAILABLE = "unavailable"

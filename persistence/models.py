@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -294,3 +295,34 @@ class TrackPoint(IdentityBase):
     speed: Mapped[float | None] = mapped_column(Float, nullable=True)
     accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class IdempotencyKey(IdentityBase):
+    """A request a client may retry, and the response it got (`app.idempotency`).
+
+    The row is inserted before the handler runs, with no `status`: the unique constraint is
+    the lock that keeps a concurrent retry from running the handler a second time. Rows
+    outlive `expires_at` only until they are purged or a new request with the key comes.
+    """
+
+    __tablename__ = "idempotency_key"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE")
+    )
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_MAX))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "method", "path", "key", name="uq_idempotency_key_scope"),
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal, requires_login
 from app.controllers.params import Limit, SeqCursor, id_path
 from app.dependencies import Injected
+from app.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
 from app.services import chat
@@ -42,7 +43,7 @@ class ChatController(Controller):
     tags = ["chat"]
     guards = [requires_login]
 
-    @post("/", summary="Send a chat message (its customer, its washer, admins)")
+    @post("/", summary="Send a chat message (its customer, its washer, admins)", **IDEMPOTENT)
     async def post_message(
         self,
         request: Request[Principal, Any, Any],

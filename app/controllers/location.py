@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, washer_only
 from app.dependencies import Injected
+from app.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
 from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
 from app.schemas.offers import OfferOut
@@ -28,6 +29,7 @@ class WasherLiveController(Controller):
         "/location",
         status_code=HTTP_200_OK,
         summary="Upload location fixes (up to 100; e.g. stored while the phone was offline)",
+        **IDEMPOTENT,
     )
     async def upload_fixes(
         self,

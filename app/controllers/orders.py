@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal, customer_only, requires_login
 from app.controllers.params import IdFilter, Limit, Offset, id_path
 from app.errors import ApiError
+from app.idempotency import IDEMPOTENT
 from app.schemas.common import Page
 from app.schemas.orders import (
     OrderDetailOut,
@@ -49,7 +50,12 @@ class OrderController(Controller):
     tags = ["orders"]
     guards = [requires_login]
 
-    @post("/", guards=[customer_only], summary="Book a wash; the price is computed here")
+    @post(
+        "/",
+        guards=[customer_only],
+        summary="Book a wash; the price is computed here",
+        **IDEMPOTENT,
+    )
     async def create_order(
         self, request: Request[Principal, Any, Any], data: OrderIn, db_session: AsyncSession
     ) -> OrderOut:
@@ -94,6 +100,7 @@ class OrderController(Controller):
         "/{order_id:int}/transitions",
         status_code=HTTP_200_OK,
         summary="Move the order to another status (409 when the move is invalid or lost a race)",
+        **IDEMPOTENT,
     )
     async def transition(
         self,
@@ -122,7 +129,12 @@ class OrderController(Controller):
     ) -> list[TrackPointOut]:
         return await orders.order_track(db_session, request.user, order_id)
 
-    @post("/{order_id:int}/review", guards=[customer_only], summary="Review a completed order once")
+    @post(
+        "/{order_id:int}/review",
+        guards=[customer_only],
+        summary="Review a completed order once",
+        **IDEMPOTENT,
+    )
     async def create_review(
         self,
         request: Request[Principal, Any, Any],

@@ -27,6 +27,7 @@ def test_every_kind_of_refusal_has_one_status() -> None:
         RefusalKind.FORBIDDEN: 403,
         RefusalKind.NOT_FOUND: 404,
         RefusalKind.CONFLICT: 409,
+        RefusalKind.UNPROCESSABLE: 422,
         RefusalKind.RATE_LIMITED: 429,
         RefusalKind.UNAVAILABLE: 503,
     }
