@@ -154,6 +154,8 @@ async def load_demo_data(
                     lng=CITY_CENTER[1] + 0.003 * (2 - index),
                     scheduled_for=now + timedelta(hours=index),
                 ),
+                area=settings.service_area,
+                max_open_orders=settings.max_open_orders_per_customer,
             )
             for status in path:
                 assign_to: int | None = None

@@ -291,7 +291,13 @@ class Settings:
         "SERVICE_AREA",
         ServiceArea.parse,
         "30.21,-97.81,30.33,-97.67",
-        "the served rectangle as south,west,north,east degrees (dashboard map, simulator)",
+        "the served rectangle as south,west,north,east degrees; bookings outside are refused",
+    )
+    max_open_orders_per_customer: int = _setting(
+        "MAX_OPEN_ORDERS_PER_CUSTOMER",
+        _positive_int,
+        "3",
+        "a customer may have at most this many orders not yet completed, cancelled or no-show",
     )
     business_timezone: str = _setting(
         "BUSINESS_TIMEZONE",

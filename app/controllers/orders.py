@@ -24,6 +24,7 @@ from app.schemas.orders import (
     TransitionIn,
 )
 from app.services import orders, reviews
+from app.settings import Settings
 from domain.orders import OrderStatus
 from domain.roles import Role
 from domain.schedule import ScheduleRefused, check_schedule
@@ -57,10 +58,21 @@ class OrderController(Controller):
         **IDEMPOTENT,
     )
     async def create_order(
-        self, request: Request[Principal, Any, Any], data: OrderIn, db_session: AsyncSession
+        self,
+        request: Request[Principal, Any, Any],
+        data: OrderIn,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> OrderOut:
         check_booking_time(data.scheduled_for)
-        return orders.order_out(await orders.create_order(db_session, request.user, data))
+        order = await orders.create_order(
+            db_session,
+            request.user,
+            data,
+            area=settings.service_area,
+            max_open_orders=settings.max_open_orders_per_customer,
+        )
+        return orders.order_out(order)
 
     @get("/", summary="Orders the caller may see, newest first")
     async def list_orders(

@@ -25,9 +25,10 @@ from app.schemas.orders import (
 )
 from app.services.catalog import own_vehicle
 from app.services.offers import close_offers, offer_of, require_open_offer
+from domain.booking import OPEN_STATUSES, check_open_orders, check_service_area
 from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
-from domain.geo import round_coordinate
+from domain.geo import LatLng, ServiceArea, round_coordinate
 from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
     OrderFacts,
@@ -88,11 +89,37 @@ def order_facts(order: Order) -> OrderFacts:
     )
 
 
-async def create_order(session: AsyncSession, customer: Principal, data: OrderIn) -> Order:
+async def open_order_count(session: AsyncSession, customer_id: int) -> int:
+    """How many of the customer's orders count against `MAX_OPEN_ORDERS_PER_CUSTOMER`."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.customer_id == customer_id,
+            Order.status.in_([status.value for status in OPEN_STATUSES]),
+        )
+    )
+    return count or 0
+
+
+async def create_order(
+    session: AsyncSession,
+    customer: Principal,
+    data: OrderIn,
+    *,
+    area: ServiceArea | None = None,
+    max_open_orders: int | None = None,
+) -> Order:
+    """Book a wash. ``area`` and ``max_open_orders`` are the booking limits (`domain.booking`);
+    the API always passes them, trusted seeding (demo data, benchmarks) may leave them out."""
     vehicle = await own_vehicle(session, customer.id, data.vehicle_id)
     package = await session.get(ServicePackage, data.package_id)
     if package is None or not package.is_active:
         raise not_found("package")
+    if area is not None:
+        check_service_area(area, LatLng(data.lat, data.lng))
+    if max_open_orders is not None:
+        check_open_orders(await open_order_count(session, customer.id), max_open_orders)
     now = datetime.now(UTC)
     order = Order(
         customer_id=customer.id,

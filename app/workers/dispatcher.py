@@ -4,6 +4,12 @@ A sweep runs at once after an order is committed in this process and every `inte
 fallback: it expires old offers, then offers every pending order that has no open offer to
 the best candidates it has not offered yet (widening the radius when nobody is near; the
 ranking is `domain.dispatch`). Sweeps of several processes take turns on an advisory lock.
+
+Fairness: a sweep pages through *every* waiting order, oldest first, not just the first
+page, so orders nobody can serve (no washer within reach: one cheap geo query each) never
+hide a serviceable one behind them. A sweep looks at no more than ``scan_limit`` orders; the
+next sweep resumes after the last one looked at and wraps around, so under a huge backlog
+every order still gets its turn within a few sweeps.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ from realtime.geo_index import GeoIndex
 log = logging.getLogger(__name__)
 DISPATCH_LOCK_KEY = 0x4449_5350  # "DISP"
 SWEEP_BATCH = 50
+"""Waiting orders read per query (one page)."""
+SWEEP_SCAN_LIMIT = 1000
+"""Waiting orders looked at per sweep at most; the next sweep carries on after them."""
 
 
 class Dispatcher:
@@ -39,11 +48,15 @@ class Dispatcher:
         *,
         uses_advisory_lock: bool,
         interval: float = 2.0,
+        scan_limit: int = SWEEP_SCAN_LIMIT,
     ) -> None:
         self._session_factory = session_factory
         self._geo = geo
         self._uses_advisory_lock = uses_advisory_lock
         self._interval = interval
+        self._scan_limit = max(scan_limit, 1)
+        self._resume_after = 0
+        """Order id the last sweep stopped after when it ran out of budget (0: from the start)."""
         self._commits = CommitSignal()
         self._task: asyncio.Task[None] | None = None
         self.offers_made = 0
@@ -79,20 +92,36 @@ class Dispatcher:
                 if not await session.scalar(lock):
                     return 0
             await expire_offers(session, now)
-            waiting = await session.scalars(
-                select(Order)
-                .where(
-                    Order.status == OrderStatus.PENDING.value,
-                    ~exists().where(
-                        DispatchOffer.order_id == Order.id, DispatchOffer.status == OPEN
-                    ),
-                )
-                .order_by(Order.id)
-                .limit(SWEEP_BATCH)
-            )
-            for order in list(waiting):
-                made += await self._offer(session, order, now)
+            made = await self._offer_waiting(session, now)
         self.offers_made += made
+        return made
+
+    async def _offer_waiting(self, session: AsyncSession, now: datetime) -> int:
+        """Offer waiting orders page by page from where the last sweep stopped, wrapping
+        around once, until every one was looked at or ``scan_limit`` is spent."""
+        waiting = select(Order).where(
+            Order.status == OrderStatus.PENDING.value,
+            ~exists().where(DispatchOffer.order_id == Order.id, DispatchOffer.status == OPEN),
+        )
+        start = after = self._resume_after
+        wrapped = start == 0
+        made = scanned = 0
+        while scanned < self._scan_limit:
+            page_query = waiting.where(Order.id > after)
+            if wrapped and start:
+                page_query = page_query.where(Order.id <= start)
+            size = min(SWEEP_BATCH, self._scan_limit - scanned)
+            page = list(await session.scalars(page_query.order_by(Order.id).limit(size)))
+            if not page:
+                if wrapped:
+                    break
+                wrapped, after = True, 0
+                continue
+            for order in page:
+                made += await self._offer(session, order, now)
+            scanned += len(page)
+            after = page[-1].id
+        self._resume_after = after if scanned >= self._scan_limit else 0
         return made
 
     async def _offer(self, session: AsyncSession, order: Order, now: datetime) -> int:

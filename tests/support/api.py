@@ -8,6 +8,7 @@ from typing import Any
 from httpx import AsyncClient, Response
 
 from app.settings import Settings
+from domain.geo import ServiceArea
 
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
@@ -19,6 +20,10 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         "auth_rate_limit_per_minute": 10_000,
         "auth_account_rate_limit_per_minute": 10_000,
         "log_level": "WARNING",
+        # The API fixtures book in Berlin, the end-to-end journeys in Austin: serve both.
+        "service_area": ServiceArea(south=25.0, west=-100.0, north=60.0, east=20.0),
+        # Many tests book several orders for one customer; the cap has its own tests.
+        "max_open_orders_per_customer": 1000,
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,102 @@
+"""Dispatch fairness: orders nobody can serve must not delay an order a washer could take.
+
+The dispatcher is driven directly (one ``sweep`` at a time) against a real database of each
+back-end and an in-memory geo index, so nothing runs in the background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.settings import Settings
+from app.workers.dispatcher import SWEEP_BATCH, Dispatcher
+from domain.location import LocationFix
+from domain.offers import OPEN
+from domain.orders import OrderStatus
+from domain.roles import Role
+from persistence.database import create_engine, create_session_factory
+from persistence.models import DispatchOffer, Order, ServicePackage, User, Vehicle, WasherProfile
+from realtime.geo_index import MemoryGeoIndex
+
+BERLIN = (52.52, 13.405)
+AUSTIN = (30.2672, -97.7431)  # thousands of kilometres from the only washer
+UNSERVICEABLE = SWEEP_BATCH + 10
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[Sessions]:
+    engine = create_engine(settings.database_url)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def seed(sessions: Sessions, places: list[tuple[float, float]]) -> tuple[int, list[int]]:
+    """A washer on duty, and one pending order per place (booked in that order): their ids."""
+    async with sessions() as session, session.begin():
+        customer = User(email="c@fair.test", password_hash="x", full_name="C", role=Role.CUSTOMER)
+        washer = User(email="w@fair.test", password_hash="x", full_name="W", role=Role.WASHER)
+        package = ServicePackage(name="Wash", base_price_cents=2000, duration_minutes=30)
+        session.add_all([customer, washer, package])
+        await session.flush()
+        session.add(WasherProfile(user_id=washer.id, is_available=True))
+        vehicle = Vehicle(owner_id=customer.id, make="VW", model="Golf", plate="F-1", size="medium")
+        session.add(vehicle)
+        await session.flush()
+        orders = [
+            Order(
+                customer_id=customer.id,
+                vehicle_id=vehicle.id,
+                package_id=package.id,
+                status=OrderStatus.PENDING.value,
+                price_cents=2000,
+                address="somewhere",
+                lat=lat,
+                lng=lng,
+            )
+            for lat, lng in places
+        ]
+        session.add_all(orders)
+        await session.flush()
+        return washer.id, [order.id for order in orders]
+
+
+async def offered_orders(sessions: Sessions) -> set[int]:
+    async with sessions() as session:
+        query = select(DispatchOffer.order_id).where(DispatchOffer.status == OPEN)
+        return set(await session.scalars(query))
+
+
+async def washer_near_berlin(washer_id: int) -> MemoryGeoIndex:
+    geo = MemoryGeoIndex()
+    fix = LocationFix(lat=BERLIN[0] + 0.002, lng=BERLIN[1], ts=datetime.now(UTC))
+    await geo.update(washer_id, fix)
+    return geo
+
+
+async def test_a_serviceable_order_is_offered_in_the_first_sweep_behind_many_that_are_not(
+    sessions: Sessions,
+) -> None:
+    washer_id, order_ids = await seed(sessions, [AUSTIN] * UNSERVICEABLE + [BERLIN])
+    dispatcher = Dispatcher(sessions, await washer_near_berlin(washer_id), uses_advisory_lock=False)
+
+    assert await dispatcher.sweep() == 1
+    assert await offered_orders(sessions) == {order_ids[-1]}
+
+
+async def test_a_backlog_beyond_one_sweeps_budget_is_worked_through_in_turns(
+    sessions: Sessions,
+) -> None:
+    washer_id, order_ids = await seed(sessions, [AUSTIN] * 25 + [BERLIN])
+    geo = await washer_near_berlin(washer_id)
+    dispatcher = Dispatcher(sessions, geo, uses_advisory_lock=False, scan_limit=10)
+
+    assert [await dispatcher.sweep() for _ in range(3)] == [0, 0, 1]  # 1-10, 11-20, then 21-26
+    assert await offered_orders(sessions) == {order_ids[-1]}
+    assert await dispatcher.sweep() == 0  # wraps around: nothing new to offer
