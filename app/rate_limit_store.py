@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -30,6 +32,7 @@ NAMESPACE = "washline-ratelimit"
 RETRY_REDIS_AFTER_SECONDS = 5.0
 """While Redis is down, how long the store counts locally before trying Redis again."""
 _FAILURES = (RedisError, OSError)
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -65,33 +68,32 @@ class ResilientStore(Store):
             log.warning("rate-limit store: Redis unavailable (%s); counting in this process", exc)
         self._local_until = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
 
+    async def _either(
+        self, on_redis: Callable[[], Awaitable[T]], on_memory: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Redis's answer while it gives one, else this process's."""
+        if not self.degraded:
+            try:
+                return await on_redis()
+            except _FAILURES as exc:
+                self._failed(exc)
+        return await on_memory()
+
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
     ) -> None:
-        if not self.degraded:
-            try:
-                await self.primary.set(key, value, expires_in)
-                return
-            except _FAILURES as exc:
-                self._failed(exc)
-        await self.fallback.set(key, value, expires_in)
+        await self._either(
+            lambda: self.primary.set(key, value, expires_in),
+            lambda: self.fallback.set(key, value, expires_in),
+        )
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        if not self.degraded:
-            try:
-                return await self.primary.get(key, renew_for)
-            except _FAILURES as exc:
-                self._failed(exc)
-        return await self.fallback.get(key, renew_for)
+        return await self._either(
+            lambda: self.primary.get(key, renew_for), lambda: self.fallback.get(key, renew_for)
+        )
 
     async def delete(self, key: str) -> None:
-        if not self.degraded:
-            try:
-                await self.primary.delete(key)
-                return
-            except _FAILURES as exc:
-                self._failed(exc)
-        await self.fallback.delete(key)
+        await self._either(lambda: self.primary.delete(key), lambda: self.fallback.delete(key))
 
     async def delete_all(self) -> None:
         await self.fallback.delete_all()
@@ -101,20 +103,14 @@ class ResilientStore(Store):
             self._failed(exc)
 
     async def exists(self, key: str) -> bool:
-        if not self.degraded:
-            try:
-                return await self.primary.exists(key)
-            except _FAILURES as exc:
-                self._failed(exc)
-        return await self.fallback.exists(key)
+        return await self._either(
+            lambda: self.primary.exists(key), lambda: self.fallback.exists(key)
+        )
 
     async def expires_in(self, key: str) -> int | None:
-        if not self.degraded:
-            try:
-                return await self.primary.expires_in(key)
-            except _FAILURES as exc:
-                self._failed(exc)
-        return await self.fallback.expires_in(key)
+        return await self._either(
+            lambda: self.primary.expires_in(key), lambda: self.fallback.expires_in(key)
+        )
 
     async def increment(self, key: str, expires_in: int) -> int:
         """Add one to the counter ``key`` and return it, atomically (across processes while

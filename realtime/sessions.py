@@ -133,8 +133,8 @@ class LiveSessions:
         if not envelope.event.startswith("order."):
             return
         facts = facts_from_order_event(envelope.data)
-        if facts is not None and facts.order_id in self._watchers:
-            self._changes.put_nowait(facts)
+        if facts is not None:
+            self.order_changed(facts)
 
     def order_changed(self, facts: OrderFacts) -> None:
         """Apply new facts of an order (what :meth:`on_ops_event` does for each event)."""

@@ -7,19 +7,17 @@ stored as is on SQLite). Runs a real uvicorn server on the test's database.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.asgi import create_app
 from app.settings import Settings
 from tests.support.api import ApiUser
+from tests.support.in_process import serve_in_process
 from tests.support.live import LiveClient, live_client
-from tests.support.services import free_port
 
 DEPTH = 5_000
 
@@ -27,24 +25,8 @@ DEPTH = 5_000
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[str]:
     """A uvicorn server in this event loop, on the test's database; yields host:port."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws="websockets-sansio",
-        log_level="warning",
-    )
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    while not instance.started:
-        assert not task.done(), "the server stopped during start-up"
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        instance.should_exit = True
-        await asyncio.wait_for(task, 30)
+    async with serve_in_process(create_app(settings)) as address:
+        yield address
 
 
 async def refused_and_still_open(client: LiveClient, frame: str, ref: Any) -> dict[str, Any]:

@@ -1,21 +1,18 @@
 """An in-process server for live tests that must reach inside it (inject a failure, change a
-setting): a real uvicorn with the production WebSocket implementation, in the test's loop."""
+setting): `tests.support.in_process.serve_in_process` around a `Washline` of the test's."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from app.asgi import build_app
 from app.bootstrap import Washline
-from app.ws_protocol import BoundedWebSocketProtocol
 from persistence.migrate import upgrade
 from tests.support.api import test_settings as settings_for
-from tests.support.services import free_port
+from tests.support.in_process import serve_in_process
 
 
 @pytest.fixture
@@ -39,18 +36,5 @@ def washline(database_url: str, settings_overrides: dict[str, object]) -> Washli
 @pytest.fixture
 async def server(washline: Washline) -> AsyncIterator[str]:
     """A uvicorn server in this event loop serving `washline`; yields its base URL."""
-    app = build_app(washline)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, ws=BoundedWebSocketProtocol, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    task = asyncio.create_task(instance.serve())
-    while not instance.started:
-        assert not task.done(), "the server stopped during start-up"
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        instance.should_exit = True
-        await asyncio.wait_for(task, 30)
+    async with serve_in_process(build_app(washline)) as address:
+        yield address
