@@ -40,11 +40,15 @@ class HistoryPage:
     none, or ``None`` when unknown (a database-backed channel Redis knows nothing about).
     For a lossy channel that is not covered, ``events`` holds the newest retained events
     instead: latest wins, so they are the channel's state and no reset is needed.
+    ``floor`` is the id just before the oldest event the history still holds (``top`` when
+    it holds none): a reset points there, so the events that follow it, including any the
+    current epoch gained before the reset was sent, are delivered instead of skipped.
     """
 
     events: list[Envelope] = field(default_factory=list)
     covered: bool = True
     top: str | None = None
+    floor: str | None = None
 
 
 def history_covers(
@@ -78,6 +82,13 @@ def top_id(top: int | None, epoch: str, database_backed: bool) -> str | None:
     if top is None or (database_backed and top == 0):
         return None
     return format_id(top, "" if database_backed else epoch)
+
+
+def floor_id(first: int | None, top: int | None, epoch: str, database_backed: bool) -> str | None:
+    """The id a reader starts from to receive every retained event: just before ``first``."""
+    if first is None:
+        return top_id(top, epoch, database_backed)
+    return format_id(first - 1, "" if database_backed else epoch)
 
 
 class Broker(Protocol):

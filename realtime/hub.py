@@ -18,7 +18,7 @@ from typing import Any
 from redis.backoff import EqualJitterBackoff
 
 from realtime import metrics
-from realtime.broker import Broker, BrokerUnavailable
+from realtime.broker import Broker, BrokerUnavailable, HistoryPage
 from realtime.channel_traits import ChannelClassifier, domain_traits
 from realtime.envelope import EPHEMERAL_ID, Envelope, parse_id
 from realtime.subscriber import Subscriber
@@ -216,19 +216,12 @@ class Hub:
     async def _read_missed(self, subscription: Subscription) -> None:
         channel, limit = subscription.channel, self._history_page
         if subscription.last is None:
-            page = await self.broker.history(channel, None, 0)
-            subscription.last = parse_id(page.top) if page.top else None
+            now = await self.broker.history(channel, None, 0)
+            subscription.last = parse_id(now.top) if now.top else None
             return
-        while subscription.wants_more:
-            since = subscription.last
-            page = await self.broker.history(channel, str(since), limit)
-            if not page.covered:
-                break
-            for envelope in page.events:
-                await subscription.emit_caught_up(envelope)
-            if len(page.events) < limit:
-                return
-        if not subscription.wants_more:
+        since = subscription.last
+        page = await self._read_history(subscription)
+        if page is None or not subscription.wants_more:
             return
         if subscription.lossy:
             for envelope in page.events:
@@ -244,7 +237,32 @@ class Hub:
                 if len(events) < limit:
                     return
             return
-        await subscription.emit_reset(parse_id(page.top) if page.top else None)
+        # The reset points just before the oldest retained event, and what follows it is
+        # read at once: after a Redis restart the new epoch may already hold events (an
+        # order that moved as Redis came back) whose live copy this process never heard.
+        await subscription.emit_reset(parse_id(page.floor) if page.floor else None)
+        if page.floor is None or page.floor == page.top:
+            return
+        again = await self._read_history(subscription)
+        if again is not None and subscription.wants_more:
+            # The history was recreated again between the two reads (another restart).
+            await subscription.emit_reset(parse_id(again.top) if again.top else None)
+
+    async def _read_history(self, subscription: Subscription) -> HistoryPage | None:
+        """Queue the history after ``last`` page by page; the first page that is not
+        covered (events were lost), or ``None`` once everything was queued."""
+        while subscription.wants_more:
+            assert subscription.last is not None
+            read = await self.broker.history(
+                subscription.channel, str(subscription.last), self._history_page
+            )
+            if not read.covered:
+                return read
+            for envelope in read.events:
+                await subscription.emit_caught_up(envelope)
+            if len(read.events) < self._history_page:
+                return None
+        return None
 
     def on_broker_disconnected(self) -> None:
         """Buffer live events from now on: the stream may have a hole until resumed."""

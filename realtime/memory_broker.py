@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime import metrics
-from realtime.broker import BrokerEvents, HistoryPage, Listener, history_covers, top_id
+from realtime.broker import (
+    BrokerEvents,
+    HistoryPage,
+    Listener,
+    floor_id,
+    history_covers,
+    top_id,
+)
 from realtime.channel_traits import ChannelClassifier, domain_traits
 from realtime.envelope import EPHEMERAL_ID, Envelope, format_id, parse_id
 
@@ -145,11 +152,14 @@ class MemoryBroker:
             history.meta_expire_at = self._clock() + self._meta_ttl
         epoch = history.epoch if history else ""
         top = history.top if history else None
-        page = HistoryPage(top=top_id(top, epoch, traits.database_backed))
+        first = history.entries[0][0] if history and history.entries else None
+        page = HistoryPage(
+            top=top_id(top, epoch, traits.database_backed),
+            floor=floor_id(first, top, epoch, traits.database_backed),
+        )
         if position is None or history is None:
             page.covered = position is None
             return page
-        first = history.entries[0][0] if history.entries else None
         page.covered = history_covers(
             position, database_backed=traits.database_backed, epoch=epoch, top=top, first=first
         )

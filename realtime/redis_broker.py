@@ -26,6 +26,7 @@ from realtime.broker import (
     BrokerUnavailable,
     HistoryPage,
     Listener,
+    floor_id,
     history_covers,
     top_id,
 )
@@ -195,7 +196,10 @@ class RedisBroker:
         epoch = raw_epoch.decode()
         top = int(raw_top) if raw_top else None
         first = _offset(raw_first) if raw_first else None
-        page = HistoryPage(top=top_id(top, epoch, traits.database_backed))
+        page = HistoryPage(
+            top=top_id(top, epoch, traits.database_backed),
+            floor=floor_id(first, top, epoch, traits.database_backed),
+        )
         if position is None:
             return page
         page.covered = history_covers(

@@ -9,10 +9,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from realtime.broker import BrokerUnavailable
-from realtime.envelope import Envelope
+from realtime.envelope import Control, Envelope, is_after, parse_id
 from realtime.hub import Hub
 from realtime.redis_broker import RedisBroker
 from realtime.subscriber import Subscriber
+from tests.support.polling import poll_until
 from tests.support.services import ThrowawayRedis
 from tests.unit.realtime.realtime_helpers import (
     RecordingFallback,
@@ -121,6 +122,42 @@ async def test_redis_restart_under_subscribers_loses_nothing_reliable(redis_pref
         assert controls(late_items) == [] and ids(late_items) == ["2", "3"]
         assert controls(track_items) == []
         assert not any(s.closed for s in (user_sub, order_sub, late, track_sub))
+        await hub.close()
+
+
+async def test_a_reset_after_a_restart_never_skips_what_the_new_epoch_holds(
+    redis_prefix: str,
+) -> None:
+    """An order moves the moment Redis is back, before this process has re-subscribed: its
+    live copy is never heard here, so the reset must point before it and catch-up send it."""
+    with ThrowawayRedis() as server:
+        # A slow reconnect makes the publish below land before the re-subscribe.
+        broker = RedisBroker(server.url, prefix=redis_prefix, backoff_base=1.0, backoff_cap=2.0)
+        hub = Hub(broker)
+        await hub.start()
+        admin = Subscriber()
+        await hub.subscribe(admin, "ops")
+        await hub.publish("ops", "before", {})
+        assert [item.event for item in await take(admin, 1)] == ["before"]
+
+        server.stop()
+
+        async def linked() -> bool:
+            return broker.pubsub.connected
+
+        assert not await poll_until(linked, lambda up: not up, every=0.01)
+        server.start()
+        moved = await hub.publish("ops", "moved", {})  # the command pool reconnects at once
+        await _wait_connected(broker)
+        await hub.wait_idle()
+        after = await hub.publish("ops", "after", {})
+
+        items = await take_until(admin, "after", within=15)
+        assert controls(items) == [("reset", "ops")]
+        assert ids(items) == [moved.id, after.id]
+        reset = items[0]
+        assert isinstance(reset, Control) and reset.position is not None
+        assert is_after(moved.position, parse_id(reset.position))
         await hub.close()
 
 

@@ -154,8 +154,9 @@ async def test_too_old_since_gets_reset_then_live(broker_factory: BrokerFactory)
     await hub.publish(USER, "marker", {})
     items = await take_until(subscriber, "marker")
     assert controls(items) == [("reset", USER)]
-    assert offsets(items) == [9]
+    assert offsets(items) == [6, 7, 8, 9]  # the reset points before what is still held
     assert msgspec.json.decode(items[0].ws_frame) == {"type": "reset", "channel": USER}
+    assert items[0].position == published[4].id
     await hub.close()
 
 
@@ -166,7 +167,7 @@ async def test_other_epoch_gets_reset(broker_factory: BrokerFactory) -> None:
     await hub.subscribe(subscriber, USER, since="2-zzzzzz")
     await hub.publish(USER, "marker", {})
     items = await take_until(subscriber, "marker")
-    assert controls(items) == [("reset", USER)] and offsets(items) == [4]
+    assert controls(items) == [("reset", USER)] and offsets(items) == [1, 2, 3, 4]
     await hub.close()
 
 
