@@ -17,12 +17,15 @@ from asyncpg.exceptions import PostgresConnectionError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
 from domain.text import NO_NUL_PATTERN
+from realtime.broker import BrokerUnavailable
 
 log = structlog.get_logger("washline.errors")
 
@@ -57,8 +60,18 @@ STATUS_BY_KIND: dict[RefusalKind, int] = {
 class ApiError(HTTPException):
     """An HTTP error with a stable `code` clients can branch on."""
 
-    def __init__(self, status_code: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(status_code=status_code, detail=message, extra=extra or None)
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(
+            status_code=status_code, detail=message, headers=headers, extra=extra or None
+        )
         self.code = code
 
 
@@ -244,6 +257,32 @@ def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+REDIS_RETRY_AFTER_SECONDS = 2
+REDIS_DOWN: tuple[type[Exception], ...] = (
+    BrokerUnavailable,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+"""What reaching Redis raises while it is down or restarting. Each Redis helper already
+retries once on a fresh connection and degrades where it can; what still escapes to a
+request is the outage itself, not the request's fault."""
+
+
+def redis_down_headers() -> dict[str, str]:
+    return {"Retry-After": str(REDIS_RETRY_AFTER_SECONDS)}
+
+
+def handle_redis_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Redis is away: 503 `redis_unavailable` with `Retry-After`, never a 500."""
+    log.warning("redis unavailable", path=request.url.path, error=type(exc).__name__)
+    return Response(
+        _body("redis_unavailable", "live services are unavailable right now; retry shortly"),
+        status_code=503,
+        media_type=MediaType.JSON,
+        headers=redis_down_headers(),
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
     return Response(
@@ -259,5 +298,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     StaleDataError: handle_conflict,
     IntegrityError: handle_conflict,
     **{kind: handle_database_down for kind in DATABASE_DOWN},
+    **{kind: handle_redis_down for kind in REDIS_DOWN},
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
 }

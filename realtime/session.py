@@ -23,6 +23,7 @@ from domain.channels import Channel, may_subscribe, parse_channel
 from domain.orders import OrderFacts
 from domain.roles import Role
 from realtime import protocol
+from realtime.broker import BrokerUnavailable
 from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
 from realtime.envelope import parse_id
 from realtime.frames import ClosingFrame, RawFrame
@@ -266,6 +267,8 @@ class LiveSession:
             await self._dispatch(op)
         except protocol.ProtocolError as exc:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
+        except BrokerUnavailable:
+            self.refuse("redis_unavailable", "live delivery is unavailable; retry shortly", op.ref)
         except Exception:
             # One op's failure (a bug, a database hiccup) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.

@@ -15,7 +15,7 @@ from litestar import get
 
 from app.auth import admin_only
 from app.dependencies import Injected
-from app.errors import ApiError
+from app.errors import ApiError, redis_down_headers
 from app.lifecycle import Runtime
 from domain.channels import parse_channel
 from domain.roles import Role
@@ -27,7 +27,12 @@ async def _members(runtime: Runtime, key: str) -> dict[str, dict[str, Any]]:
     try:
         return await runtime.presence.members(key)
     except BrokerUnavailable:
-        raise ApiError(503, "presence_unavailable", "presence is unavailable right now") from None
+        raise ApiError(
+            503,
+            "presence_unavailable",
+            "presence is unavailable right now",
+            headers=redis_down_headers(),
+        ) from None
 
 
 @get(

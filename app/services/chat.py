@@ -7,6 +7,7 @@ history and live delivery agree and a resume can always be served from the datab
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.events import CHAT_MESSAGE
 from persistence.models import ChatMessage, ChatRead, Order, OutboxEvent
 from persistence.outbox import mark_outbox_dirty
+from realtime.broker import BrokerUnavailable
 
 CHAT_TOPIC = "chat"
 MAX_BODY = 2000
@@ -177,16 +179,18 @@ async def mark_read(
 
 async def announce_read(hub: Any, receipt: ChatRead) -> None:
     """Tell the chat's live participants about a read receipt (live only: the receipt itself
-    is stored, and history returns it)."""
+    is stored, and history returns it, so while Redis is down the announcement is skipped
+    rather than failing a receipt that was already saved)."""
     from domain.channels import chat_channel
     from domain.events import CHAT_READ
 
-    await hub.publish_ephemeral(
-        chat_channel(receipt.order_id).name,
-        CHAT_READ,
-        {
-            "order_id": receipt.order_id,
-            "user_id": receipt.user_id,
-            "last_read_seq": receipt.last_read_seq,
-        },
-    )
+    with contextlib.suppress(BrokerUnavailable):
+        await hub.publish_ephemeral(
+            chat_channel(receipt.order_id).name,
+            CHAT_READ,
+            {
+                "order_id": receipt.order_id,
+                "user_id": receipt.user_id,
+                "last_read_seq": receipt.last_read_seq,
+            },
+        )
