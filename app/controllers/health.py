@@ -1,7 +1,11 @@
 """Liveness and readiness.
 
 `/health` says the process is alive. `/ready` says it should receive traffic: the database
-and (when configured) Redis answer, and the process is not draining after SIGTERM.
+answers and the process is not draining after SIGTERM (else 503). Redis is checked too, but
+its outage only makes the answer `degraded` (still 200): every Redis use degrades (rate limits
+count per process, live streams catch up when it is back, the few routes that need it answer
+503 `redis_unavailable`), so taking every pod out of the Service over it would turn a partial
+outage into a total one.
 """
 
 from __future__ import annotations
@@ -31,7 +35,11 @@ async def _check(probe: Any) -> str:
     return "ok"
 
 
-@get("/ready", tags=["operations"], summary="Ready for traffic (503 names what failed)")
+@get(
+    "/ready",
+    tags=["operations"],
+    summary="Ready for traffic: 200 ready or degraded (Redis down), 503 names what failed",
+)
 async def ready(runtime: Injected[Runtime]) -> Response[dict[str, Any]]:
 
     async def database() -> None:
@@ -43,9 +51,14 @@ async def ready(runtime: Injected[Runtime]) -> Response[dict[str, Any]]:
         checks["redis"] = await _check(runtime.ping_redis)
     if runtime.draining:
         checks["process"] = "draining"
-    healthy = all(value == "ok" for value in checks.values())
-    body: dict[str, Any] = {"status": "ready" if healthy else "unavailable", "checks": checks}
-    if not healthy:
-        failed = [name for name, value in checks.items() if value != "ok"]
-        body.update(code="not_ready", message="not ready: " + ", ".join(failed))
-    return Response(body, status_code=200 if healthy else 503)
+    failed = [name for name, value in checks.items() if value != "ok"]
+    if not failed:
+        return Response({"status": "ready", "checks": checks}, status_code=200)
+    body: dict[str, Any] = {"checks": checks}
+    if failed == ["redis"]:
+        body.update(
+            status="degraded", code="degraded", message="serving without live services: redis"
+        )
+        return Response(body, status_code=200)
+    body.update(status="unavailable", code="not_ready", message="not ready: " + ", ".join(failed))
+    return Response(body, status_code=503)

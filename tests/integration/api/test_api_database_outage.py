@@ -37,6 +37,7 @@ async def test_rest_answers_503_while_postgres_is_down_and_recovers(
 
         postgres.halt()
         down = await api.get("/api/vehicles", headers=user.headers)
+        not_ready = await api.get("/ready")
         postgres.resume()
         back = await api.get("/api/vehicles", headers=user.headers)
 
@@ -44,3 +45,7 @@ async def test_rest_answers_503_while_postgres_is_down_and_recovers(
     assert down.json()["code"] == "database_unavailable"
     assert int(down.headers["retry-after"]) >= 1
     assert back.status_code == 200, back.text
+    # Unlike a Redis outage (`degraded`, still 200), no database means no traffic.
+    assert not_ready.status_code == 503
+    assert (not_ready.json()["status"], not_ready.json()["code"]) == ("unavailable", "not_ready")
+    assert not_ready.json()["checks"]["database"].startswith("down")
