@@ -266,6 +266,13 @@ class LiveSession:
             await self._dispatch(op)
         except protocol.ProtocolError as exc:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
+        except self.context.outage.errors as exc:
+            # The database is away: this op cannot be served now, but the connection, its
+            # subscriptions and every op that needs no database go on; the client retries.
+            outage = self.context.outage
+            log.warning("live op %s: %s (%r)", type(op).__name__.lower(), outage.code, exc)
+            message = "a service this op needs is unavailable right now; retry shortly"
+            self.send(protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after))
         except Exception:
             # One op's failure (a bug, a database hiccup) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.
