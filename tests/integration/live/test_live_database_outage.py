@@ -149,6 +149,9 @@ async def test_sockets_stay_open_and_live_traffic_flows_while_postgres_is_down(
         assert sent["retry_after"] >= 1
         joined = await buyer.subscribe(f"order:{order_id}:chat")
         assert (joined["type"], joined["code"]) == ("error", "database_unavailable"), joined
+        opened = await api.get(sse_url, headers=cast.customer.headers)  # a new order stream
+        assert opened.status_code == 503, opened.text
+        assert opened.json()["code"] == "database_unavailable"
 
         # Live traffic that needs no database keeps flowing.
         during = fix(395)  # 5 m on: within the fixes' accuracy, never "too fast"
