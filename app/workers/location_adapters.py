@@ -22,7 +22,7 @@ from domain.roles import SYSTEM_ACTOR
 from persistence.database import DATABASE_DOWN
 from persistence.models import Order, TrackPoint, WasherProfile
 from realtime.envelope import Envelope
-from realtime.location_pipeline import ActiveJob
+from realtime.location_pipeline import ActiveJob, ArrivalDeferred
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,8 @@ class BatchedTrackSink:
 def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
     """The geofence rule's effect: `en_route -> arrived` by the system, through the same
     transition (history, outbox) as any other. An order no longer en route, or a race lost
-    to another writer, is not an error: both are conflicts, and nothing is left to do."""
+    to another writer, is not an error: both are conflicts, and nothing is left to do. While
+    the database is away the arrival is deferred to the next fix inside the geofence."""
 
     async def arrive(washer_id: int, order_id: int) -> None:
         async with session_factory() as session:
@@ -280,5 +281,8 @@ def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
                 if refused.kind is not RefusalKind.CONFLICT:
                     raise
                 log.info("geofence arrival of order %s not needed: %s", order_id, refused.message)
+            except DATABASE_DOWN as exc:
+                log.warning("geofence arrival of order %s deferred: %r", order_id, exc)
+                raise ArrivalDeferred(order_id) from exc
 
     return arrive

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -89,13 +89,13 @@ async def cast(api: httpx.AsyncClient, database_url: str) -> Cast:
     return Cast(admin, customer, washer, order["id"])
 
 
-def fix(north_m: float) -> dict[str, Any]:
-    """A location op `north_m` metres north of the order's address, stamped now."""
+def fix(north_m: float, seconds_ago: float = 0.0) -> dict[str, Any]:
+    """A location op `north_m` metres north of the order's address, taken `seconds_ago`."""
     return {
         "op": "location",
         "lat": round(DESTINATION.lat + north_m / 111_320, 6),
         "lng": DESTINATION.lng,
-        "ts": datetime.now(UTC).isoformat(),
+        "ts": (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat(),
         "speed": 8.0,
         "accuracy": 5.0,
     }
@@ -135,7 +135,7 @@ async def test_sockets_stay_open_and_live_traffic_flows_while_postgres_is_down(
         for channel in (f"order:{order_id}", f"order:{order_id}:track"):
             assert (await buyer.subscribe(channel, since="0"))["type"] == "reply"
         assert (await phone.subscribe(f"order:{order_id}:chat"))["type"] == "reply"
-        first = fix(400)
+        first = fix(400, seconds_ago=60)
         assert (await phone.request(**first))["type"] == "reply"
         await track_point(buyer, order_id, first["lat"])
         assert (await buyer.request("typing", order_id=order_id))["type"] == "reply"
@@ -154,11 +154,14 @@ async def test_sockets_stay_open_and_live_traffic_flows_while_postgres_is_down(
         assert opened.json()["code"] == "database_unavailable"
 
         # Live traffic that needs no database keeps flowing.
-        during = fix(395)  # 5 m on: within the fixes' accuracy, never "too fast"
+        during = fix(395, seconds_ago=50)
         moved = await phone.request(**during)
         assert moved["type"] == "reply", moved  # accepted, or coalesced and sent shortly
         point = await track_point(buyer, order_id, during["lat"])
         assert point["data"]["status"] == "en_route"
+        inside = fix(40, seconds_ago=10)  # inside the geofence: the arrival must wait
+        assert (await phone.request(**inside))["type"] == "reply"
+        await track_point(buyer, order_id, inside["lat"])
         typed = await buyer.request("typing", order_id=order_id)
         assert typed["type"] == "reply", typed
         await phone.wait_for(
@@ -172,9 +175,13 @@ async def test_sockets_stay_open_and_live_traffic_flows_while_postgres_is_down(
 
         postgres.resume()
 
-        # Everything comes back on the same connections.
-        await move(api, cast.washer.headers, order_id, "arrived")
-        await buyer.wait_for(lambda f: f.get("event") == "order.status" and _is(f, "arrived"))
+        # Everything comes back on the same connections; the next fix inside the geofence
+        # records the arrival that had to wait.
+        assert (await phone.request(**fix(35)))["type"] == "reply"
+        arrived = await buyer.wait_for(
+            lambda f: f.get("event") == "order.status" and _is(f, "arrived")
+        )
+        assert arrived["data"]["actor_role"] == "system"
         await eventually(lambda: _has_status(stream, "arrived"))
         assert (await buyer.subscribe(f"order:{order_id}:chat"))["type"] == "reply"
         sent = await buyer.request("chat", order_id=order_id, body="see you")
