@@ -18,9 +18,12 @@ import pytest
 
 import app.live.ops
 from app.bootstrap import Washline
+from app.live.history import DatabaseHistory
 from domain.geo import LatLng
 from domain.roles import Role
+from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
+from realtime.broker import BrokerUnavailable
 from tests.e2e.streams import eventually, sse_stream
 from tests.support.api import ApiUser, login
 from tests.support.api import test_settings as settings_for
@@ -269,3 +272,21 @@ async def _track(api: httpx.AsyncClient, headers: dict[str, str], order_id: int)
     response = await api.get(f"/api/orders/{order_id}/track", headers=headers)
     assert response.status_code == 200, response.text
     return [point["lat"] for point in response.json()]
+
+
+async def test_history_from_the_database_reads_as_unavailable_while_postgres_is_down(
+    postgres: ThrowawayPostgres,
+) -> None:
+    """The hub retries a catch-up whose history is unavailable; any other error would leave
+    the subscription buffering for good."""
+    engine = create_engine(postgres.url)
+    history = DatabaseHistory(create_session_factory(engine))
+    try:
+        assert await history.events_after("order:1", 0, 10) == []
+        postgres.halt()
+        with pytest.raises(BrokerUnavailable):
+            await history.events_after("order:1", 0, 10)
+        postgres.resume()
+        assert await history.events_after("order:1", 0, 10) == []
+    finally:
+        await engine.dispose()
