@@ -274,7 +274,7 @@ class LiveSession:
             message = "a service this op needs is unavailable right now; retry shortly"
             self.send(protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after))
         except Exception:
-            # One op's failure (a bug, a database hiccup) must not cost the client its
+            # One op's unexpected failure (a bug) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.
             log.exception("live op %s failed", type(op).__name__.lower())
             self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
