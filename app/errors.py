@@ -13,18 +13,17 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
-from asyncpg.exceptions import PostgresConnectionError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
 from domain.text import NO_NUL_PATTERN
+from persistence.database import DATABASE_DOWN, DATABASE_RETRY_AFTER_SECONDS
 from realtime.broker import BrokerUnavailable
 
 log = structlog.get_logger("washline.errors")
@@ -234,23 +233,15 @@ def handle_conflict(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
-DATABASE_RETRY_AFTER_SECONDS = 5
-DATABASE_DOWN: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    PoolTimeoutError,
-    ConnectionError,
-    PostgresConnectionError,
-)
-"""What reaching the database raises while it is down or restarting (refused connections,
-connections dropped mid-query, an exhausted pool); none is the request's fault."""
+DATABASE_UNAVAILABLE = "database_unavailable"
+"""The code of a refusal because the database is away (REST 503, live ops' error frame)."""
 
 
 def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The database is away: 503 with `Retry-After`, never a 500 (the request may be retried)."""
     log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
     return Response(
-        _body("database_unavailable", "the database is unavailable right now; retry shortly"),
+        _body(DATABASE_UNAVAILABLE, "the database is unavailable right now; retry shortly"),
         status_code=503,
         media_type=MediaType.JSON,
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},

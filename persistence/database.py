@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from asyncpg.exceptions import PostgresConnectionError
 from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,
+    PostgresConnectionError,
+)
+"""What reaching the database raises while it is down or restarting (refused connections,
+connections dropped mid-query, an exhausted pool). None is the caller's fault: REST answers
+503, live ops `database_unavailable`, background workers back off and try again."""
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What clients are told to wait before retrying while the database is down."""
 
 
 def is_sqlite(database_url: str) -> bool:

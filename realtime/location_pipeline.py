@@ -60,6 +60,11 @@ ArrivalHandler = Callable[[int, int], Awaitable[None]]
 """Called with (washer id, order id) once when a washer en route enters the geofence."""
 
 
+class ArrivalDeferred(Exception):
+    """An arrival handler could not record the arrival now (its database is away): not a
+    failure to report, the next fix inside the geofence tries again."""
+
+
 class FixOutcome(msgspec.Struct, frozen=True):
     status: str
     """"accepted", or "coalesced" when throttling kept it as the newest pending fix."""
@@ -231,12 +236,16 @@ class LocationPipeline:
         if not within_geofence(fix.position, job.destination, self._radius):
             return
         self._arrival_fired[washer_id] = job.order_id
-        self._jobs.forget(washer_id)
         try:
             await self._on_arrival(washer_id, job.order_id)
+        except ArrivalDeferred:
+            self._arrival_fired.pop(washer_id, None)
+            return  # the job stays known, so the track goes on meanwhile
         except Exception:
             self._arrival_fired.pop(washer_id, None)
             log.exception("geofence arrival of order %s failed", job.order_id)
+            return
+        self._jobs.forget(washer_id)  # the next fix reads the order as arrived
 
     async def _publish_ops_positions(self) -> None:
         """Every washer's newest position at most once per interval, as one `ops` event."""

@@ -269,8 +269,15 @@ class LiveSession:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
         except BrokerUnavailable:
             self.refuse("redis_unavailable", "live delivery is unavailable; retry shortly", op.ref)
+        except self.context.outage.errors as exc:
+            # The database is away: this op cannot be served now, but the connection, its
+            # subscriptions and every op that needs no database go on; the client retries.
+            outage = self.context.outage
+            log.warning("live op %s: %s (%r)", type(op).__name__.lower(), outage.code, exc)
+            message = "a service this op needs is unavailable right now; retry shortly"
+            self.send(protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after))
         except Exception:
-            # One op's failure (a bug, a database hiccup) must not cost the client its
+            # One op's unexpected failure (a bug) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.
             log.exception("live op %s failed", type(op).__name__.lower())
             self.refuse("internal_error", "the server could not handle this op; retry", op.ref)

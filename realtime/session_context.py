@@ -66,6 +66,19 @@ class SessionLimits(NamedTuple):
     max_frame_bytes: int
 
 
+class Outage(NamedTuple):
+    """How an op that needs a dependency which is away (the app's database) is answered:
+    an `error` frame with ``code`` and ``retry_after`` seconds, and the connection stays."""
+
+    errors: tuple[type[Exception], ...]
+    code: str
+    retry_after: int
+
+
+NO_OUTAGE = Outage((), "", 0)
+"""For a context with nothing that can be away: no error is treated as an outage."""
+
+
 @dataclass(frozen=True, slots=True)
 class SessionContext:
     """What every session of the process shares, held once rather than per connection."""
@@ -77,3 +90,4 @@ class SessionContext:
     limits: SessionLimits
     verify_token: TokenVerifier
     op_handlers: Mapping[type, OpHandler]
+    outage: Outage = NO_OUTAGE

@@ -20,7 +20,9 @@ from realtime.subscriber import Subscriber
 
 class HistoryFallback(Protocol):
     """Events of a database-backed channel from the database, for resumes Redis cannot
-    serve. Implemented by the app; must return events in id order."""
+    serve. Implemented by the app; must return events in id order, and raise
+    `realtime.broker.BrokerUnavailable` while its database is away, so the hub retries the
+    catch-up on its own instead of leaving the subscription waiting."""
 
     async def events_after(self, channel: str, after: int, limit: int) -> list[Envelope]: ...
 

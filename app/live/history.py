@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.chat import CHAT_TOPIC
 from domain.channels import ChannelKind, parse_channel
+from persistence.database import DATABASE_DOWN
 from persistence.order_events import ORDER_TOPIC
 from persistence.outbox import stored_events_after
+from realtime.broker import BrokerUnavailable
 from realtime.envelope import Envelope, iso_utc
 
 _TOPICS = {ChannelKind.ORDER: ORDER_TOPIC, ChannelKind.ORDER_CHAT: CHAT_TOPIC}
@@ -31,8 +33,11 @@ class DatabaseHistory:
         topic = _TOPICS.get(parsed.kind)
         if topic is None or parsed.target_id is None:
             return []
-        async with self._session_factory() as session:
-            rows = await stored_events_after(session, topic, parsed.target_id, after, limit)
+        try:
+            async with self._session_factory() as session:
+                rows = await stored_events_after(session, topic, parsed.target_id, after, limit)
+        except DATABASE_DOWN as exc:
+            raise BrokerUnavailable(f"history of {channel} unavailable: {exc!r}") from exc
         return [
             Envelope.create(
                 channel, str(row.seq), row.event_type, row.payload, ts=iso_utc(row.created_at)

@@ -19,6 +19,7 @@ from domain.errors import Refusal, RefusalKind
 from domain.events import CHAT_TYPING
 from domain.location import FixRejected, LocationFix
 from domain.roles import Role
+from persistence.database import DATABASE_DOWN
 from realtime import protocol
 from realtime.hub import Hub
 from realtime.location_pipeline import LocationPipeline
@@ -96,12 +97,15 @@ class LiveOps:
     async def typing(self, session: LiveSession, op: protocol.Typing) -> None:
         now = time.monotonic()
         if session.chat_access_until.get(op.order_id, 0.0) <= now:
-            async with self._session_factory() as db:
-                try:
-                    await chat.chat_order(db, _principal(session), op.order_id)
-                except Refusal:
-                    raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None
-            session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
+            try:
+                await self._check_participant(session, op)
+            except DATABASE_DOWN:
+                # Typing needs no database: a participation checked before the outage keeps
+                # holding until the database can check it again; an unchecked one cannot.
+                if op.order_id not in session.chat_access_until:
+                    raise
+            else:
+                session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
         principal = session.principal
         await self._hub.publish_ephemeral(
             chat_channel(op.order_id).name,
@@ -109,3 +113,10 @@ class LiveOps:
             {"order_id": op.order_id, "user_id": principal.id, "role": principal.role},
         )
         session.send(protocol.reply(op.ref))
+
+    async def _check_participant(self, session: LiveSession, op: protocol.Typing) -> None:
+        async with self._session_factory() as db:
+            try:
+                await chat.chat_order(db, _principal(session), op.order_id)
+            except Refusal:
+                raise protocol.ProtocolError("forbidden", "not a participant", op.ref) from None

@@ -23,6 +23,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.offers import create_offers, expire_offers
+from app.workers.outage import WorkerOutage
 from domain.dispatch import DISPATCH_RADII_M, WasherCandidate, choose_offer_targets
 from domain.geo import LatLng, haversine_m
 from domain.offers import OPEN
@@ -59,7 +60,13 @@ class Dispatcher:
         """Order id the last sweep stopped after when it ran out of budget (0: from the start)."""
         self._commits = CommitSignal()
         self._task: asyncio.Task[None] | None = None
+        self.outage = WorkerOutage("dispatch", cap=max(5.0, interval))
         self.offers_made = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop is alive (an outage must never end it)."""
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
         self._commits.attach()
@@ -73,14 +80,17 @@ class Dispatcher:
                 await self._task
 
     async def _run(self) -> None:
+        """Sweep until stopped; while the database is away, back off and keep trying."""
         while True:
+            delay = self._interval
             try:
                 await self.sweep()
+                self.outage.succeeded()
             except BrokerUnavailable:
                 log.warning("dispatch waits for the geo index")
-            except Exception:
-                log.exception("dispatch sweep failed")
-            await self._commits.wait(self._interval)
+            except Exception as exc:
+                delay = max(delay, self.outage.failed(exc))
+            await self._commits.wait(delay)
 
     async def sweep(self, now: datetime | None = None) -> int:
         """One pass; returns how many offers were made."""

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.lifecycle import Runtime
+from app.workers.outage import WorkerOutage
 from domain.channels import OPS
 from domain.events import KPI_TICK, WASHER_POSITION
 from domain.kpis import (
@@ -137,6 +138,12 @@ class KpiService:
         self._connections: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = asyncio.Event()
+        self.outage = WorkerOutage("KPI board")
+
+    @property
+    def running(self) -> bool:
+        """Whether both loops are alive (an outage must never end them)."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
 
     async def start(self) -> None:
         self._tasks = [
@@ -154,11 +161,14 @@ class KpiService:
         """Subscribe first, seed second, then fold in the buffered and live events: the
         per-order `seq` drops whatever the seed already contained."""
         hub = self._runtime.hub
+        outage = self.outage
         while True:
             subscriber = Subscriber(max_queue=100_000, transport=INTERNAL_TRANSPORT)
+            delay = 1.0
             try:
                 await hub.subscribe(subscriber, OPS.name)
                 await self._reseed()
+                outage.succeeded()
                 async for item in subscriber:
                     if isinstance(item, Control):
                         if item.type == "reset":
@@ -172,11 +182,11 @@ class KpiService:
                 )
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("KPI board failed; resubscribing")
+            except Exception as exc:  # the database away while seeding, or a bug: resubscribe
+                delay = max(delay, outage.failed(exc))
             finally:
                 await hub.disconnect(subscriber)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(delay)
 
     async def _reseed(self) -> None:
         day_start = business_day_start(datetime.now(UTC), self._zone)

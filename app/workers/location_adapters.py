@@ -13,14 +13,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.orders import transition_order
+from app.workers.outage import WorkerOutage
 from domain.errors import Conflict, RefusalKind
 from domain.geo import LatLng, round_coordinate
 from domain.location import LocationFix
 from domain.orders import ACTIVE_STATUSES, OrderStatus, TransitionDenied
 from domain.roles import SYSTEM_ACTOR
+from persistence.database import DATABASE_DOWN
 from persistence.models import Order, TrackPoint, WasherProfile
 from realtime.envelope import Envelope
-from realtime.location_pipeline import ActiveJob
+from realtime.location_pipeline import ActiveJob, ArrivalDeferred
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,13 @@ class CachedActiveJobs:
         max_batch: int = 500,
     ):
         self._session_factory = session_factory
-        self._ttl = ttl
+        self.ttl = ttl
         self._max_batch = max_batch
         self._cache: dict[int, tuple[ActiveJob | None, float]] = {}
         self._waiting: dict[int, asyncio.Future[ActiveJob | None]] = {}
         self._loader: asyncio.Task[None] | None = None
         self.queries = 0
+        self.stale_answers = 0
 
     def forget(self, washer_id: int) -> None:
         self._cache.pop(washer_id, None)
@@ -86,18 +89,36 @@ class CachedActiveJobs:
                 del self._waiting[washer_id]
             try:
                 jobs = await self._query(list(batch))
+            except DATABASE_DOWN as exc:
+                self._answer_stale(batch, exc)
+                continue
             except Exception as exc:
                 for future in batch.values():
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            expires = time.monotonic() + self._ttl
+            expires = time.monotonic() + self.ttl
             for washer_id, future in batch.items():
                 job = jobs.get(washer_id)
                 self._cache[washer_id] = (job, expires)
                 if not future.done():
                     future.set_result(job)
         self._loader = None
+
+    def _answer_stale(
+        self, batch: dict[int, asyncio.Future[ActiveJob | None]], exc: Exception
+    ) -> None:
+        """The database is away: answer with what was last known, however old, so fixes keep
+        reaching the order's track (a washer changes orders only through the database, so
+        nothing newer can exist). A washer never looked up has no known job: their fixes
+        move the map but no track until the database is back. Nothing is cached, so the
+        first lookup after the outage asks again."""
+        self.stale_answers += len(batch)
+        log.warning("active jobs unavailable (%r); answering %d from cache", exc, len(batch))
+        for washer_id, future in batch.items():
+            cached = self._cache.get(washer_id)
+            if not future.done():
+                future.set_result(cached[0] if cached is not None else None)
 
     async def _query(self, washer_ids: list[int]) -> dict[int, ActiveJob]:
         """Each washer's newest active order (a washer has at most one; newest wins if not)."""
@@ -120,9 +141,18 @@ class CachedActiveJobs:
             }
 
 
+TRACK_BUFFER_LIMIT = 50_000
+"""Track points kept while the database is away (about 14 minutes of 60 washers at 1 Hz, a
+few tens of MB); past it the oldest are dropped: a gap in a recorded path beats a process
+that runs out of memory, and the live track never waits on this buffer."""
+
+
 class BatchedTrackSink:
     """Buffers track points and writes them in one INSERT per batch, with each washer's
-    newest position on its profile, every `interval` seconds or `batch_size` points."""
+    newest position on its profile, every `interval` seconds or `batch_size` points.
+
+    While the database is away the points stay buffered (up to `max_buffer`, oldest dropped
+    first) and the writer backs off; the first write after the outage stores them all."""
 
     def __init__(
         self,
@@ -130,15 +160,27 @@ class BatchedTrackSink:
         *,
         interval: float = 2.0,
         batch_size: int = 500,
+        max_buffer: int = TRACK_BUFFER_LIMIT,
     ) -> None:
         self._session_factory = session_factory
         self._interval = interval
         self._batch_size = batch_size
+        self._max_buffer = max_buffer
         self._buffer: list[dict[str, Any]] = []
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.outage = WorkerOutage("track writer", cap=10.0, base=interval)
         self.batches = 0
         self.points = 0
+        self.dropped = 0
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def add(self, washer_id: int, order_id: int | None, fix: LocationFix) -> None:
         self._buffer.append(
@@ -153,8 +195,16 @@ class BatchedTrackSink:
                 "recorded_at": fix.ts,
             }
         )
+        self._trim()
         if len(self._buffer) >= self._batch_size:
             self._full.set()
+
+    def _trim(self) -> None:
+        excess = len(self._buffer) - self._max_buffer
+        if excess > 0:
+            del self._buffer[:excess]
+            self.dropped += excess
+            log.warning("track buffer full; dropped the %d oldest points", excess)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -164,17 +214,26 @@ class BatchedTrackSink:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.flush()
+        try:
+            await self.flush()
+        except DATABASE_DOWN:
+            log.warning("database unavailable at shutdown; %d track points lost", self.buffered)
 
     async def _run(self) -> None:
+        delay = self._interval
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._interval)
+            if self.outage.ongoing:
+                await asyncio.sleep(delay)  # a full buffer cannot hurry a database that is away
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), delay)
             self._full.clear()
             try:
                 await self.flush()
-            except Exception:
-                log.exception("writing track points failed; keeping them for the next batch")
+                self.outage.succeeded()
+                delay = self._interval
+            except Exception as exc:  # the points stay buffered for the next try
+                delay = max(self._interval, self.outage.failed(exc))
 
     async def flush(self) -> None:
         if not self._buffer:
@@ -200,6 +259,7 @@ class BatchedTrackSink:
                     )
         except Exception:
             self._buffer[:0] = batch
+            self._trim()
             raise
         self.batches += 1
         self.points += len(batch)
@@ -208,7 +268,8 @@ class BatchedTrackSink:
 def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
     """The geofence rule's effect: `en_route -> arrived` by the system, through the same
     transition (history, outbox) as any other. An order no longer en route, or a race lost
-    to another writer, is not an error: both are conflicts, and nothing is left to do."""
+    to another writer, is not an error: both are conflicts, and nothing is left to do. While
+    the database is away the arrival is deferred to the next fix inside the geofence."""
 
     async def arrive(washer_id: int, order_id: int) -> None:
         async with session_factory() as session:
@@ -220,5 +281,8 @@ def arrival_handler(session_factory: async_sessionmaker[AsyncSession]) -> Any:
                 if refused.kind is not RefusalKind.CONFLICT:
                     raise
                 log.info("geofence arrival of order %s not needed: %s", order_id, refused.message)
+            except DATABASE_DOWN as exc:
+                log.warning("geofence arrival of order %s deferred: %r", order_id, exc)
+                raise ArrivalDeferred(order_id) from exc
 
     return arrive

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.chat import CHAT_TOPIC
+from app.workers.outage import WorkerOutage
 from domain.channels import OPS, chat_channel, order_channel, user_channel
 from persistence.models import OutboxEvent
 from persistence.notifications import USER_TOPIC
@@ -71,9 +72,16 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._backoff = EqualJitterBackoff(cap=max_backoff, base=0.1)
+        self._broker_failures = 0
+        self.outage = WorkerOutage("outbox relay", cap=max_backoff)
         self._commits = CommitSignal()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop is alive (an outage must never end it)."""
+        return self._task is not None and not self._task.done()
 
     def wake(self) -> None:
         self._commits.set()
@@ -91,23 +99,24 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
-        failures = 0
+        """Publish until stopped. Neither Redis nor PostgreSQL being away ends the loop: the
+        rows wait in the outbox, and the first pass after both are back publishes them in
+        order (commits made meanwhile queue behind them)."""
         while True:
+            delay = self._poll_interval
             try:
                 count = await self.relay_once()
-                failures = 0
+                self.outage.succeeded()
+                self._broker_failures = 0
             except BrokerUnavailable:
-                failures += 1
+                self._broker_failures += 1
                 count = 0
-            except Exception:
-                failures += 1
+                delay = self._backoff.compute(self._broker_failures)
+            except Exception as exc:
                 count = 0
-                log.exception("outbox relay failed; retrying")
+                delay = self.outage.failed(exc)
             if count >= self._batch_size:
                 continue
-            delay = self._poll_interval
-            if failures:
-                delay = self._backoff.compute(failures)
             await self._commits.wait(delay)
 
     async def relay_once(self) -> int:

@@ -3,6 +3,7 @@ the geofence marks an arrival once, and what it remembers stays bounded."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from domain.orders import OrderStatus
 from realtime.envelope import Envelope
 from realtime.geo_index import MemoryGeoIndex
 from realtime.hub import Hub
-from realtime.location_pipeline import ActiveJob, LocationPipeline
+from realtime.location_pipeline import ActiveJob, ArrivalDeferred, LocationPipeline
 from realtime.memory_broker import MemoryBroker
 from realtime.subscriber import Subscriber
 
@@ -112,3 +113,33 @@ async def test_positions_go_out_with_six_decimals(hub: Hub) -> None:
     track = watcher.get_nowait()
     assert isinstance(track, Envelope)
     assert (track.data["lat"], track.data["lng"]) == (30.2752, -97.7431)
+
+
+async def test_a_deferred_arrival_is_tried_again_by_the_next_fix_and_the_track_goes_on(
+    hub: Hub,
+) -> None:
+    jobs, sink, arrivals = ScriptedJobs(), ListSink(), []
+    database_up = False
+
+    async def arrived(washer_id: int, order_id: int) -> None:
+        if not database_up:
+            raise ArrivalDeferred(order_id)
+        arrivals.append((washer_id, order_id))
+
+    pipeline = LocationPipeline(hub, MemoryGeoIndex(), jobs, sink, arrived)
+    jobs.jobs[5] = ActiveJob(42, OrderStatus.EN_ROUTE, HOME)
+    watcher = Subscriber()
+    await hub.subscribe(watcher, "order:42:track")
+
+    for second in (60, 61):  # inside the geofence while the database is away
+        near, at = fix_at(second, HOME.lat + 0.0001)
+        assert (await pipeline.ingest(5, near, now=at)).order_id == 42
+    database_up = True
+    near, at = fix_at(62, HOME.lat + 0.0001)
+    await pipeline.ingest(5, near, now=at)
+
+    assert arrivals == [(5, 42)]
+    assert [order for _, order, _ in sink.points] == [42, 42, 42]  # the job stayed known
+    track = await asyncio.wait_for(anext(watcher), 5)  # the track keeps only the newest
+    assert isinstance(track, Envelope) and track.event == "order.location"
+    assert track.data["ts"] == at.isoformat()
