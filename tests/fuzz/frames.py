@@ -1,0 +1,147 @@
+"""Hypothesis strategies for hostile WebSocket frames: everything a broken or malicious
+client could send on `/ws`.
+
+A `Send` is one frame as it goes on the wire (text or binary); a flood is many of them sent
+without waiting. `too_big` tells the test the server must close with 1009 (the frame is
+over `WS_MAX_FRAME_BYTES`) rather than answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+MAX_FRAME_BYTES = 65_536
+OPS = ("subscribe", "unsubscribe", "ping", "auth", "location", "chat", "typing")
+
+HUGE_INTS = st.sampled_from(
+    [0, -1, 2**31, 2**53 + 1, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**30, -(10**40)]
+)
+NUL_TEXT = st.text(max_size=20).map(lambda text: f"{text}\x00{text}")
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | HUGE_INTS
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+    | NUL_TEXT
+)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+# Values close to what each field expects, so the fuzzer gets past the first type check.
+CHANNELS = st.sampled_from(
+    [
+        "ops",
+        "order:1",
+        "order:1:chat",
+        "order:1:track",
+        "order:3:track",
+        "user:1",
+        "user:7",
+        "order:0",
+        "order:-1",
+        "order:99999999999999999999",
+        "order:1:nope",
+        "user:",
+        "",
+        "order:1\x00",
+    ]
+) | st.text(max_size=30)
+SINCE = st.sampled_from(["0", "1", "3", "17-k3x9", "-1", "0-0", "999999999999999999999", ""])
+TIMESTAMPS = st.sampled_from(
+    ["2026-12-02T14:26:14Z", "2026-12-02T14:26:14+00:00", "9999-12-31T23:59:59Z", "yesterday"]
+) | st.datetimes().map(lambda moment: moment.isoformat())
+FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "ref": st.integers() | st.text(max_size=80) | HUGE_INTS,
+    "channel": CHANNELS,
+    "since": SINCE | st.integers(),
+    "token": st.text(max_size=60) | st.just("Bearer x") | NUL_TEXT,
+    "lat": st.floats(min_value=-100, max_value=100) | HUGE_INTS,
+    "lng": st.floats(min_value=-200, max_value=200) | HUGE_INTS,
+    "ts": TIMESTAMPS,
+    "heading": st.floats(allow_nan=False, allow_infinity=False) | HUGE_INTS,
+    "speed": st.floats(allow_nan=False, allow_infinity=False) | HUGE_INTS,
+    "accuracy": st.floats(allow_nan=False, allow_infinity=False) | HUGE_INTS,
+    "order_id": st.integers(min_value=1, max_value=8) | HUGE_INTS | st.text(max_size=5),
+    "body": st.text(max_size=60) | NUL_TEXT | st.text(min_size=1990, max_size=2100),
+}
+
+
+@dataclass(frozen=True)
+class Send:
+    """One frame to send: text, or bytes for a binary frame."""
+
+    payload: str | bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.payload.encode() if isinstance(self.payload, str) else self.payload)
+
+    @property
+    def too_big(self) -> bool:
+        return self.size > MAX_FRAME_BYTES
+
+    def __repr__(self) -> str:
+        kind = "binary" if isinstance(self.payload, bytes) else "text"
+        return f"Send({kind}, {self.size} bytes, {self.payload[:120]!r})"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@st.composite
+def op_objects(draw: st.DrawFn) -> dict[str, Any]:
+    """An op object: a known op (or not) with plausible or wrong-typed fields."""
+    frame: dict[str, Any] = {}
+    frame["op"] = draw(st.sampled_from(OPS) | st.text(max_size=12) | JSON_VALUES)
+    for name in draw(st.lists(st.sampled_from(sorted(FIELDS)), max_size=6, unique=True)):
+        frame[name] = draw(FIELDS[name] | JSON_VALUES)
+    if draw(st.booleans()):
+        del frame["op"]
+    return frame
+
+
+def _nested(depth: int, opener: str) -> str:
+    """`[[[...1...]]]` or `{"a":{"a":...1...}}`, `depth` levels deep."""
+    if opener == "[":
+        return "[" * depth + "1" + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+OP_FRAMES = op_objects().map(lambda frame: Send(_dump(frame)))
+MALFORMED = st.one_of(
+    st.text(max_size=200).map(Send),
+    op_objects().flatmap(
+        lambda frame: st.integers(0, max(0, len(_dump(frame)) - 1)).map(
+            lambda cut: Send(_dump(frame)[:cut])
+        )
+    ),
+    JSON_VALUES.map(lambda value: Send(_dump(value))),
+)
+DEEP = st.builds(
+    lambda depth, opener: Send(_nested(depth, opener)),
+    st.sampled_from([64, 1_000, 5_000, 20_000, 40_000]),
+    st.sampled_from(["[", "{"]),
+)
+HUGE = st.builds(
+    lambda size, op: Send(_dump({"op": op, "order_id": 1, "ref": "huge", "body": "x" * size})),
+    st.sampled_from([30_000, 65_400, 70_000, 300_000]),
+    st.sampled_from(["chat", "ping", "subscribe"]),
+)
+BINARY = st.binary(max_size=200).map(Send) | OP_FRAMES.map(
+    lambda send: Send(str(send.payload).encode())
+)
+SINGLE = st.one_of(OP_FRAMES, OP_FRAMES, MALFORMED, DEEP, HUGE, BINARY)
+FLOOD = st.builds(lambda send, count: [send] * count, OP_FRAMES, st.integers(50, 300))
+
+# One example: a few frames, or one frame repeated as fast as the socket takes it.
+EXAMPLES = st.lists(SINGLE, min_size=1, max_size=4) | FLOOD
