@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
 
 from tests.fuzz.conftest import LOGINS, FuzzTarget
 
@@ -74,10 +75,11 @@ def error_body_problem(response: requests.Response) -> str | None:
 
 
 def describe(case: Case) -> str:
+    """The request's generated parts (the caller's token left out)."""
+    headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    body = "-" if isinstance(case.body, NotSet) else case.body
     return (
-        f"path={case.path_parameters} query={case.query} "
-        f"headers={ {k: v for k, v in (case.headers or {}).items() if k != 'Authorization'} } "
-        f"body={str(getattr(case, 'body', None))[:300]}"
+        f"path={case.path_parameters} query={case.query} headers={headers} body={str(body)[:300]}"
     )
 
 
