@@ -56,9 +56,15 @@ CHANNELS = st.sampled_from(
     ]
 ) | st.text(max_size=30)
 SINCE = st.sampled_from(["0", "1", "3", "17-k3x9", "-1", "0-0", "999999999999999999999", ""])
-TIMESTAMPS = st.sampled_from(
-    ["2026-12-02T14:26:14Z", "2026-12-02T14:26:14+00:00", "9999-12-31T23:59:59Z", "yesterday"]
-) | st.datetimes().map(lambda moment: moment.isoformat())
+NOW = "<now>"
+"""Stands for the current time in a frame; the sender fills it in (`Send.wire`)."""
+TIMESTAMPS = (
+    st.sampled_from(
+        [NOW, NOW, "2026-12-02T14:26:14Z", "2026-12-02T14:26:14+00:00", "9999-12-31T23:59:59Z"]
+    )
+    | st.sampled_from(["yesterday", ""])
+    | st.datetimes().map(lambda moment: moment.isoformat())
+)
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "ref": st.integers() | st.text(max_size=80) | HUGE_INTS,
     "channel": CHANNELS,
@@ -85,6 +91,12 @@ class Send:
     def size(self) -> int:
         return len(self.payload.encode() if isinstance(self.payload, str) else self.payload)
 
+    def wire(self, now: str) -> str | bytes:
+        """The payload with `NOW` replaced by `now` (an ISO-8601 timestamp)."""
+        if isinstance(self.payload, bytes):
+            return self.payload
+        return self.payload.replace(NOW, now)
+
     @property
     def too_big(self) -> bool:
         return self.size > MAX_FRAME_BYTES
@@ -110,6 +122,53 @@ def op_objects(draw: st.DrawFn) -> dict[str, Any]:
     return frame
 
 
+# The fields each op needs, with values that are often valid: the fuzzer must get past
+# decoding to reach the handlers (subscriptions, the location pipeline, chat).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "subscribe": ("channel",),
+    "unsubscribe": ("channel",),
+    "ping": (),
+    "auth": ("token",),
+    "location": ("lat", "lng", "ts"),
+    "chat": ("order_id", "body"),
+    "typing": ("order_id",),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "subscribe": ("since",),
+    "location": ("heading", "speed", "accuracy"),
+}
+AUSTIN_LAT = st.floats(min_value=30.21, max_value=30.33)
+AUSTIN_LNG = st.floats(min_value=-97.81, max_value=-97.67)
+VALID_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    **FIELDS,
+    "channel": st.sampled_from(["ops", "order:1", "order:1:chat", "order:3:track", "user:7"])
+    | CHANNELS,
+    "lat": AUSTIN_LAT | FIELDS["lat"],
+    "lng": AUSTIN_LNG | FIELDS["lng"],
+    "ts": st.just(NOW) | TIMESTAMPS,
+    "heading": st.floats(min_value=0, max_value=359),
+    "speed": st.floats(min_value=0, max_value=40),
+    "accuracy": st.floats(min_value=1, max_value=200),
+    "body": st.text(min_size=1, max_size=60) | FIELDS["body"],
+}
+
+
+@st.composite
+def plausible_ops(draw: st.DrawFn) -> dict[str, Any]:
+    """A known op with its fields, mostly well-typed, now and then one of them wrong."""
+    op = draw(st.sampled_from(OPS))
+    frame: dict[str, Any] = {"op": op, "ref": draw(st.integers(0, 10**6) | FIELDS["ref"])}
+    for name in REQUIRED[op]:
+        frame[name] = draw(VALID_FIELDS[name])
+    for name in OPTIONAL.get(op, ()):
+        if draw(st.booleans()):
+            frame[name] = draw(VALID_FIELDS[name])
+    if draw(st.integers(0, 3)) == 0:
+        name = draw(st.sampled_from(sorted(frame)))
+        frame[name] = draw(JSON_VALUES)
+    return frame
+
+
 def _nested(depth: int, opener: str) -> str:
     """`[[[...1...]]]` or `{"a":{"a":...1...}}`, `depth` levels deep."""
     if opener == "[":
@@ -118,6 +177,7 @@ def _nested(depth: int, opener: str) -> str:
 
 
 OP_FRAMES = op_objects().map(lambda frame: Send(_dump(frame)))
+PLAUSIBLE = plausible_ops().map(lambda frame: Send(_dump(frame)))
 MALFORMED = st.one_of(
     st.text(max_size=200).map(Send),
     op_objects().flatmap(
@@ -140,8 +200,8 @@ HUGE = st.builds(
 BINARY = st.binary(max_size=200).map(Send) | OP_FRAMES.map(
     lambda send: Send(str(send.payload).encode())
 )
-SINGLE = st.one_of(OP_FRAMES, OP_FRAMES, MALFORMED, DEEP, HUGE, BINARY)
-FLOOD = st.builds(lambda send, count: [send] * count, OP_FRAMES, st.integers(50, 300))
+SINGLE = st.one_of(PLAUSIBLE, PLAUSIBLE, PLAUSIBLE, OP_FRAMES, MALFORMED, DEEP, HUGE, BINARY)
+FLOOD = st.builds(lambda send, count: [send] * count, PLAUSIBLE | OP_FRAMES, st.integers(50, 300))
 
 # One example: a few frames, or one frame repeated as fast as the socket takes it.
 EXAMPLES = st.lists(SINGLE, min_size=1, max_size=4) | FLOOD

@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -156,8 +157,9 @@ class Fuzzer:
         if too_big is not None:
             sends = sends[: too_big + 1]
         try:
+            now = datetime.now(UTC).isoformat()
             for send in sends:
-                self.connection.send(send.payload)
+                self.connection.send(send.wire(now))
             self.probe(sends)
             if too_big is not None:
                 self.problems.append(f"an oversized frame left the socket open: {sends[-1]}")
