@@ -9,7 +9,6 @@ so the gate asks the same questions on every run and fits in `make test`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -84,12 +83,11 @@ def describe(case: Case) -> str:
 
 
 def strategy_for(operation: Any) -> st.SearchStrategy[Case]:
-    """Valid and schema-breaking requests for one operation (an operation without anything
-    to break has only valid ones)."""
-    strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-    with contextlib.suppress(Exception):  # nothing in it can be made invalid
-        strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-    return st.one_of(strategies)
+    """Valid and schema-breaking requests for one operation, half and half."""
+    return st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
 
 
 def fuzz_operation(
