@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import admin_only
+from app.controllers.params import id_path
 from app.dependencies import Injected
 from app.errors import not_found
 from app.lifecycle import Runtime
@@ -83,7 +84,7 @@ class AdminConsoleController(Controller):
         return await recent_order_events(runtime, limit)
 
     @get("/users/{user_id:int}", summary="Who a user is: name, email, role (admins)")
-    async def user(self, user_id: int, db_session: AsyncSession) -> Person:
+    async def user(self, db_session: AsyncSession, user_id: int = id_path("user id")) -> Person:
         user = await db_session.get(User, user_id)
         if user is None:
             raise not_found("user")

@@ -77,3 +77,11 @@ async def test_an_expected_version_past_an_integer_is_refused(
         f"/api/orders/{order_a['id']}/transitions", json=body, headers=customer_a.headers
     )
     assert_names(response, "expected_version", "body")
+
+
+@pytest.mark.parametrize("value", ["0", str(BIGINT_PAST), "99999999999999999999"])
+async def test_the_admin_user_lookup_bounds_its_user_id(
+    api: Client, admin: ApiUser, value: str
+) -> None:
+    response = await api.get(f"/api/admin/users/{value}", headers=admin.headers)
+    assert_names(response, "user_id", "path")
