@@ -268,6 +268,12 @@ class Settings:
         "20",
         "uvicorn's graceful shutdown timeout",
     )
+    http_header_timeout_seconds: float = _setting(
+        "HTTP_HEADER_TIMEOUT_SECONDS",
+        _positive_float,
+        "10",
+        "a connection that has not sent a request's headers within this is answered 408 and closed",
+    )
 
     geofence_radius_m: float = _setting(
         "GEOFENCE_RADIUS_M",
