@@ -13,11 +13,16 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
-from asyncpg.exceptions import PostgresConnectionError
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    PostgresConnectionError,
+)
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -244,6 +249,39 @@ def handle_database_down(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+RESTARTING: tuple[type[BaseException], ...] = (
+    PostgresConnectionError,
+    ConnectionError,
+    AdminShutdownError,
+    CrashShutdownError,
+    CannotConnectNowError,
+)
+"""Driver errors of a server going down or coming back ("the database system is not yet
+accepting connections", "terminating connection due to administrator command")."""
+
+
+def lost_connection(exc: DBAPIError) -> bool:
+    """A driver error that SQLAlchemy could not classify, raised because the connection went
+    away mid-query or the server is still starting (asyncpg's "connection was closed in the
+    middle of operation" and "not yet accepting connections" arrive as a bare `DBAPIError`):
+    the database restarting, not a fault of the request."""
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if isinstance(cause, RESTARTING):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """Any other driver error: 503 when the connection was lost, else a genuine 500."""
+    if lost_connection(exc):
+        return handle_database_down(request, exc)
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
     return Response(
@@ -259,5 +297,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     StaleDataError: handle_conflict,
     IntegrityError: handle_conflict,
     **{kind: handle_database_down for kind in DATABASE_DOWN},
+    DBAPIError: handle_database_error,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
 }
