@@ -192,6 +192,7 @@ class LiveSession:
             self.context.sessions.watch(self, order_id)
             loaded = await self.context.facts.order_facts(order_id)
             if loaded is not None:
+                self.context.sessions.noted(loaded)
                 facts[order_id] = loaded
         return facts
 

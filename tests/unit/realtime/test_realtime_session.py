@@ -205,6 +205,28 @@ async def test_a_released_washer_is_unsubscribed_and_told(
     assert sessions.watchers(ORDER) == 1
 
 
+async def test_an_event_older_than_the_facts_a_subscribe_read_changes_nothing(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    """The outbox publishes after the commit: a washer who subscribes right after being
+    assigned may read the order before the event of its creation (no washer yet) arrives."""
+    book.orders[ORDER] = OrderFacts(ORDER, OrderStatus.ASSIGNED, CUSTOMER, WASHER, seq=2)
+    context = make_context(hub, book, sessions)
+    washer = await opened(context, WASHER, Role.WASHER)
+    await washer.subscribe(f"order:{ORDER}")
+    drain(washer)
+
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.PENDING, CUSTOMER, None, seq=1))
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.ASSIGNED, CUSTOMER, WASHER, seq=2))
+    await sessions.settled()
+    assert frames(drain(washer)) == []
+    assert hub.subscriptions(washer.subscriber) == [f"order:{ORDER}"]
+
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.PENDING, CUSTOMER, None, seq=3))
+    await sessions.settled()
+    assert [f["type"] for f in frames(drain(washer))] == ["unsubscribed"]
+
+
 async def test_a_stream_gains_the_track_when_allowed_and_ends_when_it_may_not_see_the_order(
     hub: Hub, book: OrderBook, sessions: LiveSessions
 ) -> None:
