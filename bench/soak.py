@@ -20,6 +20,8 @@ import asyncio
 import contextlib
 import json
 import os
+import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -122,6 +124,34 @@ async def _sample(
     }
 
 
+async def redis_breakdown(redis_url: str) -> list[str]:
+    """Keys and bytes per key family (digits replaced by N), largest first: what
+    Redis's memory is made of at the end of the run."""
+    client = aioredis.from_url(redis_url)
+    families: dict[str, list[int]] = {}
+    try:
+        async for key in client.scan_iter(count=1000):
+            name = key.decode(errors="replace")
+            family = re.sub(r"\d+", "N", name)
+            entry = families.setdefault(family, [0, 0])
+            entry[0] += 1
+            entry[1] += int(await client.memory_usage(key) or 0)
+    finally:
+        await client.aclose()
+    rows = sorted(families.items(), key=lambda item: -item[1][1])
+    return [f"{family:<32} {n:7d} keys {size / 2**20:8.2f} MiB" for family, (n, size) in rows]
+
+
+def tracemalloc_growth(first: Path, last: Path, top: int = 15) -> list[str]:
+    """Where the server's Python heap grew between two snapshots, by allocating line."""
+    import tracemalloc
+
+    before = tracemalloc.Snapshot.load(str(first))
+    after = tracemalloc.Snapshot.load(str(last))
+    stats = after.compare_to(before, "lineno")
+    return [str(stat) for stat in stats[:top]]
+
+
 def slope_per_hour(minutes: list[float], values: list[float]) -> float | None:
     """Least-squares growth per hour; None with fewer than two usable samples."""
     pairs = [(m, v) for m, v in zip(minutes, values, strict=True) if v == v]  # drop NaN
@@ -152,6 +182,7 @@ def table(samples: list[dict[str, float]]) -> list[str]:
 async def soak(
     args: argparse.Namespace, base_url: str, port: int, pid: int, redis_url: str
 ) -> list[dict[str, float]]:
+    """Sample every interval; with --tracemalloc also ask the server for a heap snapshot."""
     watchers = Watchers()
     stop = asyncio.Event()
     tasks = [
@@ -165,6 +196,8 @@ async def soak(
             delay = started + n * args.interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if args.tracemalloc:
+                server.send_signal(signal.SIGUSR1)
             sample = await _sample(server, port, base_url, redis_url)
             sample.update(
                 minute=(time.monotonic() - started) / 60,
@@ -179,6 +212,8 @@ async def soak(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     print(f"resets seen by subscribers: {watchers.resets}", flush=True)
+    print("Redis memory by key family at the end:")
+    print("\n".join(await redis_breakdown(redis_url)), flush=True)
     return samples
 
 
@@ -214,6 +249,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=40)
     parser.add_argument("--speed-mps", default="60")
     parser.add_argument("--wash-seconds", default="5")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="trace the server's allocations (slower) and print where its heap grew",
+    )
     args = parser.parse_args(argv)
 
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -233,6 +273,9 @@ def main(argv: list[str] | None = None) -> None:
             "AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE": "100000",
             "ACCESS_TOKEN_TTL_SECONDS": "7200",
         }
+        if args.tracemalloc:
+            env["PYTHONPATH"] = str(ROOT / "bench" / "memprobe")
+            env["WASHLINE_BENCH_TRACEMALLOC"] = str(out / "heap")
         try:
             with (out / "server.log").open("wb") as log:
                 server = subprocess.Popen(
@@ -271,6 +314,11 @@ def main(argv: list[str] | None = None) -> None:
             _stop(simulator)
             _stop(server)
     lines = table(samples)
+    snapshots = sorted(out.glob("heap.*.snap"), key=lambda p: int(p.name.split(".")[1]))
+    if len(snapshots) >= 3:
+        # From the second snapshot: the first is taken before the clients have arrived.
+        lines += ["heap growth from the second snapshot to the last (tracemalloc):"]
+        lines += tracemalloc_growth(snapshots[1], snapshots[-1])
     print("\n".join(lines))
     (out / "soak.json").write_text(json.dumps({"args": vars(args), "samples": samples}, indent=1))
     (out / "table.txt").write_text("\n".join(lines) + "\n")
