@@ -275,6 +275,13 @@ def lost_connection(exc: DBAPIError) -> bool:
     return False
 
 
+def database_outage(exc: BaseException) -> bool:
+    """Whether `exc` is the database being down or restarting (the live ops ask this too)."""
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    return isinstance(exc, DBAPIError) and lost_connection(exc)
+
+
 def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     """Any other driver error: 503 when the connection was lost, else a genuine 500."""
     if lost_connection(exc):

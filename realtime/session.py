@@ -267,10 +267,15 @@ class LiveSession:
             await self._dispatch(op)
         except protocol.ProtocolError as exc:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
-        except Exception:
-            # One op's failure (a bug, a database hiccup) must not cost the client its
+        except Exception as exc:
+            # One op's failure (a bug, a database outage) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.
-            log.exception("live op %s failed", type(op).__name__.lower())
+            name = type(op).__name__.lower()
+            if self.context.is_outage(exc):
+                log.warning("live op %s: a store is unavailable (%s)", name, type(exc).__name__)
+                self.refuse("unavailable", "a store is unavailable right now; retry", op.ref)
+                return
+            log.exception("live op %s failed", name)
             self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
 
     async def _dispatch(self, op: protocol.ClientOp) -> None:

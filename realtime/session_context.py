@@ -55,6 +55,12 @@ class OrderFactsSource(Protocol):
 
 OpHandler = Callable[["LiveSession", Any], Awaitable[None]]
 TokenVerifier = Callable[[str], "LivePrincipal | None"]
+OutageTest = Callable[[BaseException], bool]
+
+
+def no_outage(exc: BaseException) -> bool:
+    """The default: the live core cannot tell a store's outage from a bug by itself."""
+    return False
 
 
 class SessionLimits(NamedTuple):
@@ -77,3 +83,6 @@ class SessionContext:
     limits: SessionLimits
     verify_token: TokenVerifier
     op_handlers: Mapping[type, OpHandler]
+    is_outage: OutageTest = no_outage
+    """Whether an op failed because a store (the database) is down or restarting: the
+    client is told `unavailable`, not `internal_error`, and no traceback is logged."""

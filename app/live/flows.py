@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from litestar.exceptions import NotAuthorizedException
 
 from app.auth import Principal, principal_from_token
+from app.errors import database_outage
 from app.lifecycle import Runtime
 from app.live.access import DatabaseOrderFacts
 from app.live.ops import LiveOps
@@ -74,6 +75,7 @@ class LiveFlows:
             ),
             verify_token=lambda token: verify_live_token(token, settings),
             op_handlers=ops.handlers(),
+            is_outage=database_outage,
         )
 
     async def start(self) -> None:

@@ -3,6 +3,7 @@ token expiry, and access that follows an order's facts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -290,6 +291,23 @@ async def test_ops_are_dispatched_refused_or_answered_without_losing_the_socket(
         ("reply", 6, None),
     ]
     assert len(calls) == 2 and not session.finished
+
+
+async def test_an_op_failing_on_a_store_outage_answers_unavailable(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    async def chat(session: LiveSession, op: protocol.Chat) -> None:
+        raise ConnectionRefusedError("the database is restarting")
+
+    context = dataclasses.replace(
+        make_context(hub, book, sessions, handlers={protocol.Chat: chat}),
+        is_outage=lambda exc: isinstance(exc, ConnectionError),
+    )
+    session = await opened(context, WASHER, Role.WASHER)
+    await session.handle(b'{"op":"chat","order_id":42,"body":"hi","ref":1}')
+    await session.handle(b'{"op":"ping","ref":2}')
+    answers = [(f["type"], f.get("ref"), f.get("code")) for f in frames(drain(session))]
+    assert answers == [("error", 1, "unavailable"), ("reply", 2, None)]
 
 
 async def test_a_flood_is_refused_then_closed_and_a_huge_frame_closes_at_once(
