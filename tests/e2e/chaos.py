@@ -108,6 +108,8 @@ class Watcher:
         self.problems: list[str] = []
         self.connections = 0
         self.subscribe_retries = 0
+        self.answers: dict[str, list[str]] = defaultdict(list)
+        """Per channel, the server's answers to its subscribes (for a failure's report)."""
         self._refs: dict[str, int] = {}
         self._ref_numbers = itertools.count(1)
         self._retries: set[asyncio.Task[None]] = set()
@@ -167,6 +169,9 @@ class Watcher:
 
     def _on_frame(self, frame: dict[str, Any]) -> None:
         kind, channel = frame.get("type"), frame.get("channel", "")
+        if kind in ("reply", "error"):
+            named = next((c for c, r in self._refs.items() if r == frame.get("ref")), "?")
+            self.answers[named].append(f"{kind}:{frame.get('code') or frame.get('ref')}")
         if kind == "event" and frame.get("event") in (
             "order.created",
             "order.status",
@@ -178,7 +183,7 @@ class Watcher:
                 return
             self.floor[channel] = self.last[channel] = seq
             self.received[channel].append(seq)
-        elif kind == "error" and frame.get("code") == "internal_error" and self._ws is not None:
+        elif kind == "error" and frame.get("code") == "unavailable" and self._ws is not None:
             channel = next((c for c, r in self._refs.items() if r == frame.get("ref")), None)
             if channel is None:
                 self.problems.append(f"{self.name}: {frame}")
