@@ -3,6 +3,7 @@ the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configu
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -108,7 +109,10 @@ def build_app(washline: Washline) -> Litestar:
         middleware=[
             PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
             _rate_limit(settings).middleware,
-            IdempotencyMiddleware(washline.runtime.session_factory),
+            IdempotencyMiddleware(
+                washline.runtime.session_factory,
+                timedelta(seconds=settings.idempotency_lease_seconds),
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],

@@ -13,12 +13,18 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    PostgresConnectionError,
+)
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
@@ -274,6 +280,46 @@ def handle_redis_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+RESTARTING: tuple[type[BaseException], ...] = (
+    PostgresConnectionError,
+    ConnectionError,
+    AdminShutdownError,
+    CrashShutdownError,
+    CannotConnectNowError,
+)
+"""Driver errors of a server going down or coming back ("the database system is not yet
+accepting connections", "terminating connection due to administrator command")."""
+
+
+def lost_connection(exc: DBAPIError) -> bool:
+    """A driver error that SQLAlchemy could not classify, raised because the connection went
+    away mid-query or the server is still starting (asyncpg's "connection was closed in the
+    middle of operation" and "not yet accepting connections" arrive as a bare `DBAPIError`):
+    the database restarting, not a fault of the request."""
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if isinstance(cause, RESTARTING):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def database_outage(exc: BaseException) -> bool:
+    """Whether `exc` is the database being down or restarting (the live ops ask this too)."""
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    return isinstance(exc, DBAPIError) and lost_connection(exc)
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """Any other driver error: 503 when the connection was lost, else a genuine 500."""
+    if lost_connection(exc):
+        return handle_database_down(request, exc)
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
     return Response(
@@ -290,5 +336,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     IntegrityError: handle_conflict,
     **{kind: handle_database_down for kind in DATABASE_DOWN},
     **{kind: handle_redis_down for kind in REDIS_DOWN},
+    DBAPIError: handle_database_error,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
 }

@@ -6,8 +6,16 @@ with a key runs; its status, JSON body and the headers that matter are kept for
 that response (plus `Idempotent-Replayed: true`) without running the handler, so a retry never
 books twice or posts a chat message twice. The same key with another body is refused
 (`idempotency_key_reused`, 422), and so is a retry that arrives while the first is still
-running (`idempotency_key_in_progress`, 409). Only 2xx and 4xx answers are kept: after a 5xx
-or an exception the key is released so the client can try again.
+running (`idempotency_key_in_progress`, 409). Only 2xx and 4xx answers are kept, 429 excepted:
+after a 5xx, a 429 or an exception the key is released so the client can try again.
+
+A claim that never finishes (its process was killed, or the database went away before the
+outcome or the release could be written) would otherwise hold its key as "in progress" for
+the key's whole lifetime, refusing every retry with a promise to "retry shortly". A claim is
+therefore a lease: one older than `IDEMPOTENCY_LEASE_SECONDS` with no outcome is taken to be
+abandoned and the next request with the key runs. The lease must outlast any real request;
+a request killed after its handler committed but before its outcome was stored can then run
+a second time, which is the price of not holding keys hostage.
 
 The keys live in the database (`persistence.models.IdempotencyKey`), the one store every pod
 shares; inserting the key's row before the handler runs makes the unique constraint the lock.
@@ -107,20 +115,26 @@ class Captured:
 
     @property
     def storable(self) -> bool:
-        return self.status is not None and (200 <= self.status < 300 or 400 <= self.status < 500)
+        """2xx and 4xx are the request's answer; 429 is not: it says "not now", and a retry
+        of the same request must get its chance once the limit allows."""
+        if self.status is None or self.status == 429:
+            return False
+        return 200 <= self.status < 300 or 400 <= self.status < 500
 
 
 class IdempotencyStore:
     """The `idempotency_key` table, each step in its own short transaction."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lease: timedelta) -> None:
         self._sessions = session_factory
+        self._lease = lease
 
     async def claim(
         self, user_id: int, method: str, path: str, key: str, digest: str
     ) -> tuple[int | None, IdempotencyKey | None]:
         """Insert the key's row: `(its id, None)` when this request won the key, else
-        `(None, the row that holds it)`. An expired holder is deleted and the insert retried."""
+        `(None, the row that holds it)`. An expired holder, or one still without an outcome
+        past its lease (abandoned), is deleted and the insert retried."""
         scope = (
             IdempotencyKey.user_id == user_id,
             IdempotencyKey.method == method,
@@ -148,7 +162,8 @@ class IdempotencyStore:
                 holder = await session.scalar(select(IdempotencyKey).where(*scope))
                 if holder is None:
                     continue
-                if holder.expires_at > now:
+                abandoned = holder.status is None and holder.created_at <= now - self._lease
+                if holder.expires_at > now and not abandoned:
                     return None, holder
                 await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == holder.id))
                 await session.commit()
@@ -209,8 +224,8 @@ class IdempotencyMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self.store = IdempotencyStore(session_factory)
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lease: timedelta) -> None:
+        self.store = IdempotencyStore(session_factory, lease)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw = dict(scope["headers"]).get(HEADER.lower().encode())

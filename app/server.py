@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 
+from app.http_protocol import http_protocol
 from app.lifecycle import drain_all
 from app.settings import Settings
 from app.ws_protocol import BoundedWebSocketProtocol
@@ -84,6 +85,7 @@ def uvicorn_config(
         factory=isinstance(app, str),
         host=host,
         port=port,
+        http=http_protocol(settings.http_header_timeout_seconds),
         ws=BoundedWebSocketProtocol,
         ws_max_size=settings.ws_max_frame_bytes,
         ws_ping_interval=settings.heartbeat_seconds,

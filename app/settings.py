@@ -268,6 +268,19 @@ class Settings:
         "20",
         "uvicorn's graceful shutdown timeout",
     )
+    idempotency_lease_seconds: float = _setting(
+        "IDEMPOTENCY_LEASE_SECONDS",
+        _positive_float,
+        "30",
+        "a request holding an Idempotency-Key this long without an outcome is taken to be "
+        "abandoned (its process died), and a retry with the key runs",
+    )
+    http_header_timeout_seconds: float = _setting(
+        "HTTP_HEADER_TIMEOUT_SECONDS",
+        _positive_float,
+        "10",
+        "a connection that has not sent a request's headers within this is answered 408 and closed",
+    )
 
     geofence_radius_m: float = _setting(
         "GEOFENCE_RADIUS_M",

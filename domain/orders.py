@@ -60,6 +60,9 @@ class OrderFacts(msgspec.Struct, frozen=True):
     customer_id: int
     washer_id: int | None
     arrived_at: datetime | None = None
+    seq: int = 0
+    """The order's event sequence these facts are as of (0: unknown). Facts travel by more
+    than one road (a database read, an event published later), so a reader keeps the newest."""
 
 
 class Transition(msgspec.Struct, frozen=True):

@@ -193,6 +193,7 @@ class LiveSession:
             self.context.sessions.watch(self, order_id)
             loaded = await self.context.facts.order_facts(order_id)
             if loaded is not None:
+                self.context.sessions.noted(loaded)
                 facts[order_id] = loaded
         return facts
 
@@ -269,17 +270,21 @@ class LiveSession:
             self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
         except BrokerUnavailable:
             self.refuse("redis_unavailable", "live delivery is unavailable; retry shortly", op.ref)
-        except self.context.outage.errors as exc:
-            # The database is away: this op cannot be served now, but the connection, its
-            # subscriptions and every op that needs no database go on; the client retries.
+        except Exception as exc:
+            name = type(op).__name__.lower()
             outage = self.context.outage
-            log.warning("live op %s: %s (%r)", type(op).__name__.lower(), outage.code, exc)
-            message = "a service this op needs is unavailable right now; retry shortly"
-            self.send(protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after))
-        except Exception:
+            if outage.is_outage(exc):
+                # The database is away: this op cannot be served now, but the connection, its
+                # subscriptions and every op that needs no database go on; the client retries.
+                log.warning("live op %s: %s (%s)", name, outage.code, type(exc).__name__)
+                message = "a service this op needs is unavailable right now; retry shortly"
+                self.send(
+                    protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after)
+                )
+                return
             # One op's unexpected failure (a bug) must not cost the client its
             # connection and subscriptions: log it and answer that op alone.
-            log.exception("live op %s failed", type(op).__name__.lower())
+            log.exception("live op %s failed", name)
             self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
 
     async def _dispatch(self, op: protocol.ClientOp) -> None:

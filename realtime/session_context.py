@@ -55,6 +55,12 @@ class OrderFactsSource(Protocol):
 
 OpHandler = Callable[["LiveSession", Any], Awaitable[None]]
 TokenVerifier = Callable[[str], "LivePrincipal | None"]
+OutageTest = Callable[[BaseException], bool]
+
+
+def no_outage(exc: BaseException) -> bool:
+    """The default: the live core cannot tell a store's outage from a bug by itself."""
+    return False
 
 
 class SessionLimits(NamedTuple):
@@ -70,12 +76,12 @@ class Outage(NamedTuple):
     """How an op that needs a dependency which is away (the app's database) is answered:
     an `error` frame with ``code`` and ``retry_after`` seconds, and the connection stays."""
 
-    errors: tuple[type[Exception], ...]
+    is_outage: OutageTest
     code: str
     retry_after: int
 
 
-NO_OUTAGE = Outage((), "", 0)
+NO_OUTAGE = Outage(no_outage, "", 0)
 """For a context with nothing that can be away: no error is treated as an outage."""
 
 

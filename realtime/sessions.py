@@ -37,6 +37,7 @@ def facts_from_order_event(data: Any) -> OrderFacts | None:
             status=OrderStatus(data["status"]),
             customer_id=int(data["customer_id"]),
             washer_id=int(washer_id) if washer_id is not None else None,
+            seq=int(data.get("seq") or 0),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -59,6 +60,8 @@ class LiveSessions:
         self._per_address: Counter[str] = Counter()
         self._sessions: set[LiveSession] = set()
         self._watchers: dict[int, set[LiveSession]] = {}
+        self._newest: dict[int, int] = {}
+        """Per watched order, the newest event sequence its facts are known at."""
         self._watched: dict[LiveSession, set[int]] = {}
         self._changes: asyncio.Queue[OrderFacts] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -127,6 +130,7 @@ class LiveSessions:
             watchers.discard(session)
             if not watchers:
                 del self._watchers[order_id]
+                self._newest.pop(order_id, None)
 
     def on_ops_event(self, envelope: Envelope) -> None:
         """Broker listener on ``ops``: queue the facts of order events someone here watches."""
@@ -137,9 +141,23 @@ class LiveSessions:
             self.order_changed(facts)
 
     def order_changed(self, facts: OrderFacts) -> None:
-        """Apply new facts of an order (what :meth:`on_ops_event` does for each event)."""
-        if facts.order_id in self._watchers:
-            self._changes.put_nowait(facts)
+        """Apply new facts of an order (what :meth:`on_ops_event` does for each event).
+
+        Events reach `ops` through the outbox relay, after the commit: a session that read
+        the order from the database meanwhile already decided on newer facts. An event no
+        newer than what is known here is stale and ignored; applied, it would revoke a
+        washer's access on the strength of the order as it was before the assignment."""
+        if facts.order_id not in self._watchers:
+            return
+        if facts.seq and facts.seq <= self._newest.get(facts.order_id, 0):
+            return
+        self.noted(facts)
+        self._changes.put_nowait(facts)
+
+    def noted(self, facts: OrderFacts) -> None:
+        """Remember the newest sequence known of a watched order (also from database reads)."""
+        if facts.order_id in self._watchers and facts.seq > self._newest.get(facts.order_id, 0):
+            self._newest[facts.order_id] = facts.seq
 
     def start(self) -> None:
         if self._worker is None:
@@ -160,6 +178,8 @@ class LiveSessions:
         while True:
             facts = await self._changes.get()
             try:
+                if facts.seq and facts.seq < self._newest.get(facts.order_id, 0):
+                    continue  # a session read newer facts while this waited in the queue
                 for session in list(self._watchers.get(facts.order_id, ())):
                     try:
                         await session.on_order_changed(facts)

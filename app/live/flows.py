@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from litestar.exceptions import NotAuthorizedException
 
 from app.auth import Principal, principal_from_token
-from app.errors import DATABASE_UNAVAILABLE
+from app.errors import DATABASE_UNAVAILABLE, database_outage
 from app.lifecycle import Runtime
 from app.live.access import DatabaseOrderFacts
 from app.live.ops import LiveOps
@@ -19,7 +19,7 @@ from app.settings import Settings
 from app.workers.dispatcher import Dispatcher
 from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
 from domain.channels import OPS
-from persistence.database import DATABASE_DOWN, DATABASE_RETRY_AFTER_SECONDS, is_sqlite
+from persistence.database import DATABASE_RETRY_AFTER_SECONDS, is_sqlite
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex
 from realtime.location_pipeline import LocationPipeline
@@ -75,7 +75,7 @@ class LiveFlows:
             ),
             verify_token=lambda token: verify_live_token(token, settings),
             op_handlers=ops.handlers(),
-            outage=Outage(DATABASE_DOWN, DATABASE_UNAVAILABLE, DATABASE_RETRY_AFTER_SECONDS),
+            outage=Outage(database_outage, DATABASE_UNAVAILABLE, DATABASE_RETRY_AFTER_SECONDS),
         )
 
     async def start(self) -> None:

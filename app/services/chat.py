@@ -50,9 +50,11 @@ class ChatRateLimiter:
         self._limit = limit
         self._window = window
         self._sent: dict[int, deque[float]] = {}
+        self._swept = time.monotonic()
 
     def allow(self, user_id: int) -> bool:
         now = time.monotonic()
+        self._forget_quiet_users(now)
         sent = self._sent.setdefault(user_id, deque())
         while sent and sent[0] <= now - self._window:
             sent.popleft()
@@ -60,6 +62,19 @@ class ChatRateLimiter:
             return False
         sent.append(now)
         return True
+
+    def tracked_users(self) -> int:
+        return len(self._sent)
+
+    def _forget_quiet_users(self, now: float) -> None:
+        """Once a window, drop users with nothing left in it: the map stays as large as the
+        users chatting now, not every user who ever chatted in this process's lifetime."""
+        if now - self._swept < self._window:
+            return
+        self._swept = now
+        cutoff = now - self._window
+        for user_id in [u for u, sent in self._sent.items() if not sent or sent[-1] <= cutoff]:
+            del self._sent[user_id]
 
 
 async def chat_order(session: AsyncSession, principal: Principal, order_id: int) -> Order:

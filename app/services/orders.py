@@ -86,6 +86,7 @@ def order_facts(order: Order) -> OrderFacts:
         customer_id=order.customer_id,
         washer_id=order.washer_id,
         arrived_at=order.arrived_at,
+        seq=order.last_event_seq,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,9 @@ import pytest
 from httpx import AsyncClient, Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app.idempotency import request_hash
 from app.services import chat as chat_service
 from app.settings import Settings
 from persistence.database import create_engine, create_session_factory
@@ -73,6 +75,28 @@ async def test_a_retried_chat_message_is_posted_once(
     assert replayed(retry)
     history = expect(await api.get(path, headers=customer_a.headers), 200)
     assert [m["body"] for m in history["items"]] == ["I'm at the gate"]
+
+
+async def test_a_rate_limited_message_does_not_keep_its_key(
+    api: Client, settings: Settings, customer_a: ApiUser, order_a: dict[str, Any]
+) -> None:
+    """429 means "not now": a retry with the same key must be able to post once allowed."""
+    path = f"/api/orders/{order_a['id']}/messages"
+    refused = None
+    for n in range(50):
+        response = await api.post(path, json={"body": "hi"}, headers=keyed(customer_a, f"m{n}"))
+        if response.status_code == 429:
+            refused = f"m{n}"
+            break
+        expect(response, 201)
+    assert refused is not None, "the chat limit never answered 429"
+    engine = create_engine(settings.database_url)
+    async with create_session_factory(engine)() as session:
+        kept = await session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == refused))
+        stored = await session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "m0"))
+    await engine.dispose()
+    assert kept is None
+    assert stored is not None and stored.status == 201
 
 
 async def test_a_retried_transition_is_replayed_not_refused(
@@ -231,6 +255,49 @@ async def test_an_expired_key_runs_again(
     assert expect(again, 201)["id"] != first["id"]
     assert not replayed(again)
     assert await order_count(api, customer_a) == 2
+
+
+async def _leave_a_claim(
+    settings: Settings, user: ApiUser, key: str, body: dict[str, Any], age: timedelta
+) -> None:
+    """A claim whose request never finished, as a killed process or a database outage
+    leaves it: no outcome stored, never released."""
+    engine = create_engine(settings.database_url)
+    async with create_session_factory(engine)() as session:
+        started = datetime.now(UTC) - age
+        session.add(
+            IdempotencyKey(
+                user_id=user.id,
+                method="POST",
+                path="/api/orders",
+                key=key,
+                request_hash=request_hash(json.dumps(body).encode()),
+                created_at=started,
+                expires_at=started + timedelta(hours=24),
+            )
+        )
+        await session.commit()
+    await engine.dispose()
+
+
+async def test_a_claim_without_an_outcome_past_its_lease_does_not_hold_the_key(
+    api: Client,
+    settings: Settings,
+    customer_a: ApiUser,
+    vehicle_a: dict[str, Any],
+    package: dict[str, Any],
+) -> None:
+    lease = timedelta(seconds=settings.idempotency_lease_seconds)
+    body = order_body(vehicle_a, package)
+    await _leave_a_claim(settings, customer_a, "running", body, timedelta(0))
+    await _leave_a_claim(settings, customer_a, "abandoned", body, lease + timedelta(seconds=1))
+    held = expect(await book(api, customer_a, "running", body), 409)
+    assert held["code"] == "idempotency_key_in_progress"
+    ran = await book(api, customer_a, "abandoned", body)
+    assert expect(ran, 201)["customer_id"] == customer_a.id
+    assert not replayed(ran)
+    assert replayed(await book(api, customer_a, "abandoned", body))
+    assert await order_count(api, customer_a) == 1
 
 
 async def test_the_header_is_documented_on_the_idempotent_operations(api: Client) -> None:

@@ -3,6 +3,7 @@ token expiry, and access that follows an order's facts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from realtime.hub import Hub
 from realtime.memory_broker import MemoryBroker
 from realtime.presence import MemoryPresence, PresenceTracker
 from realtime.session import LiveSession
-from realtime.session_context import OpHandler, SessionContext, SessionLimits
+from realtime.session_context import OpHandler, Outage, SessionContext, SessionLimits
 from realtime.sessions import LiveSessions
 from realtime.subscriber import Item
 
@@ -205,6 +206,28 @@ async def test_a_released_washer_is_unsubscribed_and_told(
     assert sessions.watchers(ORDER) == 1
 
 
+async def test_an_event_older_than_the_facts_a_subscribe_read_changes_nothing(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    """The outbox publishes after the commit: a washer who subscribes right after being
+    assigned may read the order before the event of its creation (no washer yet) arrives."""
+    book.orders[ORDER] = OrderFacts(ORDER, OrderStatus.ASSIGNED, CUSTOMER, WASHER, seq=2)
+    context = make_context(hub, book, sessions)
+    washer = await opened(context, WASHER, Role.WASHER)
+    await washer.subscribe(f"order:{ORDER}")
+    drain(washer)
+
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.PENDING, CUSTOMER, None, seq=1))
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.ASSIGNED, CUSTOMER, WASHER, seq=2))
+    await sessions.settled()
+    assert frames(drain(washer)) == []
+    assert hub.subscriptions(washer.subscriber) == [f"order:{ORDER}"]
+
+    sessions.order_changed(OrderFacts(ORDER, OrderStatus.PENDING, CUSTOMER, None, seq=3))
+    await sessions.settled()
+    assert [f["type"] for f in frames(drain(washer))] == ["unsubscribed"]
+
+
 async def test_a_stream_gains_the_track_when_allowed_and_ends_when_it_may_not_see_the_order(
     hub: Hub, book: OrderBook, sessions: LiveSessions
 ) -> None:
@@ -268,6 +291,23 @@ async def test_ops_are_dispatched_refused_or_answered_without_losing_the_socket(
         ("reply", 6, None),
     ]
     assert len(calls) == 2 and not session.finished
+
+
+async def test_an_op_failing_on_a_store_outage_answers_unavailable(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    async def chat(session: LiveSession, op: protocol.Chat) -> None:
+        raise ConnectionRefusedError("the database is restarting")
+
+    context = dataclasses.replace(
+        make_context(hub, book, sessions, handlers={protocol.Chat: chat}),
+        outage=Outage(lambda exc: isinstance(exc, ConnectionError), "database_unavailable", 5),
+    )
+    session = await opened(context, WASHER, Role.WASHER)
+    await session.handle(b'{"op":"chat","order_id":42,"body":"hi","ref":1}')
+    await session.handle(b'{"op":"ping","ref":2}')
+    answers = [(f["type"], f.get("ref"), f.get("code")) for f in frames(drain(session))]
+    assert answers == [("error", 1, "database_unavailable"), ("reply", 2, None)]
 
 
 async def test_a_flood_is_refused_then_closed_and_a_huge_frame_closes_at_once(

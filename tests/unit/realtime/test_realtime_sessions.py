@@ -14,9 +14,9 @@ EVENT = {"order_id": 7, "status": "assigned", "customer_id": 3, "washer_id": 9, 
 
 
 def test_an_order_event_carries_the_facts_access_depends_on() -> None:
-    assert facts_from_order_event(EVENT) == OrderFacts(7, OrderStatus.ASSIGNED, 3, 9)
+    assert facts_from_order_event(EVENT) == OrderFacts(7, OrderStatus.ASSIGNED, 3, 9, seq=2)
     assert facts_from_order_event({**EVENT, "washer_id": None}) == OrderFacts(
-        7, OrderStatus.ASSIGNED, 3, None
+        7, OrderStatus.ASSIGNED, 3, None, seq=2
     )
 
 
