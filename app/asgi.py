@@ -20,6 +20,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 
 from app.answers import RATE_LIMITED_PATHS
+from app.api_docs import render_plugins
 from app.auth import build_jwt_auth
 from app.bootstrap import Washline, WashlinePlugin
 from app.content_types import JsonBodyRequest, json_bodies_only
@@ -65,6 +66,7 @@ def _openapi() -> OpenAPIConfig:
         version="0.1.0",
         description="Real-time backend of an on-demand mobile car-wash business.",
         path="/schema",
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
                 BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

@@ -34,6 +34,7 @@ PUBLIC_PATHS = [
     "^/ready$",
     "^/metrics",
     "^/schema",
+    "^/asyncapi.json$",
     "^/api/auth/",
     "^/dashboard",
     "^/favicon",

@@ -237,11 +237,7 @@ class LiveSession:
         if channel.name in self.required:
             self._end_access(channel)
         elif self.transport.two_way:
-            self.send(
-                protocol.notice(
-                    "unsubscribed", channel=channel.name, code="forbidden", message=ENDED_MESSAGE
-                )
-            )
+            self.send(protocol.unsubscribed(channel.name, "forbidden", ENDED_MESSAGE))
         else:
             self._wanted[channel.name] = channel  # the stream carries it again when allowed
 
