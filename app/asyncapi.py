@@ -14,6 +14,7 @@ import msgspec
 from litestar import get
 
 from domain import events
+from domain.kpis import KpiSnapshot
 from realtime.protocol import CLIENT_OPS, SERVER_FRAMES
 
 SUBPROTOCOL = "washline.v1"
@@ -29,10 +30,12 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
         events.ORDER_STATUS,
         events.WASHER_POSITION,
         events.KPI_TICK,
-        events.PRESENCE,
     ),
 }
 """Which events each kind of channel carries (channel names: docs/protocol.md)."""
+
+DATA_TYPES: dict[str, type[msgspec.Struct]] = {events.KPI_TICK: KpiSnapshot}
+"""Events whose `data` the server encodes from a struct: documented with its schema."""
 
 SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "orderEvents": (
@@ -50,7 +53,11 @@ def _tag(kind: type[msgspec.Struct]) -> str:
 
 
 def _event_message(name: str) -> dict[str, Any]:
-    """An event: the `EventFrame` schema with its `event` fixed to `name`."""
+    """An event: the `EventFrame` schema with its `event` fixed to `name` (and its `data`
+    typed when the server builds it from a struct)."""
+    fixed: dict[str, Any] = {"event": {"const": name}}
+    if name in DATA_TYPES:
+        fixed["data"] = {"$ref": REF.format(name=DATA_TYPES[name].__name__)}
     return {
         "name": name,
         "title": name,
@@ -58,7 +65,7 @@ def _event_message(name: str) -> dict[str, Any]:
         "payload": {
             "allOf": [
                 {"$ref": REF.format(name="EventFrame")},
-                {"type": "object", "properties": {"event": {"const": name}}},
+                {"type": "object", "properties": fixed},
             ]
         },
     }
@@ -71,7 +78,9 @@ def _ref(path: str) -> dict[str, str]:
 @cache
 def document() -> dict[str, Any]:
     """The whole AsyncAPI document (the same for every server: built once)."""
-    _, schemas = msgspec.json.schema_components([*CLIENT_OPS, *SERVER_FRAMES], ref_template=REF)
+    _, schemas = msgspec.json.schema_components(
+        [*CLIENT_OPS, *SERVER_FRAMES, *DATA_TYPES.values()], ref_template=REF
+    )
     messages: dict[str, Any] = {}
     for op in CLIENT_OPS:
         name = _tag(op)
