@@ -11,8 +11,11 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
+from app.asgi import create_app
 from app.auth import AUTH_OPTIONAL, RoleGuard
+from app.settings import Settings
 from tests.support.api import ApiUser, expect
+from tests.support.api import test_settings as settings_for
 
 Client = AsyncTestClient[Litestar]
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -174,3 +177,16 @@ async def test_driving_every_operation_as_every_caller_gets_only_what_is_declare
     assert driven >= 150
     assert {200, 400, 401, 403, 404} <= seen  # the drive reaches past the guards
     assert undeclared == []
+
+
+async def test_a_real_429_is_declared_with_its_retry_after(settings: Settings) -> None:
+    app = create_app(settings_for(settings.database_url, auth_rate_limit_per_minute=1))
+    body = {"email": "nobody@example.test", "password": "not-the-password"}
+    async with AsyncTestClient(app=app) as client:
+        document = expect(await client.get("/schema/openapi.json"), 200)
+        expect(await client.post("/api/auth/login", json=body), 401)
+        throttled = await client.post("/api/auth/login", json=body)
+    declared = document["paths"]["/api/auth/login"]["post"]["responses"]["429"]
+    assert throttled.status_code == 429
+    assert f"`{throttled.json()['code']}`" in declared["description"]
+    assert "Retry-After" in declared["headers"] and int(throttled.headers["retry-after"]) >= 1
