@@ -33,6 +33,8 @@ class ProtocolError(Refusal):
 
 
 class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_fields=True):
+    """Follow a channel from after `since` (an event id) or from now; replies `{channel}`."""
+
     channel: str
     since: str | None = None
     ref: Ref = None
@@ -43,20 +45,28 @@ class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_
 
 
 class Unsubscribe(msgspec.Struct, tag="unsubscribe", tag_field="op", forbid_unknown_fields=True):
+    """Stop following a channel; replies `{channel}`."""
+
     channel: str
     ref: Ref = None
 
 
 class Ping(msgspec.Struct, tag="ping", tag_field="op", forbid_unknown_fields=True):
+    """Check the connection; replies `{pong: true}`."""
+
     ref: Ref = None
 
 
 class Auth(msgspec.Struct, tag="auth", tag_field="op", forbid_unknown_fields=True):
+    """A fresh access token of the same user for this connection; replies `{expires_at}`."""
+
     token: str
     ref: Ref = None
 
 
 class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fields=True):
+    """A washer's GPS fix (`ts` ISO-8601 with offset); replies `{status, order_id, eta_seconds}`."""
+
     lat: float
     lng: float
     ts: str
@@ -67,12 +77,16 @@ class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fi
 
 
 class Chat(msgspec.Struct, tag="chat", tag_field="op", forbid_unknown_fields=True):
+    """A chat message on an order; replies `{order_id, seq}`."""
+
     order_id: OrderId
     body: Text
     ref: Ref = None
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="op", forbid_unknown_fields=True):
+    """Tell the order's chat you are typing (`chat.typing`, never replayed); replies `{}`."""
+
     order_id: OrderId
     ref: Ref = None
 
