@@ -183,6 +183,7 @@ CHAT = (
     refusal(Invalid, "message_too_long", "the message body is over 2,000 characters"),
     refusal(RateLimited, "rate_limited", "too many messages; see Retry-After"),
 )
+NOT_READY = Answer(503, "not_ready", "a dependency is down or the process drains; see `checks`")
 KPIS_LOADING = Answer(503, "kpis_unavailable", "the KPIs are still loading")
 PRESENCE_DOWN = Answer(503, "presence_unavailable", "presence is unavailable right now")
 BAD_CHANNEL = Answer(400, "bad_channel", "not a channel name")

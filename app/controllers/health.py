@@ -12,6 +12,7 @@ from typing import Any
 from litestar import MediaType, Response, get
 from sqlalchemy import text
 
+from app.answers import NOT_READY
 from app.dependencies import Injected
 from app.lifecycle import Runtime
 
@@ -31,7 +32,12 @@ async def _check(probe: Any) -> str:
     return "ok"
 
 
-@get("/ready", tags=["operations"], summary="Ready for traffic (503 names what failed)")
+@get(
+    "/ready",
+    tags=["operations"],
+    summary="Ready for traffic (503 names what failed)",
+    refuses=(NOT_READY,),
+)
 async def ready(runtime: Injected[Runtime]) -> Response[dict[str, Any]]:
 
     async def database() -> None:

@@ -123,6 +123,7 @@ async def test_named_refusals_are_declared_at_their_status(api: Client) -> None:
     assert "`database_unavailable`" in codes("/api/orders", "get", "503")
     assert "`idempotency_key_reused`" in codes("/api/orders", "post", "422")
     assert "`too_many_connections`" in codes("/api/me/events", "get", "429")
+    assert "`not_ready`" in codes("/ready", "get", "503")
 
 
 async def test_event_streams_and_metrics_declare_their_real_media_types(api: Client) -> None:
