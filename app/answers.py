@@ -10,7 +10,7 @@ alone. Most answers follow from what a route is, each in one rule here:
 - it uses the database: 503 `database_unavailable` (with `Retry-After`), and a write may lose
   a race or clash with a uniqueness rule: 409 `conflict`;
 - it takes an `Idempotency-Key` (`app.idempotency`): its 400, 409 and 422;
-- it is throttled per address (`app.asgi.RATE_LIMITED_PATHS`): 429 `rate_limited`.
+- it is throttled per address (`RATE_LIMITED_PATHS`, which `app.asgi` limits): 429 `rate_limited`.
 
 What only a route's own service refuses is listed on the route with `refuses=(...)`, from the
 catalogue at the end; a domain refusal's status comes from `app.errors.STATUS_BY_KIND`.
