@@ -14,7 +14,7 @@ import msgspec
 from litestar import get
 
 from domain import events
-from domain.kpis import KpiSnapshot
+from domain.event_data import DATA_BY_EVENT
 from realtime.protocol import CLIENT_OPS, SERVER_FRAMES
 
 SUBPROTOCOL = "washline.v1"
@@ -34,8 +34,8 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
 }
 """Which events each kind of channel carries (channel names: docs/protocol.md)."""
 
-DATA_TYPES: dict[str, type[msgspec.Struct]] = {events.KPI_TICK: KpiSnapshot}
-"""Events whose `data` the server encodes from a struct: documented with its schema."""
+DATA_TYPES = DATA_BY_EVENT
+"""Events whose `data` the server builds from a struct: documented with its schema."""
 
 SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "orderEvents": (
@@ -79,7 +79,7 @@ def _ref(path: str) -> dict[str, str]:
 def document() -> dict[str, Any]:
     """The whole AsyncAPI document (the same for every server: built once)."""
     _, schemas = msgspec.json.schema_components(
-        [*CLIENT_OPS, *SERVER_FRAMES, *DATA_TYPES.values()], ref_template=REF
+        [*CLIENT_OPS, *SERVER_FRAMES, *dict.fromkeys(DATA_TYPES.values())], ref_template=REF
     )
     messages: dict[str, Any] = {}
     for op in CLIENT_OPS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asyncapi import document
+from app.services.chat import message_payload
 from domain.events import ALL_EVENT_TYPES
+from persistence.models import ChatMessage
 from realtime import protocol
 from realtime.envelope import Envelope
 from tests.support.api import expect
@@ -59,6 +62,11 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
     kpi_data = messages["event_kpi_tick"]["payload"]["allOf"][1]["properties"]["data"]
     assert {"orders_by_status", "washers", "sla"} <= set(schemas["KpiSnapshot"]["properties"])
     assert kpi_data == {"$ref": "#/components/schemas/KpiSnapshot"}
+    status_data = messages["event_order_status"]["payload"]["allOf"][1]["properties"]["data"]
+    assert status_data == {"$ref": "#/components/schemas/OrderEventData"}
+    assert {"order_id", "seq", "status", "from_status"} <= set(
+        schemas["OrderEventData"]["required"]
+    )
 
 
 def test_frames_the_server_encodes_match_their_documented_schema(
@@ -75,5 +83,9 @@ def test_frames_the_server_encodes_match_their_documented_schema(
     check("ErrorFrame", protocol.error("forbidden", "no", "r1"))
     check("UnsubscribedFrame", protocol.unsubscribed("order:1", "forbidden", "gone"))
     check("EventFrame", Envelope.create("order:1", "3", "order.status", {"x": 1}).ws_frame)
+    message = ChatMessage(
+        order_id=7, seq=2, sender_id=3, sender_role="customer", body="hi", sent_at=datetime.now(UTC)
+    )
+    check("ChatMessageData", json.dumps(message_payload(message)).encode())
     with pytest.raises(jsonschema.ValidationError):
         check("ErrorFrame", protocol.reply(3))
