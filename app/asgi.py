@@ -20,6 +20,8 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 
+from app.answers import RATE_LIMITED_PATHS
+from app.api_docs import render_plugins
 from app.auth import build_jwt_auth
 from app.bootstrap import Washline, WashlinePlugin
 from app.content_types import JsonBodyRequest, json_bodies_only
@@ -27,12 +29,10 @@ from app.errors import EXCEPTION_HANDLERS
 from app.idempotency import IdempotencyMiddleware
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
-from app.openapi import ErrorResponses
+from app.openapi import BEARER, ErrorResponses, install
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.retry_after import with_retry_after
 from app.settings import Settings
-
-RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register"})
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:
@@ -67,12 +67,12 @@ def _openapi() -> OpenAPIConfig:
         version="0.1.0",
         description="Real-time backend of an on-demand mobile car-wash business.",
         path="/schema",
+        render_plugins=render_plugins(),
         components=Components(
             security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
             }
         ),
-        security=[{"BearerToken": []}],
     )
 
 
@@ -125,6 +125,7 @@ def build_app(washline: Washline) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    install(app)
     app = with_retry_after(with_request_ids(app))
     app.asgi_handler = CaptureDirectSend(app.asgi_handler)
     return app

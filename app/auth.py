@@ -9,7 +9,6 @@ the socket handler closes it with a clear code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +34,7 @@ PUBLIC_PATHS = [
     "^/ready$",
     "^/metrics",
     "^/schema",
+    "^/asyncapi.json$",
     "^/api/auth/",
     "^/dashboard",
     "^/favicon",
@@ -144,17 +144,24 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return user
 
 
-def requires_role(
-    *roles: Role,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard admitting only the given roles (typed on ASGIConnection: serves WebSockets too)."""
+class RoleGuard:
+    """A guard admitting only the given roles (typed on ASGIConnection: serves WebSockets too).
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    A class rather than a closure so the OpenAPI document can read which roles it admits."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = current_principal(connection)
-        if principal.role not in roles:
-            raise ApiError(403, "forbidden", "this action needs the role " + " or ".join(roles))
+        if principal.role not in self.roles:
+            raise ApiError(
+                403, "forbidden", "this action needs the role " + " or ".join(self.roles)
+            )
 
-    return guard
+
+def requires_role(*roles: Role) -> RoleGuard:
+    return RoleGuard(*roles)
 
 
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

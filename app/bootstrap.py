@@ -21,6 +21,8 @@ from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ControllerRouterHandler
 
+from app.api_docs import docs_asset
+from app.asyncapi import asyncapi_document
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
 from app.controllers.admin_console import AdminConsoleController
@@ -44,6 +46,8 @@ from app.workers.kpis import KpiService
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,
+    docs_asset,
+    asyncapi_document,
     health,
     ready,
     PrometheusController,

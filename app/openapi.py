@@ -1,66 +1,129 @@
-"""The OpenAPI document describes error responses as the `ErrorBody` the API really sends.
+"""The OpenAPI document tells the truth: every error a route can give, its real media types,
+and a token required exactly where the server requires one.
 
-Litestar documents a handler's errors (a 400 when it takes input, one response per exception
-in `raises=`) with its default `{status_code, detail, extra}` body, which `app.errors`
-replaces with `{code, message, errors?}` on every response. Litestar 2 has no app- or
-router-level `responses=`, so this plugin gives every route handler, as it is registered,
-`ResponseSpec`s for those statuses with `ErrorBody`, plus 415 where a JSON body is
-required (`app.content_types`). A handler's own `responses=` entries win.
+Litestar documents a handler's errors with its default `{status_code, detail, extra}` body and
+knows nothing of the answers our guards, middleware and services give. As each route is
+registered, `ErrorResponses` asks `app.answers` what the handler can answer and declares each
+status once, with `ErrorBody` and the list of its `code`s; it sets the handler's `security`
+(none on public routes), and the real media type of event streams and of `/metrics`. What a
+`ResponseSpec` cannot say (a `Retry-After` header) `finish_document` adds to the built document.
 """
 
 from __future__ import annotations
 
-from http import HTTPStatus
+from collections import defaultdict
+from typing import Any
 
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIType, Operation, Schema
 from litestar.plugins import ReceiveRoutePlugin
+from litestar.plugins.prometheus import PrometheusController
 from litestar.routes import BaseRoute, HTTPRoute
 
-from app.content_types import takes_json_body
+from app.answers import Answer, answers_for, needs_token
+from app.auth import AUTH_OPTIONAL
 from app.errors import ErrorBody
 
-INVALID_INPUT = (
-    "Invalid input: `validation_error` with `errors` naming each rejected field, or "
-    "`malformed_json` for a body that is not JSON"
-)
+BEARER = "BearerToken"
+"""The one security scheme: `Authorization: Bearer <access token>`."""
+EVENT_STREAM = "event_stream"
+"""Route opt: the route answers `text/event-stream` (its events: `/asyncapi.json`)."""
+RETRY_AFTER_STATUSES = {"429": True, "503": False}
+"""Statuses that carry `Retry-After`: always on a 429, on a 503 when the outage has a horizon."""
 
 
 def error_response(description: str) -> ResponseSpec:
-    """An error status documented with `ErrorBody`, for a handler's own `responses=` (e.g.
-    the refusals its service raises: `{404: error_response("...")}`)."""
+    """An error status documented with `ErrorBody`."""
     return ResponseSpec(data_container=ErrorBody, description=description, generate_examples=False)
 
 
+def describe(answers: list[Answer]) -> str:
+    """One status's description: each `code` it can carry and when."""
+    return "; ".join(f"`{a.code}`: {a.when}" for a in answers)
+
+
+def _success(handler: HTTPRouteHandler, route_path: str) -> dict[int, ResponseSpec]:
+    if handler.opt.get(EVENT_STREAM):
+        spec = ResponseSpec(
+            data_container=str,
+            media_type="text/event-stream",
+            description="Server-sent events; each `data:` an event envelope (see /asyncapi.json)",
+            generate_examples=False,
+        )
+        return {200: spec}
+    if route_path == PrometheusController.path:
+        text = ResponseSpec(
+            data_container=str,
+            media_type="text/plain",
+            description="Prometheus text exposition format",
+            generate_examples=False,
+        )
+        return {200: text}
+    return {}
+
+
 class ErrorResponses(ReceiveRoutePlugin):
-    """Document each handler's error responses with the body clients actually get."""
+    """Document each handler's answers with the body clients actually get."""
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
             return
         for handler, kwargs in route.route_handler_map.values():
-            takes_input = bool(
-                kwargs.expected_path_params
-                or kwargs.expected_query_params
-                or kwargs.expected_header_params
-                or kwargs.expected_cookie_params
-                or kwargs.expected_form_data
-                or kwargs.expected_msgpack_data
-                or "data" in kwargs.expected_reserved_kwargs
+            self._document(
+                handler, answers_for(handler, kwargs, route.path_format), route.path_format
             )
-            self._document(handler, takes_input)
 
     @staticmethod
-    def _document(handler: HTTPRouteHandler, takes_input: bool) -> None:
-        specs: dict[int, ResponseSpec] = {}
-        # The statuses Litestar itself would document, with its own body.
-        for exc in handler.raises or ():
-            detail = getattr(exc, "detail", "") or HTTPStatus(exc.status_code).phrase
-            specs[exc.status_code] = error_response(detail)
-        if takes_input:
-            specs[400] = error_response(INVALID_INPUT)
-        if takes_json_body(handler):
-            specs[415] = error_response("The body was declared as something other than JSON")
+    def _document(handler: HTTPRouteHandler, answers: list[Answer], path: str) -> None:
+        by_status: dict[int, list[Answer]] = defaultdict(list)
+        for answer in answers:
+            by_status[answer.status].append(answer)
+        specs = {status: error_response(describe(found)) for status, found in by_status.items()}
         # Assigning (rather than updating in place) leaves a shared `responses` mapping alone;
         # the result is the same however often a handler is registered.
-        handler.responses = {**specs, **(handler.responses or {})}
+        handler.responses = {**specs, **_success(handler, path), **(handler.responses or {})}
+        if needs_token(handler, path):
+            handler.security = [{BEARER: []}]
+        elif handler.opt.get(AUTH_OPTIONAL):
+            handler.security = [{}, {BEARER: []}]
+
+
+def finish_document(openapi: OpenAPI) -> OpenAPI:
+    """What a `ResponseSpec` cannot declare: `Retry-After` on 429 and 503, and no global
+    `security` (each operation says its own)."""
+    openapi.security = None
+    for item in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation: Operation | None = getattr(item, method)
+            for status, required in RETRY_AFTER_STATUSES.items():
+                response: Any = (operation.responses or {}).get(status) if operation else None
+                if response is not None:
+                    response.headers = {
+                        "Retry-After": OpenAPIHeader(
+                            schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+                            description="seconds to wait before retrying",
+                            required=required,
+                        )
+                    }
+    return openapi
+
+
+class _FinishedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, building the finished document (same slots, one override)."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        return finish_document(super()._build_openapi())
+
+
+def install(app: Litestar) -> None:
+    """Make `app` serve the finished document, built lazily and once, as Litestar does.
+
+    Litestar creates its OpenAPI plugin itself, with no hook after the build; the instance
+    (slotted, its schema routes bound to it) becomes the subclass above in place."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin.__class__ = _FinishedOpenAPIPlugin

@@ -17,13 +17,16 @@ CLOSED_STATUSES: frozenset[OrderStatus] = TERMINAL_STATUSES | {OrderStatus.NO_SH
 OPEN_STATUSES: frozenset[OrderStatus] = frozenset(OrderStatus) - CLOSED_STATUSES
 """What counts against a customer's open-order cap."""
 
+OUTSIDE_SERVICE_AREA = "outside_service_area"
+TOO_MANY_OPEN_ORDERS = "too_many_open_orders"
+
 
 def check_service_area(area: ServiceArea, position: LatLng) -> None:
     """Refuse an address outside ``area`` (edges included): no washer is sent there, so the
     order would only wait in the dispatch queue. The request is wrong as sent (``Invalid``)."""
     if not area.contains(position):
         raise Invalid(
-            "outside_service_area",
+            OUTSIDE_SERVICE_AREA,
             "this address is outside the area we serve",
             area={"south": area.south, "west": area.west, "north": area.north, "east": area.east},
         )
@@ -37,7 +40,7 @@ def check_open_orders(open_count: int, limit: int) -> None:
     """
     if open_count >= limit:
         raise Conflict(
-            "too_many_open_orders",
+            TOO_MANY_OPEN_ORDERS,
             f"at most {limit} open orders per customer; finish or cancel one first",
             limit=limit,
         )

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import msgspec
 
-from domain.orders import STAFF_ROLES, OrderFacts, can_view_order, may_see_track
+from domain.orders import FORBIDDEN, STAFF_ROLES, OrderFacts, can_view_order, may_see_track
 from domain.roles import Actor, Role
 
 MAX_CHANNEL_NAME_LENGTH = 64
@@ -146,6 +146,27 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
     if channel.kind == ChannelKind.ORDER_TRACK:
         return may_see_track(actor, order)
     return can_view_order(actor, order)
+
+
+TRACK_UNAVAILABLE = "track_unavailable"
+"""The refusal of a track to someone who may see the order, but not its track now (the order
+is not on the way yet, or any more); REST's `GET /api/orders/{id}/track` answers the same."""
+
+
+def subscribe_refusal(actor: Actor, channel: Channel, order: OrderFacts | None) -> str | None:
+    """Why ``actor`` may not subscribe to ``channel`` (``None``: it may), as the code a client
+    branches on. Only someone who may see the order learns that its track is what is missing;
+    anyone else gets ``forbidden``, whether or not the order exists."""
+    if may_subscribe(actor, channel, order):
+        return None
+    if (
+        channel.kind == ChannelKind.ORDER_TRACK
+        and order is not None
+        and order.order_id == channel.order_id
+        and can_view_order(actor, order)
+    ):
+        return TRACK_UNAVAILABLE
+    return FORBIDDEN
 
 
 def subscribe_decision(actor: Actor, channel: Channel, order: OrderFacts | None) -> AccessDecision:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.event_data import OrderEventData, as_data
 from persistence.models import Order, OrderEvent, OutboxEvent
 from persistence.notifications import notify
 from persistence.outbox import mark_outbox_dirty
@@ -21,23 +22,25 @@ ORDER_TOPIC = "order"
 
 def order_event_payload(order: Order, event: OrderEvent) -> dict[str, Any]:
     """The `data` of an order event on the wire (also what the outbox stores)."""
-    return {
-        "order_id": order.id,
-        "seq": event.seq,
-        "status": event.to_status,
-        "from_status": event.from_status,
-        "customer_id": order.customer_id,
-        "washer_id": event.washer_id,
-        "price_cents": order.price_cents,
-        "actor_role": event.actor_role,
-        "actor_id": event.actor_id,
-        "reason": event.reason,
-        "occurred_at": event.occurred_at.isoformat(),
-        "created_at": order.created_at.isoformat(),
-        "scheduled_for": order.scheduled_for.isoformat() if order.scheduled_for else None,
-        "lat": order.lat,
-        "lng": order.lng,
-    }
+    return as_data(
+        OrderEventData(
+            order_id=order.id,
+            seq=event.seq,
+            status=event.to_status,
+            from_status=event.from_status,
+            customer_id=order.customer_id,
+            washer_id=event.washer_id,
+            price_cents=order.price_cents,
+            actor_role=event.actor_role,
+            actor_id=event.actor_id,
+            reason=event.reason,
+            occurred_at=event.occurred_at.isoformat(),
+            created_at=order.created_at.isoformat(),
+            scheduled_for=order.scheduled_for.isoformat() if order.scheduled_for else None,
+            lat=order.lat,
+            lng=order.lng,
+        )
+    )
 
 
 async def record_order_event(

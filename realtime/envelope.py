@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from realtime.protocol import EventFrame
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -74,15 +76,6 @@ class _Body(msgspec.Struct):
 
 
 class _Event(msgspec.Struct):
-    channel: str
-    id: str
-    event: str
-    ts: str
-    data: msgspec.Raw
-
-
-class _WsEvent(msgspec.Struct):
-    type: str
     channel: str
     id: str
     event: str
@@ -168,7 +161,7 @@ class Envelope:
         """``{"type":"event",...}`` bytes, computed once and shared by every subscriber."""
         if self._ws is None:
             self._ws = _encoder.encode(
-                _WsEvent("event", self.channel, self.id, self.event, self.ts, self._raw)
+                EventFrame(self.channel, self.id, self.event, self.ts, self._raw)
             )
         return self._ws
 

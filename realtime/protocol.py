@@ -33,6 +33,8 @@ class ProtocolError(Refusal):
 
 
 class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_fields=True):
+    """Follow a channel from after `since` (an event id) or from now; replies `{channel}`."""
+
     channel: str
     since: str | None = None
     ref: Ref = None
@@ -43,20 +45,28 @@ class Subscribe(msgspec.Struct, tag="subscribe", tag_field="op", forbid_unknown_
 
 
 class Unsubscribe(msgspec.Struct, tag="unsubscribe", tag_field="op", forbid_unknown_fields=True):
+    """Stop following a channel; replies `{channel}`."""
+
     channel: str
     ref: Ref = None
 
 
 class Ping(msgspec.Struct, tag="ping", tag_field="op", forbid_unknown_fields=True):
+    """Check the connection; replies `{pong: true}`."""
+
     ref: Ref = None
 
 
 class Auth(msgspec.Struct, tag="auth", tag_field="op", forbid_unknown_fields=True):
+    """A fresh access token of the same user for this connection; replies `{expires_at}`."""
+
     token: str
     ref: Ref = None
 
 
 class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fields=True):
+    """A washer's GPS fix (`ts` ISO-8601 with offset); replies `{status, order_id, eta_seconds}`."""
+
     lat: float
     lng: float
     ts: str
@@ -67,21 +77,23 @@ class Location(msgspec.Struct, tag="location", tag_field="op", forbid_unknown_fi
 
 
 class Chat(msgspec.Struct, tag="chat", tag_field="op", forbid_unknown_fields=True):
+    """A chat message on an order; replies `{order_id, seq}`."""
+
     order_id: OrderId
     body: Text
     ref: Ref = None
 
 
 class Typing(msgspec.Struct, tag="typing", tag_field="op", forbid_unknown_fields=True):
+    """Tell the order's chat you are typing (`chat.typing`, never replayed); replies `{}`."""
+
     order_id: OrderId
     ref: Ref = None
 
 
 ClientOp = Union[Subscribe, Unsubscribe, Ping, Auth, Location, Chat, Typing]  # noqa: UP007
-OP_NAMES = frozenset(
-    str(t.__struct_config__.tag)
-    for t in (Subscribe, Unsubscribe, Ping, Auth, Location, Chat, Typing)
-)
+CLIENT_OPS = (Subscribe, Unsubscribe, Ping, Auth, Location, Chat, Typing)
+OP_NAMES = frozenset(str(t.__struct_config__.tag) for t in CLIENT_OPS)
 _any_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
@@ -121,14 +133,64 @@ def decode_op(payload: str | bytes) -> ClientOp:
         raise ProtocolError(TOO_DEEP, "frame is nested too deeply to be read", ref) from None
 
 
+# -- frames the server sends (the AsyncAPI document, `/asyncapi.json`, is made from these) --
+
+
+class Reply(msgspec.Struct, tag="reply", tag_field="type"):
+    """The op with this `ref` succeeded; each op adds its own fields (docs/protocol.md)."""
+
+    ref: Ref
+    ok: bool = True
+
+
+class ErrorFrame(msgspec.Struct, tag="error", tag_field="type"):
+    """The op with this `ref` (or a frame that had none readable) was refused; the
+    connection stays. Some codes add fields (`reason` on `invalid_fix`, `channel`)."""
+
+    ref: Ref
+    code: str
+    message: str
+
+
+class EventFrame(msgspec.Struct, tag="event", tag_field="type"):
+    """One event on one channel; `id` orders a channel's events (empty: never replayed)."""
+
+    channel: str
+    id: str
+    event: str
+    ts: str
+    data: msgspec.Raw
+
+
+class ResetFrame(msgspec.Struct, tag="reset", tag_field="type"):
+    """`since` can no longer be served on `channel`: reload its state over REST."""
+
+    channel: str
+
+
+class UnsubscribedFrame(msgspec.Struct, tag="unsubscribed", tag_field="type"):
+    """The server ended a subscription the user may no longer hold."""
+
+    channel: str
+    code: str
+    message: str
+
+
+ServerFrame = Union[Reply, ErrorFrame, EventFrame, ResetFrame, UnsubscribedFrame]  # noqa: UP007
+SERVER_FRAMES = (Reply, ErrorFrame, EventFrame, ResetFrame, UnsubscribedFrame)
+
+
+def _frame(frame: msgspec.Struct, extra: dict[str, Any]) -> bytes:
+    return _encoder.encode({**msgspec.to_builtins(frame), **extra} if extra else frame)
+
+
 def reply(ref: Ref, **extra: Any) -> bytes:
-    return _encoder.encode({"type": "reply", "ref": ref, "ok": True, **extra})
+    return _frame(Reply(ref), extra)
 
 
 def error(code: str, message: str, ref: Ref = None, **extra: Any) -> bytes:
-    return _encoder.encode({"type": "error", "ref": ref, "code": code, "message": message, **extra})
+    return _frame(ErrorFrame(ref, code, message), extra)
 
 
-def notice(type: str, **fields: Any) -> bytes:
-    """A frame the server sends on its own, e.g. ``{"type":"unsubscribed","channel":...}``."""
-    return _encoder.encode({"type": type, **fields})
+def unsubscribed(channel: str, code: str, message: str) -> bytes:
+    return _encoder.encode(UnsubscribedFrame(channel, code, message))

@@ -18,14 +18,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
-from domain.channels import Channel, may_subscribe, parse_channel
+from domain.channels import (
+    TRACK_UNAVAILABLE,
+    Channel,
+    may_subscribe,
+    parse_channel,
+    subscribe_refusal,
+)
 from domain.orders import OrderFacts
 from domain.roles import Role
 from realtime import protocol
 from realtime.broker import BrokerUnavailable
 from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
-from realtime.envelope import parse_id
+from realtime.envelope import iso_utc, parse_id
 from realtime.frames import ClosingFrame, RawFrame
 from realtime.op_budget import OpBudget
 from realtime.presence import WASHERS_ONLINE, ConnectionPresence
@@ -36,6 +43,7 @@ log = logging.getLogger(__name__)
 
 
 FORBIDDEN_MESSAGE = "you may not subscribe to this channel"
+TRACK_MESSAGE = "the track is visible only while on the way"
 ENDED_MESSAGE = "access to this channel ended"
 
 
@@ -153,9 +161,11 @@ class LiveSession:
                 "too_many_subscriptions", f"at most {limit} subscriptions per connection", ref
             )
         facts = await self._facts_for([channel])
-        if not may_subscribe(self.principal.actor, channel, facts.get(channel.order_id)):
+        refused = subscribe_refusal(self.principal.actor, channel, facts.get(channel.order_id))
+        if refused is not None:
             self._unwatch_if_idle(channel.order_id)
-            raise protocol.ProtocolError("forbidden", FORBIDDEN_MESSAGE, ref)
+            message = TRACK_MESSAGE if refused == TRACK_UNAVAILABLE else FORBIDDEN_MESSAGE
+            raise protocol.ProtocolError(refused, message, ref)
         await self._attach(channel, since)
         return channel
 
@@ -229,11 +239,7 @@ class LiveSession:
         if channel.name in self.required:
             self._end_access(channel)
         elif self.transport.two_way:
-            self.send(
-                protocol.notice(
-                    "unsubscribed", channel=channel.name, code="forbidden", message=ENDED_MESSAGE
-                )
-            )
+            self.send(protocol.unsubscribed(channel.name, "forbidden", ENDED_MESSAGE))
         else:
             self._wanted[channel.name] = channel  # the stream carries it again when allowed
 
@@ -314,7 +320,13 @@ class LiveSession:
             )
         self.principal = principal
         self._arm_expiry()
-        self.send(protocol.reply(op.ref, expires_at=principal.expires_at))
+        self.send(
+            protocol.reply(
+                op.ref,
+                expires_at=iso_utc(datetime.fromtimestamp(principal.expires_at, UTC)),
+                expires_at_epoch=principal.expires_at,
+            )
+        )
 
     def _arm_expiry(self) -> None:
         if self._expiry is not None:

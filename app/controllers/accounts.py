@@ -9,6 +9,15 @@ from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import (
+    ACCOUNT_DISABLED,
+    EMAIL_TAKEN,
+    INVALID_CREDENTIALS,
+    INVALID_REFRESH,
+    INVALID_ROLE,
+    LOGIN_THROTTLED,
+    WEAK_PASSWORD,
+)
 from app.auth import Principal, admin_only, requires_login
 from app.login_limits import limit_account_attempts
 from app.schemas.accounts import (
@@ -33,7 +42,11 @@ class AuthController(Controller):
     # Public routes whose answers are the caller's own tokens (RFC 6749 5.1): never cached.
     cache_control = CacheControlHeader(no_store=True)
 
-    @post("/register", summary="Register a customer account and log in")
+    @post(
+        "/register",
+        summary="Register a customer account and log in",
+        refuses=(EMAIL_TAKEN, WEAK_PASSWORD),
+    )
     async def register(
         self, data: RegisterRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
@@ -47,7 +60,12 @@ class AuthController(Controller):
         )
         return await accounts.issue_tokens(db_session, settings, user)
 
-    @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for tokens")
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        summary="Exchange email and password for tokens",
+        refuses=(INVALID_CREDENTIALS, ACCOUNT_DISABLED, LOGIN_THROTTLED),
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -62,7 +80,12 @@ class AuthController(Controller):
         )
         return await accounts.login(db_session, settings, data.email, data.password)
 
-    @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token for a new pair")
+    @post(
+        "/refresh",
+        status_code=HTTP_200_OK,
+        summary="Rotate a refresh token for a new pair",
+        refuses=(INVALID_REFRESH, ACCOUNT_DISABLED),
+    )
     async def refresh(
         self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
@@ -88,7 +111,11 @@ class UsersController(Controller):
     tags = ["admin"]
     guards = [admin_only]
 
-    @post("/", summary="Create a user of any role (admins only)")
+    @post(
+        "/",
+        summary="Create a user of any role (admins only)",
+        refuses=(EMAIL_TAKEN, WEAK_PASSWORD, INVALID_ROLE),
+    )
     async def create(
         self, data: CreateUserRequest, db_session: AsyncSession, settings: Settings
     ) -> UserOut:

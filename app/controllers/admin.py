@@ -8,6 +8,7 @@ import asyncio
 import msgspec
 from litestar import Controller, get
 
+from app.answers import KPIS_LOADING
 from app.auth import admin_only
 from app.dependencies import Injected
 from app.errors import ApiError
@@ -35,7 +36,11 @@ class AdminController(Controller):
     tags = ["admin"]
     guards = [admin_only]
 
-    @get("/kpis", summary="Operations KPIs now (what each kpi.tick on ops carries)")
+    @get(
+        "/kpis",
+        summary="Operations KPIs now (what each kpi.tick on ops carries)",
+        refuses=(KPIS_LOADING,),
+    )
     async def kpis(self, kpis: Injected[KpiService]) -> KpiSnapshot:
         service = kpis
         try:

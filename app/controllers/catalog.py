@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import PACKAGE_IN_USE, PACKAGE_NAME_TAKEN, VEHICLE_IN_USE
 from app.auth import AUTH_OPTIONAL, Principal, admin_only, customer_only
 from app.controllers.params import id_path
 from app.schemas.catalog import (
@@ -65,7 +66,11 @@ class VehicleController(Controller):
         vehicle = await catalog.update_vehicle(db_session, request.user.id, vehicle_id, data)
         return catalog.vehicle_out(vehicle)
 
-    @delete("/{vehicle_id:int}", summary="Delete a vehicle that has no orders")
+    @delete(
+        "/{vehicle_id:int}",
+        summary="Delete a vehicle that has no orders",
+        refuses=(VEHICLE_IN_USE,),
+    )
     async def delete_vehicle(
         self,
         request: Request[Principal, Any, Any],
@@ -102,16 +107,31 @@ class PackageController(Controller):
     ) -> PackageOut:
         return catalog.package_out(await catalog.get_package(db_session, package_id))
 
-    @post("/", guards=[admin_only], summary="Create a package (admins)")
+    @post(
+        "/",
+        guards=[admin_only],
+        summary="Create a package (admins)",
+        refuses=(PACKAGE_NAME_TAKEN,),
+    )
     async def create_package(self, data: PackageIn, db_session: AsyncSession) -> PackageOut:
         return catalog.package_out(await catalog.create_package(db_session, data))
 
-    @patch("/{package_id:int}", guards=[admin_only], summary="Change a package (admins)")
+    @patch(
+        "/{package_id:int}",
+        guards=[admin_only],
+        summary="Change a package (admins)",
+        refuses=(PACKAGE_NAME_TAKEN,),
+    )
     async def update_package(
         self, data: PackagePatch, db_session: AsyncSession, package_id: int = PackageId
     ) -> PackageOut:
         return catalog.package_out(await catalog.update_package(db_session, package_id, data))
 
-    @delete("/{package_id:int}", guards=[admin_only], summary="Delete an unused package (admins)")
+    @delete(
+        "/{package_id:int}",
+        guards=[admin_only],
+        summary="Delete an unused package (admins)",
+        refuses=(PACKAGE_IN_USE,),
+    )
     async def delete_package(self, db_session: AsyncSession, package_id: int = PackageId) -> None:
         await catalog.delete_package(db_session, package_id)

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import CHAT
 from app.auth import Principal, requires_login
 from app.controllers.params import Limit, SeqCursor, id_path
 from app.dependencies import Injected
@@ -43,7 +44,12 @@ class ChatController(Controller):
     tags = ["chat"]
     guards = [requires_login]
 
-    @post("/", summary="Send a chat message (its customer, its washer, admins)", **IDEMPOTENT)
+    @post(
+        "/",
+        summary="Send a chat message (its customer, its washer, admins)",
+        refuses=CHAT,
+        **IDEMPOTENT,
+    )
     async def post_message(
         self,
         request: Request[Principal, Any, Any],

@@ -16,6 +16,7 @@ from typing import Any
 from litestar import MediaType, Response, get
 from sqlalchemy import text
 
+from app.answers import NOT_READY
 from app.dependencies import Injected
 from app.lifecycle import Runtime
 
@@ -39,6 +40,7 @@ async def _check(probe: Any) -> str:
     "/ready",
     tags=["operations"],
     summary="Ready for traffic: 200 ready or degraded (Redis down), 503 names what failed",
+    refuses=(NOT_READY,),
 )
 async def ready(runtime: Injected[Runtime]) -> Response[dict[str, Any]]:
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
-from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import OFFER_OVER
 from app.auth import Principal, washer_only
 from app.controllers.params import id_path
-from app.openapi import error_response
 from app.schemas.offers import OfferAnswerIn, OfferOut
 from app.schemas.orders import OrderOut
 from app.services import offer_answers, orders
@@ -20,16 +19,6 @@ from domain.dispatch import OFFER_TTL
 OfferId = id_path("offer id")
 
 _TTL = f"{OFFER_TTL.total_seconds():g} s"
-REFUSALS: dict[int, ResponseSpec] = {
-    403: error_response("`forbidden`: only washers answer offers"),
-    404: error_response(
-        "`not_found`: no such offer, or it was made to another washer (answered alike)"
-    ),
-    409: error_response(
-        f"`offer_unavailable`: the offer is over: expired (offers last {_TTL}), withdrawn "
-        "(the order went to someone else or left `pending`), or already accepted or declined"
-    ),
-}
 
 
 class OfferController(Controller):
@@ -44,7 +33,7 @@ class OfferController(Controller):
         description=f"Open offers may be answered until `expires_at` ({_TTL} after they are "
         "made); the first washer to accept wins the order and every other offer is withdrawn "
         "(`dispatch.offer_withdrawn`). Answers the assigned order.",
-        responses=REFUSALS,
+        refuses=(OFFER_OVER,),
     )
     async def accept(
         self,
@@ -66,7 +55,7 @@ class OfferController(Controller):
         description="The offer becomes `declined` and is never made to you again; once the "
         "order has no open offer left, dispatch offers it to the next washer at once. "
         "Answers the declined offer.",
-        responses=REFUSALS,
+        refuses=(OFFER_OVER,),
     )
     async def decline(
         self,

@@ -9,6 +9,15 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import (
+    OUTSIDE_AREA,
+    REVIEW,
+    SCHEDULE,
+    TOO_MANY_OPEN,
+    TRACK_HIDDEN,
+    TRANSITION,
+    UNKNOWN_PACKAGE,
+)
 from app.auth import Principal, customer_only, requires_login
 from app.controllers.params import IdFilter, Limit, Offset, id_path
 from app.errors import ApiError
@@ -55,6 +64,7 @@ class OrderController(Controller):
         "/",
         guards=[customer_only],
         summary="Book a wash; the price is computed here",
+        refuses=(OUTSIDE_AREA, TOO_MANY_OPEN, UNKNOWN_PACKAGE, *SCHEDULE),
         **IDEMPOTENT,
     )
     async def create_order(
@@ -112,6 +122,7 @@ class OrderController(Controller):
         "/{order_id:int}/transitions",
         status_code=HTTP_200_OK,
         summary="Move the order to another status (409 when the move is invalid or lost a race)",
+        refuses=TRANSITION,
         **IDEMPOTENT,
     )
     async def transition(
@@ -132,7 +143,11 @@ class OrderController(Controller):
         )
         return orders.order_out(order)
 
-    @get("/{order_id:int}/track", summary="The washer's recorded path for the order")
+    @get(
+        "/{order_id:int}/track",
+        summary="The washer's recorded path for the order",
+        refuses=(TRACK_HIDDEN,),
+    )
     async def get_track(
         self,
         request: Request[Principal, Any, Any],
@@ -145,6 +160,7 @@ class OrderController(Controller):
         "/{order_id:int}/review",
         guards=[customer_only],
         summary="Review a completed order once",
+        refuses=REVIEW,
         **IDEMPOTENT,
     )
     async def create_review(

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.answers import EMAIL_TAKEN, WEAK_PASSWORD
 from app.auth import Principal, admin_only, requires_login, washer_only
 from app.controllers.params import Limit, Offset, id_path
 from app.schemas.orders import PublicReviewOut
@@ -34,7 +35,12 @@ class WasherController(Controller):
         )
         return [washers.washer_out(u, p) for u, p in rows]
 
-    @post("/", guards=[admin_only], summary="Create a washer account (admins)")
+    @post(
+        "/",
+        guards=[admin_only],
+        summary="Create a washer account (admins)",
+        refuses=(EMAIL_TAKEN, WEAK_PASSWORD),
+    )
     async def create_washer(
         self, data: WasherIn, db_session: AsyncSession, settings: Settings
     ) -> WasherOut:

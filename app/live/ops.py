@@ -16,6 +16,7 @@ from app.auth import Principal
 from app.services import chat
 from domain.channels import chat_channel
 from domain.errors import Refusal, RefusalKind
+from domain.event_data import ChatTypingData, as_data
 from domain.events import CHAT_TYPING
 from domain.location import FixRejected, LocationFix
 from domain.roles import Role
@@ -110,7 +111,7 @@ class LiveOps:
         await self._hub.publish_ephemeral(
             chat_channel(op.order_id).name,
             CHAT_TYPING,
-            {"order_id": op.order_id, "user_id": principal.id, "role": principal.role},
+            as_data(ChatTypingData(op.order_id, principal.id, principal.role)),
         )
         session.send(protocol.reply(op.ref))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import get
 
+from app.answers import BAD_CHANNEL, PRESENCE_DOWN
 from app.auth import admin_only
 from app.dependencies import Injected
 from app.errors import ApiError, redis_down_headers
@@ -39,6 +40,7 @@ async def _members(runtime: Runtime, key: str) -> dict[str, dict[str, Any]]:
     "/api/admin/presence",
     guards=[admin_only],
     tags=["live"],
+    refuses=(PRESENCE_DOWN, BAD_CHANNEL),
     summary="Connections subscribed to a channel (or `presence:washers`: washers online)",
 )
 async def channel_presence(runtime: Injected[Runtime], channel: str) -> dict[str, Any]:
@@ -58,6 +60,7 @@ async def channel_presence(runtime: Injected[Runtime], channel: str) -> dict[str
     "/api/admin/washers/online",
     guards=[admin_only],
     tags=["live"],
+    refuses=(PRESENCE_DOWN,),
     summary="Washers whose app holds a live connection, with how many connections each",
 )
 async def washers_online(runtime: Injected[Runtime]) -> dict[str, Any]:

@@ -14,11 +14,13 @@ from litestar import Request, get
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from app.answers import STREAM
 from app.auth import Principal, admin_only, requires_login
 from app.controllers.params import id_path
 from app.dependencies import Injected
 from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
+from app.openapi import EVENT_STREAM
 from domain.channels import (
     OPS,
     Channel,
@@ -143,6 +145,8 @@ def _stream(
     "/api/orders/{order_id:int}/events",
     guards=[requires_login],
     tags=["live"],
+    opt={EVENT_STREAM: True},
+    refuses=STREAM,
     summary="SSE stream of an order: status, and the washer's track and chat when allowed",
 )
 async def order_events(
@@ -165,6 +169,8 @@ async def order_events(
     "/api/me/events",
     guards=[requires_login],
     tags=["live"],
+    opt={EVENT_STREAM: True},
+    refuses=STREAM,
     summary="SSE stream of the caller's notifications (user:{id})",
 )
 async def my_events(
@@ -179,6 +185,8 @@ async def my_events(
     "/api/admin/stream",
     guards=[admin_only],
     tags=["live"],
+    opt={EVENT_STREAM: True},
+    refuses=STREAM,
     summary="SSE firehose for the admin dashboard (ops)",
 )
 async def admin_stream(

@@ -21,6 +21,7 @@ from app.auth import Principal
 from app.services.orders import order_facts
 from domain.channels import may_publish_chat
 from domain.errors import Conflict, Invalid, RateLimited, not_found
+from domain.event_data import ChatMessageData, ChatReadData, as_data
 from domain.events import CHAT_MESSAGE
 from persistence.models import ChatMessage, ChatRead, Order, OutboxEvent
 from persistence.outbox import mark_outbox_dirty
@@ -32,14 +33,16 @@ SEQ_RETRIES = 5
 
 
 def message_payload(message: ChatMessage) -> dict[str, Any]:
-    return {
-        "order_id": message.order_id,
-        "seq": message.seq,
-        "sender_id": message.sender_id,
-        "sender_role": message.sender_role,
-        "body": message.body,
-        "sent_at": message.sent_at.isoformat(),
-    }
+    return as_data(
+        ChatMessageData(
+            order_id=message.order_id,
+            seq=message.seq,
+            sender_id=message.sender_id,
+            sender_role=message.sender_role,
+            body=message.body,
+            sent_at=message.sent_at.isoformat(),
+        )
+    )
 
 
 class ChatRateLimiter:
@@ -203,9 +206,5 @@ async def announce_read(hub: Any, receipt: ChatRead) -> None:
         await hub.publish_ephemeral(
             chat_channel(receipt.order_id).name,
             CHAT_READ,
-            {
-                "order_id": receipt.order_id,
-                "user_id": receipt.user_id,
-                "last_read_seq": receipt.last_read_seq,
-            },
+            as_data(ChatReadData(receipt.order_id, receipt.user_id, receipt.last_read_seq)),
         )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.schemas.offers import OfferOut
 from domain.errors import not_found
+from domain.event_data import OfferEventData, as_data
 from domain.events import DISPATCH_OFFER, DISPATCH_OFFER_WITHDRAWN
 from domain.offers import (
     OPEN,
@@ -30,17 +31,19 @@ from persistence.notifications import notify
 
 
 def offer_payload(offer: DispatchOffer, order: Order) -> dict[str, Any]:
-    return {
-        "offer_id": offer.id,
-        "order_id": order.id,
-        "status": offer.status,
-        "distance_m": round(offer.distance_m, 1),
-        "expires_at": offer.expires_at.isoformat(),
-        "address": order.address,
-        "lat": order.lat,
-        "lng": order.lng,
-        "price_cents": order.price_cents,
-    }
+    return as_data(
+        OfferEventData(
+            offer_id=offer.id,
+            order_id=order.id,
+            status=offer.status,
+            distance_m=round(offer.distance_m, 1),
+            expires_at=offer.expires_at.isoformat(),
+            address=order.address,
+            lat=order.lat,
+            lng=order.lng,
+            price_cents=order.price_cents,
+        )
+    )
 
 
 def offer_out(offer: DispatchOffer, order: Order, package: ServicePackage) -> OfferOut:

@@ -10,10 +10,12 @@ import json
 import os
 import socket
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
 import jwt
+import pytest
 import websockets
 
 from domain.roles import Role
@@ -297,7 +299,10 @@ async def test_a_socket_lives_past_token_expiry_only_if_it_sends_a_fresh_token(
             while True:
                 fresh, refresh = await _fresh_pair(api, refresh)
                 reply = await renewing.request("auth", token=fresh)
-                assert reply["ok"] is True and reply["expires_at"] >= first_expiry
+                assert reply["ok"] is True and reply["expires_at_epoch"] >= first_expiry
+                assert datetime.fromisoformat(reply["expires_at"]).timestamp() == pytest.approx(
+                    reply["expires_at_epoch"], abs=1e-3
+                )
                 await asyncio.sleep(0.5)
 
         renewer = asyncio.create_task(keep_renewing())

@@ -17,6 +17,7 @@ from domain.channels import (
     order_channel,
     parse_channel,
     subscribe_decision,
+    subscribe_refusal,
     track_channel,
     user_channel,
 )
@@ -235,6 +236,16 @@ def test_subscribe_decision() -> None:
     assert subscribe_decision(ADMIN, OPS, None) is AccessDecision.ALLOW
     assert subscribe_decision(CUSTOMER, OPS, None) is AccessDecision.FORBIDDEN
     assert AccessDecision.FORBIDDEN == "forbidden"
+
+
+def test_track_refusal_says_track_unavailable_only_to_who_sees_the_order() -> None:
+    pending = order(OrderStatus.PENDING)
+    assert subscribe_refusal(CUSTOMER, track_channel(42), pending) == "track_unavailable"
+    assert subscribe_refusal(OTHER_CUSTOMER, track_channel(42), pending) == "forbidden"
+    assert subscribe_refusal(CUSTOMER, track_channel(42), None) == "forbidden"
+    assert subscribe_refusal(CUSTOMER, order_channel(43), pending) == "forbidden"
+    assert subscribe_refusal(CUSTOMER, order_channel(42), pending) is None
+    assert subscribe_refusal(CUSTOMER, track_channel(42), order(OrderStatus.EN_ROUTE)) is None
 
 
 CHAT_PUBLISH = {

@@ -163,6 +163,25 @@ async def test_subscribe_applies_the_rule_and_refuses_without_saying_why(
     assert sessions.watchers(999) == 0
 
 
+async def test_the_track_of_a_pending_order_is_refused_as_track_unavailable(
+    hub: Hub, book: OrderBook, sessions: LiveSessions
+) -> None:
+    """As REST's `GET /api/orders/{id}/track` answers: the customer sees the order, not yet
+    its track; a stranger is told only `forbidden`."""
+    book.orders[ORDER] = facts(OrderStatus.PENDING, washer_id=None)
+    context = make_context(hub, book, sessions)
+    customer = await opened(context, CUSTOMER, Role.CUSTOMER)
+    stranger = await opened(context, OTHER_WASHER, Role.WASHER)
+
+    with pytest.raises(protocol.ProtocolError) as early:
+        await customer.subscribe(f"order:{ORDER}:track", ref=1)
+    with pytest.raises(protocol.ProtocolError) as refused:
+        await stranger.subscribe(f"order:{ORDER}:track")
+
+    assert (early.value.code, early.value.ref) == ("track_unavailable", 1)
+    assert refused.value.code == "forbidden"
+
+
 async def test_subscribe_limits_and_malformed_input(
     hub: Hub, book: OrderBook, sessions: LiveSessions
 ) -> None:

@@ -1,0 +1,187 @@
+"""The AsyncAPI 3.0 document of the live protocol, served at `/asyncapi.json`.
+
+It is made from the very types the server speaks with, never kept by hand: the client ops
+`realtime.protocol` decodes, the frames it encodes, the event names of `domain.events` and
+the limits of `Settings`. docs/protocol.md tells the same story in prose.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import msgspec
+from litestar import get
+
+from domain import events
+from domain.event_data import DATA_BY_EVENT
+from realtime.protocol import CLIENT_OPS, SERVER_FRAMES
+
+SUBPROTOCOL = "washline.v1"
+REF = "#/components/schemas/{name}"
+
+EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
+    "order": (events.ORDER_CREATED, events.ORDER_STATUS),
+    "order_track": (events.ORDER_LOCATION,),
+    "order_chat": (events.CHAT_MESSAGE, events.CHAT_TYPING, events.CHAT_READ),
+    "user": (events.NOTIFICATION, events.DISPATCH_OFFER, events.DISPATCH_OFFER_WITHDRAWN),
+    "ops": (
+        events.ORDER_CREATED,
+        events.ORDER_STATUS,
+        events.WASHER_POSITION,
+        events.KPI_TICK,
+    ),
+}
+"""Which events each kind of channel carries (channel names: docs/protocol.md)."""
+
+DATA_TYPES = DATA_BY_EVENT
+"""Events whose `data` the server builds from a struct: documented with its schema."""
+
+SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "orderEvents": (
+        "/api/orders/{order_id}/events",
+        "An order's status, chat and, while the washer is on the way, its track",
+        ("order", "order_chat", "order_track"),
+    ),
+    "myEvents": ("/api/me/events", "The caller's notifications and offers", ("user",)),
+    "adminStream": ("/api/admin/stream", "Everything admins watch", ("ops",)),
+}
+
+
+def _tag(kind: type[msgspec.Struct]) -> str:
+    return str(kind.__struct_config__.tag)
+
+
+def _event_message(name: str) -> dict[str, Any]:
+    """An event: the `EventFrame` schema with its `event` fixed to `name` (and its `data`
+    typed when the server builds it from a struct)."""
+    fixed: dict[str, Any] = {"event": {"const": name}}
+    if name in DATA_TYPES:
+        fixed["data"] = {"$ref": REF.format(name=DATA_TYPES[name].__name__)}
+    return {
+        "name": name,
+        "title": name,
+        "summary": f"`{name}` event",
+        "payload": {
+            "allOf": [
+                {"$ref": REF.format(name="EventFrame")},
+                {"type": "object", "properties": fixed},
+            ]
+        },
+    }
+
+
+def _ref(path: str) -> dict[str, str]:
+    return {"$ref": path}
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole AsyncAPI document (the same for every server: built once)."""
+    _, schemas = msgspec.json.schema_components(
+        [*CLIENT_OPS, *SERVER_FRAMES, *dict.fromkeys(DATA_TYPES.values())], ref_template=REF
+    )
+    messages: dict[str, Any] = {}
+    for op in CLIENT_OPS:
+        name = _tag(op)
+        messages[f"op_{name}"] = {
+            "name": name,
+            "title": f"{name} op",
+            "summary": (op.__doc__ or f"The `{name}` op").strip().splitlines()[0],
+            "payload": _ref(REF.format(name=op.__name__)),
+        }
+    for frame in SERVER_FRAMES:
+        name = _tag(frame)
+        messages[f"frame_{name}"] = {
+            "name": name,
+            "title": f"{name} frame",
+            "summary": (frame.__doc__ or name).strip().splitlines()[0],
+            "payload": _ref(REF.format(name=frame.__name__)),
+        }
+    every_event = sorted(events.ALL_EVENT_TYPES)
+    for name in every_event:
+        messages[f"event_{name.replace('.', '_')}"] = _event_message(name)
+
+    def message_refs(keys: list[str]) -> dict[str, Any]:
+        return {key: _ref(f"#/components/messages/{key}") for key in keys}
+
+    op_keys = [f"op_{_tag(op)}" for op in CLIENT_OPS]
+    frame_keys = [f"frame_{_tag(frame)}" for frame in SERVER_FRAMES]
+    channels: dict[str, Any] = {
+        "ws": {
+            "address": "/ws",
+            "title": "The WebSocket",
+            "description": (
+                f"Subprotocols `{SUBPROTOCOL}, bearer.<access token>` (or "
+                "`Authorization: Bearer`, or `?token=`). Client ops in; replies, errors, "
+                "events, resets and unsubscribed notices out, one JSON object a frame."
+            ),
+            "messages": message_refs(op_keys + frame_keys),
+            "bindings": {"ws": {"method": "GET"}},
+        }
+    }
+    operations: dict[str, Any] = {
+        "sendOp": {
+            "action": "send",
+            "channel": _ref("#/channels/ws"),
+            "summary": "A client op; the server answers `reply` or `error` with its `ref`",
+            "messages": [_ref(f"#/channels/ws/messages/{key}") for key in op_keys],
+        },
+        "receiveFrame": {
+            "action": "receive",
+            "channel": _ref("#/channels/ws"),
+            "summary": "Frames from the server; `event` frames carry the events below",
+            "messages": [_ref(f"#/channels/ws/messages/{key}") for key in frame_keys],
+        },
+    }
+    for key, (address, title, kinds) in SSE_STREAMS.items():
+        names = sorted({name for kind in kinds for name in EVENTS_BY_STREAM[kind]})
+        event_keys = [f"event_{name.replace('.', '_')}" for name in names]
+        channel: dict[str, Any] = {
+            "address": address,
+            "title": title,
+            "description": (
+                "Server-sent events (`text/event-stream`): `event:` is the event name, "
+                "`data:` the envelope (an `event` frame without `type`), `id:` its position; "
+                "resume with `Last-Event-ID`. A last `end` event carries an `error` frame."
+            ),
+            "messages": message_refs(event_keys),
+        }
+        if "{order_id}" in address:
+            channel["parameters"] = {"order_id": {"description": "the order's id"}}
+        channels[key] = channel
+        operations[f"receive_{key}"] = {
+            "action": "receive",
+            "channel": _ref(f"#/channels/{key}"),
+            "messages": [_ref(f"#/channels/{key}/messages/{k}") for k in event_keys],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Washline live protocol",
+            "version": SUBPROTOCOL,
+            "description": (
+                "The WebSocket `/ws` and the SSE streams. Events per channel: "
+                + "; ".join(
+                    f"{kind}: {', '.join(names)}" for kind, names in EVENTS_BY_STREAM.items()
+                )
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "live": {
+                "host": "{host}",
+                "protocol": "ws",
+                "variables": {"host": {"default": "127.0.0.1:8000"}},
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"schemas": schemas, "messages": messages},
+    }
+
+
+@get("/asyncapi.json", include_in_schema=False, sync_to_thread=False)
+def asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI document, for code generators and for people."""
+    return document()

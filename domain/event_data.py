@@ -1,0 +1,97 @@
+"""The `data` of each live event, as types: the server builds every payload from these, and
+the AsyncAPI document (`/asyncapi.json`) describes them from the same types.
+
+Times are ISO-8601 strings and statuses plain strings, as they travel; a field is only ever
+added (docs/protocol.md, Versioning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from domain import events
+from domain.kpis import KpiSnapshot
+
+
+class OrderEventData(msgspec.Struct):
+    """`order.created` and `order.status` on `order:{id}` (and `ops`)."""
+
+    order_id: int
+    seq: int
+    status: str
+    from_status: str | None
+    customer_id: int
+    washer_id: int | None
+    price_cents: int
+    actor_role: str
+    actor_id: int | None
+    reason: str | None
+    occurred_at: str
+    created_at: str
+    scheduled_for: str | None
+    lat: float
+    lng: float
+
+
+class OfferEventData(msgspec.Struct):
+    """`dispatch.offer` and `dispatch.offer_withdrawn` on the washer's `user:{id}`; the
+    delivered event adds the stored notification's `notification_id`."""
+
+    offer_id: int
+    order_id: int
+    status: str
+    distance_m: float
+    expires_at: str
+    address: str
+    lat: float
+    lng: float
+    price_cents: int
+
+
+class ChatMessageData(msgspec.Struct):
+    """`chat.message` on `order:{id}:chat`; `seq` is also the event's id."""
+
+    order_id: int
+    seq: int
+    sender_id: int
+    sender_role: str
+    body: str
+    sent_at: str
+
+
+class ChatTypingData(msgspec.Struct):
+    """`chat.typing` on `order:{id}:chat`: live only, never replayed."""
+
+    order_id: int
+    user_id: int
+    role: str
+
+
+class ChatReadData(msgspec.Struct):
+    """`chat.read` on `order:{id}:chat`: `user_id` has read up to `last_read_seq`."""
+
+    order_id: int
+    user_id: int
+    last_read_seq: int
+
+
+DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
+    events.ORDER_CREATED: OrderEventData,
+    events.ORDER_STATUS: OrderEventData,
+    events.DISPATCH_OFFER: OfferEventData,
+    events.DISPATCH_OFFER_WITHDRAWN: OfferEventData,
+    events.CHAT_MESSAGE: ChatMessageData,
+    events.CHAT_TYPING: ChatTypingData,
+    events.CHAT_READ: ChatReadData,
+    events.KPI_TICK: KpiSnapshot,
+}
+"""The type of each event's `data` (`order.location` and `washer.position` are still built as
+plain objects; docs/protocol.md lists their fields)."""
+
+
+def as_data(data: msgspec.Struct) -> dict[str, Any]:
+    """The payload as the JSON object that is stored and sent."""
+    built: dict[str, Any] = msgspec.to_builtins(data)
+    return built
