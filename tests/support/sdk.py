@@ -3,11 +3,14 @@ through the SDK itself."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from washline_client import Event, LiveConnection, LiveItem, WashlineClient
 
 from domain.roles import Role
@@ -45,3 +48,30 @@ async def take(live: LiveConnection, count: int, timeout: float = 20.0) -> list[
 
 def ids(items: list[Any]) -> list[str | None]:
     return [item.id for item in items]
+
+
+async def post_until_stored(
+    api: httpx.AsyncClient, token: str, order_id: int, body: str, *, after_a_crash: bool = False
+) -> bool:
+    """One chat message, retried across an outage until answered; one `Idempotency-Key` makes
+    the retries a single message. After a graceful restart it is always stored (True). A
+    server killed mid-request can leave its key claimed (`idempotency_key_in_progress`) with
+    the message stored or not: with `after_a_crash` that answer gives up (False) and the
+    caller takes the stored history as the truth."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    while True:
+        try:
+            response = await api.post(
+                f"/api/orders/{order_id}/messages", headers=headers, json={"body": body}
+            )
+        except httpx.TransportError:
+            await asyncio.sleep(0.1)
+            continue
+        if response.status_code == 201:
+            return True
+        if after_a_crash and response.status_code == 409:
+            assert response.json()["code"] == "idempotency_key_in_progress", response.text
+            return False
+        # Draining or starting (5xx), or the chat limit (429): not stored, so try again.
+        assert response.status_code == 429 or response.status_code >= 500, response.text
+        await asyncio.sleep(0.5 if response.status_code == 429 else 0.1)

@@ -281,11 +281,13 @@ class LiveConnection:
 
     async def _keep_tokens_fresh(self) -> None:
         while not self._closed:
-            await asyncio.sleep(max(1.0, self.tokens.seconds_until_refresh()))
+            await asyncio.sleep(max(0.0, self.tokens.seconds_until_refresh()))
+            token = self.tokens.pair.access_token
             try:
-                await self.tokens.access_token()  # refreshes when due; listeners re-auth
+                await self.tokens.refresh(token)  # due; a no-op if rotated meanwhile
             except WashlineError as failed:
                 log.debug("token refresh failed, retrying: %r", failed)
+                await asyncio.sleep(5.0)
 
     # -- the SSE fallback ---------------------------------------------------------------------
 

@@ -54,8 +54,10 @@ class SseFollower:
         path = self._path(channel)
         if path is None:
             raise LiveError("unsupported_op", f"no SSE stream carries {channel!r}")
-        if path not in self._streams:
-            self._streams[path] = asyncio.create_task(self._run(path))
+        running = self._streams.pop(path, None)
+        if running is not None:
+            running.cancel()  # reopened with every channel's position (a `since` included)
+        self._streams[path] = asyncio.create_task(self._run(path))
 
     def unfollow(self, channel: str) -> None:
         """Close the channel's stream once no followed channel needs it."""

@@ -10,7 +10,6 @@ what it had already handed over.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import httpx
@@ -19,28 +18,10 @@ from washline_client import Event, LiveItem
 
 from domain.roles import Role
 from tests.support.journey import ADDRESS
-from tests.support.sdk import sdk_client
+from tests.support.sdk import post_until_stored, sdk_client
 
 MESSAGES = 24
 RESTART_AFTER = 8
-
-
-async def post_until_stored(api: httpx.AsyncClient, token: str, order_id: int, body: str) -> None:
-    """One chat message, retried across the outage; the key makes the retries one message."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-    while True:
-        try:
-            response = await api.post(
-                f"/api/orders/{order_id}/messages", headers=headers, json={"body": body}
-            )
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-            continue
-        if response.status_code == 201:
-            return
-        # Draining or starting (5xx), or the chat limit (429): not stored, so try again.
-        assert response.status_code in (429, 503) or response.status_code >= 500, response.text
-        await asyncio.sleep(0.5 if response.status_code == 429 else 0.1)
 
 
 @pytest.mark.parametrize("transport", ["ws", "sse"])
