@@ -37,6 +37,7 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/api/auth/",
     "^/dashboard",
+    "^/sdk/",
     "^/favicon",
 ]
 
