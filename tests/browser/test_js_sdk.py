@@ -179,6 +179,28 @@ async def test_the_socket_outlives_its_access_tokens(
     assert "reconnecting" not in states
 
 
+async def test_auto_falls_back_to_sse_when_websockets_do_not_get_through(
+    browser: Browser, make_site: Callable[..., Site], ops_database: str
+) -> None:
+    """The server refuses this page's WebSocket handshake (its origin is not allowed), as a
+    proxy that drops WebSockets would: the SDK finds the server answering over HTTP and
+    follows the same channels over SSE."""
+    site = make_site(WS_ALLOWED_ORIGINS="https://elsewhere.example")
+    async with order_with_chat(site, ops_database) as (order_id, writers):
+        page = await open_page(browser, site)
+        chat = f"order:{order_id}:chat"
+        await page.evaluate(OPEN_LIVE, ["sdk-customer@browser.test", PASSWORD, "auto", chat])
+        async with httpx.AsyncClient(base_url=site.base_url, timeout=5) as api:
+            for n in (1, 2):
+                await post_until_stored(api, writers[n], order_id, f"over sse {n}")
+        await page.wait_for_function(CHAT_EVENTS, arg=2, timeout=WAIT_MS)
+        transport = await page.evaluate("window.live.transport")
+        bodies = await page.evaluate("window.seen.events.map((e) => e.data.body)")
+        await page.evaluate("window.live.stop()")
+    assert transport == "sse"
+    assert bodies == ["over sse 1", "over sse 2"]
+
+
 BUILDING_BLOCKS = """async () => {
   const sdk = await import('/sdk/washline.js');
   const positions = new sdk.Positions();
