@@ -213,8 +213,11 @@ class LiveConnection:
             try:
                 token = await self.tokens.access_token()
                 link = await WsLink.open(url, token, self._on_frame, self.request_timeout)
-            except InvalidStatus:
-                if self.transport == "auto" and self.connects == 0:
+            except InvalidStatus as refused:
+                # Refused at the handshake (4xx: a proxy or policy that drops WebSockets) before
+                # any socket ever held: listen over SSE instead. A 5xx is an outage: retry.
+                status = refused.response.status_code
+                if self.transport == "auto" and self.connects == 0 and status < 500:
                     return self._switch_to_sse()
                 await asyncio.sleep(self.backoff.next_delay())
                 continue
