@@ -21,6 +21,8 @@ COPY app ./app
 COPY domain ./domain
 COPY realtime ./realtime
 COPY persistence ./persistence
+# The JavaScript SDK the app serves at /sdk/ (app/sdk/static links to it).
+COPY clients/js ./clients/js
 
 # A regular (non-editable) install: package data (dashboard assets, migrations,
 # alembic.ini) lands in site-packages and pip byte-compiles everything, so the runtime

@@ -6,25 +6,25 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+	$(BIN)/python -m pip install -qq -e '.[dev]' -e clients/python
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/washline run
 
 test: $(STAMP)
-	$(BIN)/ruff check app realtime domain persistence tests bench
-	$(BIN)/ruff format --check app realtime domain persistence tests bench
+	$(BIN)/ruff check app realtime domain persistence tests bench clients/python
+	$(BIN)/ruff format --check app realtime domain persistence tests bench clients/python
 	$(BIN)/mypy
 	sh tests/support/ensure_chromium.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check app realtime domain persistence tests bench
-	$(BIN)/ruff format --check app realtime domain persistence tests bench
+	$(BIN)/ruff check app realtime domain persistence tests bench clients/python
+	$(BIN)/ruff format --check app realtime domain persistence tests bench clients/python
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -37,6 +37,7 @@ PUBLIC_PATHS = [
     "^/asyncapi.json$",
     "^/api/auth/",
     "^/dashboard",
+    "^/sdk/",
     "^/favicon",
 ]
 

@@ -41,6 +41,7 @@ from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
 from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
+from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.workers.kpis import KpiService
 
@@ -71,6 +72,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     channel_presence,
     washers_online,
     *DASHBOARD_ROUTES,
+    *SDK_ROUTES,
 ]
 
 

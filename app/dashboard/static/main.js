@@ -2,7 +2,7 @@
 // Each part lives in its own module; this one only decides what happens when.
 
 import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder, fetchRecentEvents } from './api.js';
-import { AuthError, accessToken, currentSession, ensureFresh, login, logout, onSessionChange } from './auth.js';
+import { AuthError, currentSession, ensureFresh, login, logout, onSessionChange } from './auth.js';
 import { renderBadge } from './badge.js';
 import { createDrilldown } from './drilldown.js';
 import { createFeed } from './feed.js';
@@ -108,7 +108,6 @@ async function loadState({ replace = false } = {}) {
 let positionsReceived = 0;
 
 const stream = createStream({
-  getToken: accessToken,
   beforeReconnect: async () => {
     await ensureFresh();
     await fetchMe(); // fails while the server is away; a refused token ends the session
@@ -222,8 +221,7 @@ onSessionChange((session) => {
     signedIn = false;
     return;
   }
-  signedIn = true;
-  stream.tokenChanged();
+  signedIn = true; // the stream picks the new token up itself (the SDK asks auth.js)
 });
 
 // A hook for operators' scripts and the browser tests: read-only by convention.

@@ -1,0 +1,305 @@
+// Types of washline.js. The wire protocol: docs/protocol.md.
+
+export declare const PROTOCOL: 'washline.v1';
+export declare const SSE_EVENTS: string[];
+
+export declare class WashlineError extends Error {}
+export declare class ApiError extends WashlineError {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+}
+export declare class LiveError extends WashlineError {
+  readonly code: string;
+  readonly detail: string;
+  readonly frame: Record<string, unknown>;
+}
+export declare class RequestTimeout extends WashlineError {
+  readonly what: string;
+  readonly ms: number;
+}
+export declare class NotConnected extends WashlineError {}
+
+// --- events ---------------------------------------------------------------------------------
+
+interface Envelope<E extends string, D> {
+  type: 'event';
+  channel: string;
+  /** Increases per channel; "" for events never replayed (chat.typing). */
+  id: string;
+  event: E;
+  ts: string;
+  data: D;
+}
+
+export interface OrderStatusData {
+  order_id: number;
+  status: string;
+  seq?: number;
+  from_status?: string | null;
+  customer_id?: number;
+  washer_id?: number | null;
+  price_cents?: number;
+  actor_role?: string;
+  actor_id?: number | null;
+  reason?: string | null;
+  occurred_at?: string;
+  lat?: number;
+  lng?: number;
+}
+export interface LocationData {
+  lat: number;
+  lng: number;
+  order_id?: number;
+  washer_id?: number;
+  heading?: number | null;
+  speed?: number | null;
+  accuracy?: number | null;
+  ts?: string;
+  distance_m?: number | null;
+  eta_seconds?: number | null;
+  status?: string;
+}
+export interface ChatMessageData {
+  order_id: number;
+  seq: number;
+  body: string;
+  sender_id: number;
+  sender_role: string;
+  sent_at: string;
+}
+export interface OfferData {
+  offer_id: number;
+  order_id: number;
+  status: 'open' | 'withdrawn' | 'expired' | 'accepted' | 'declined' | string;
+  expires_at: string;
+  distance_m?: number | null;
+  address?: string;
+  lat?: number;
+  lng?: number;
+  price_cents?: number;
+  notification_id?: number;
+}
+
+export type OrderStatusEvent = Envelope<'order.created' | 'order.status', OrderStatusData>;
+export type LocationEvent = Envelope<'order.location', LocationData>;
+export type ChatMessageEvent = Envelope<'chat.message', ChatMessageData>;
+export type OfferEvent = Envelope<'dispatch.offer' | 'dispatch.offer_withdrawn', OfferData>;
+/** Events added later within the protocol version: ignore what you do not know. */
+export type OtherEvent = Envelope<string, Record<string, unknown>>;
+export type LiveEvent = OrderStatusEvent | LocationEvent | ChatMessageEvent | OfferEvent | OtherEvent;
+
+export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'resumed' | 'closed';
+
+// --- building blocks ------------------------------------------------------------------------
+
+export declare function parseId(id: string | null | undefined): { offset: bigint; epoch: string } | null;
+
+export declare class Positions {
+  get(channel: string): string | undefined;
+  set(channel: string, id: string): void;
+  forget(channel: string): void;
+  snapshot(): Record<string, string>;
+  /** Records the id; false when the event was seen already. */
+  accept(channel: string, id: string | null | undefined): boolean;
+}
+
+export interface BackoffOptions {
+  baseMs?: number;
+  capMs?: number;
+  random?: () => number;
+}
+export declare class Backoff {
+  constructor(options?: BackoffOptions);
+  attempt: number;
+  next(): number;
+  reset(): void;
+  atLeast(attempt: number): void;
+}
+
+export declare function streamPath(channel: string, userId: number | null): string | null;
+export declare function lastEventIdFor(
+  path: string,
+  positions: Record<string, string>,
+  channels: Iterable<string>,
+): string;
+
+// --- tokens and REST ------------------------------------------------------------------------
+
+export interface User {
+  id: number;
+  email: string;
+  full_name: string;
+  role: 'customer' | 'washer' | 'admin' | string;
+  is_active: boolean;
+  created_at: string;
+}
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_at: string;
+  user: User;
+}
+
+/** What a LiveConnection needs from a session. */
+export interface TokenSource {
+  readonly userId: number | null;
+  accessToken(): Promise<string>;
+  refresh(stale?: string): Promise<unknown>;
+  /** Called with the new access token after each rotation; returns an unsubscribe function. */
+  onRefresh(listener: (accessToken: string) => void): () => void;
+}
+
+export declare class TokenKeeper implements TokenSource {
+  constructor(refresher: (refreshToken: string) => Promise<TokenPair>);
+  readonly pair: TokenPair | null;
+  readonly user: User | null;
+  readonly userId: number | null;
+  set(pair: TokenPair | null): void;
+  msUntilRefresh(): number;
+  accessToken(): Promise<string>;
+  refresh(stale?: string): Promise<TokenPair>;
+  onRefresh(listener: (accessToken: string) => void): () => void;
+  stop(): void;
+}
+
+export interface Order {
+  id: number;
+  customer_id: number;
+  vehicle_id: number;
+  package_id: number;
+  washer_id: number | null;
+  status: string;
+  price_cents: number;
+  address: string;
+  lat: number;
+  lng: number;
+  scheduled_for: string | null;
+  notes: string | null;
+  seq: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+export interface OrderDetail {
+  order: Order;
+  events: Array<{ seq: number; from_status: string | null; to_status: string; actor_id: number | null; actor_role: string; reason: string | null; occurred_at: string }>;
+  allowed_transitions: string[];
+}
+export interface Offer {
+  offer_id: number;
+  order_id: number;
+  status: string;
+  offered_at: string;
+  expires_at: string;
+  distance_m: number | null;
+  address: string;
+  lat: number;
+  lng: number;
+  package_id: number;
+  package_name: string;
+  duration_minutes: number;
+  price_cents: number;
+}
+export interface Message {
+  order_id: number;
+  seq: number;
+  sender_id: number;
+  sender_role: string;
+  body: string;
+  sent_at: string;
+}
+export interface MessagePage {
+  items: Message[];
+  receipts: Array<{ user_id: number; last_read_seq: number; read_at: string }>;
+  next_before: number | null;
+}
+export interface Review {
+  id: number;
+  order_id: number;
+  customer_id: number;
+  washer_id: number;
+  stars: number;
+  comment: string | null;
+  created_at: string;
+}
+export interface BookingRequest {
+  vehicle_id: number;
+  package_id: number;
+  address: string;
+  lat: number;
+  lng: number;
+  scheduled_for?: string;
+  notes?: string;
+}
+
+export interface ClientOptions {
+  baseUrl?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export declare class WashlineClient {
+  constructor(options?: ClientOptions);
+  readonly baseUrl: string;
+  readonly tokens: TokenKeeper;
+  readonly user: User | null;
+  login(email: string, password: string): Promise<User>;
+  refresh(): Promise<TokenPair>;
+  logout(): Promise<void>;
+  live(options?: Omit<LiveOptions, 'tokens' | 'baseUrl'>): LiveConnection;
+  packages(): Promise<Array<{ id: number; name: string; base_price_cents: number; duration_minutes: number }>>;
+  addVehicle(vehicle: { make: string; model: string; plate: string; size: string; color?: string }): Promise<{ id: number }>;
+  book(order: BookingRequest): Promise<Order>;
+  order(orderId: number): Promise<OrderDetail>;
+  transition(orderId: number, to: string, fields?: { reason?: string; washer_id?: number; expected_version?: number }): Promise<Order>;
+  setAvailable(isAvailable: boolean): Promise<unknown>;
+  offers(): Promise<Offer[]>;
+  acceptOffer(offerId: number, reason?: string): Promise<Order>;
+  declineOffer(offerId: number, reason?: string): Promise<Offer>;
+  sendMessage(orderId: number, body: string): Promise<Message>;
+  messages(orderId: number, params?: { before?: number; after?: number; limit?: number }): Promise<MessagePage>;
+  markRead(orderId: number, upTo: number): Promise<{ user_id: number; last_read_seq: number; read_at: string }>;
+  review(orderId: number, stars: number, comment?: string): Promise<Review>;
+  call<T = unknown>(method: string, path: string, body?: unknown, params?: Record<string, string>): Promise<T>;
+}
+
+// --- live -----------------------------------------------------------------------------------
+
+export interface LiveOptions {
+  baseUrl?: string;
+  tokens: TokenSource;
+  /** 'auto' (default): WebSocket, SSE when the server answers but WebSockets do not get through. */
+  transport?: 'auto' | 'ws' | 'sse';
+  onEvent?: (event: LiveEvent) => void;
+  /** The channel's history is gone: reload its state over REST; the events that follow arrive. */
+  onReset?: (channel: string) => void;
+  onUnsubscribed?: (notice: { channel: string; code: string; message: string }) => void;
+  onState?: (state: ConnectionState) => void;
+  requestTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Awaited before each reconnect attempt; a rejection counts as a failed attempt. */
+  beforeReconnect?: (() => Promise<unknown>) | null;
+  /** More SSE event names to listen to (EventSource needs every name). */
+  sseEvents?: string[];
+  WebSocket?: typeof WebSocket;
+  EventSource?: typeof EventSource;
+}
+
+export declare class LiveConnection {
+  constructor(options: LiveOptions);
+  readonly positions: Positions;
+  readonly channels: Set<string>;
+  readonly connects: number;
+  readonly state: ConnectionState;
+  transport: 'auto' | 'ws' | 'sse';
+  start(): Promise<void>;
+  stop(): void;
+  lastEventId(channel: string): string | undefined;
+  subscribe(channel: string, options?: { since?: string | null }): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  request(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  chat(orderId: number, body: string): Promise<number>;
+  location(fix: { lat: number; lng: number; ts: string; heading?: number; speed?: number; accuracy?: number }): Promise<Record<string, unknown>>;
+}

@@ -1,0 +1,74 @@
+"""Washline's asyncio client: REST calls for a wash's journey and a live connection that
+resumes every channel exactly where it stopped.
+
+    async with WashlineClient("https://api.example") as client:
+        await client.login(email, password)
+        async with client.live() as live:
+            await live.subscribe(f"order:{order_id}", since="0")
+            async for item in live:
+                ...
+"""
+
+from washline_client.backoff import Backoff
+from washline_client.errors import (
+    ApiError,
+    ConnectionRefused,
+    LiveError,
+    NotConnected,
+    RequestTimeout,
+    WashlineError,
+)
+from washline_client.events import (
+    ChatMessageData,
+    Event,
+    LiveItem,
+    LocationData,
+    OfferData,
+    OrderStatusData,
+    Reset,
+    Unsubscribed,
+)
+from washline_client.live import LiveConnection
+from washline_client.models import (
+    Message,
+    MessagePage,
+    Offer,
+    Order,
+    OrderDetail,
+    Package,
+    Review,
+    Vehicle,
+)
+from washline_client.rest import WashlineClient
+from washline_client.tokens import TokenKeeper, TokenPair, User
+
+__all__ = [
+    "ApiError",
+    "Backoff",
+    "ChatMessageData",
+    "ConnectionRefused",
+    "Event",
+    "LiveConnection",
+    "LiveError",
+    "LiveItem",
+    "LocationData",
+    "Message",
+    "MessagePage",
+    "NotConnected",
+    "Offer",
+    "OfferData",
+    "Order",
+    "OrderDetail",
+    "OrderStatusData",
+    "Package",
+    "RequestTimeout",
+    "Reset",
+    "Review",
+    "TokenKeeper",
+    "TokenPair",
+    "Unsubscribed",
+    "User",
+    "Vehicle",
+    "WashlineClient",
+    "WashlineError",
+]

@@ -1,0 +1,224 @@
+"""The REST half of the SDK: login and refresh, and helpers for each step of a wash.
+
+Every call carries a fresh access token (refreshed ahead of expiry; a 401 gets one forced
+refresh and one retry). Refusals raise `ApiError` with the server's `code`; a call that
+outlives its timeout raises `RequestTimeout`. Writes carry an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from washline_client.errors import ApiError, RequestTimeout, WashlineError
+from washline_client.live import LiveConnection, Transport
+from washline_client.models import (
+    Message,
+    MessagePage,
+    Offer,
+    Order,
+    OrderDetail,
+    Package,
+    Receipt,
+    Review,
+    Vehicle,
+)
+from washline_client.tokens import TokenKeeper, TokenPair, User
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 10.0
+
+
+class WashlineClient:
+    """One signed-in user's view of a Washline server. Use as `async with`."""
+
+    def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self.tokens = TokenKeeper(self._refresh_pair)
+
+    async def __aenter__(self) -> WashlineClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    @property
+    def user(self) -> User:
+        return self.tokens.user
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    async def login(self, email: str, password: str) -> User:
+        body = await self._send("POST", "/api/auth/login", {"email": email, "password": password})
+        self.tokens.set(msgspec.convert(body, TokenPair))
+        return self.user
+
+    async def refresh(self) -> TokenPair:
+        """Rotate the tokens now (they are also rotated by themselves ahead of expiry)."""
+        return await self.tokens.refresh()
+
+    async def _refresh_pair(self, refresh_token: str) -> TokenPair:
+        body = await self._send("POST", "/api/auth/refresh", {"refresh_token": refresh_token})
+        return msgspec.convert(body, TokenPair)
+
+    def live(self, *, transport: Transport = "auto", **options: Any) -> LiveConnection:
+        """A live connection as this user, sharing its tokens (see `LiveConnection`)."""
+        return LiveConnection(
+            self.base_url, self.tokens, transport=transport, request_timeout=self.timeout, **options
+        )
+
+    # -- the journey --------------------------------------------------------------------------
+
+    async def packages(self) -> list[Package]:
+        return _as(await self.call("GET", "/api/packages"), list[Package])
+
+    async def add_vehicle(self, make: str, model: str, plate: str, size: str) -> Vehicle:
+        body = {"make": make, "model": model, "plate": plate, "size": size}
+        return _as(await self.call("POST", "/api/vehicles", body), Vehicle)
+
+    async def book(
+        self,
+        *,
+        vehicle_id: int,
+        package_id: int,
+        address: str,
+        lat: float,
+        lng: float,
+        scheduled_for: datetime | None = None,
+        notes: str | None = None,
+    ) -> Order:
+        body: dict[str, Any] = {
+            "vehicle_id": vehicle_id,
+            "package_id": package_id,
+            "address": address,
+            "lat": lat,
+            "lng": lng,
+        }
+        if scheduled_for is not None:
+            body["scheduled_for"] = scheduled_for.isoformat()
+        if notes is not None:
+            body["notes"] = notes
+        return _as(await self.call("POST", "/api/orders", body), Order)
+
+    async def order(self, order_id: int) -> OrderDetail:
+        return _as(await self.call("GET", f"/api/orders/{order_id}"), OrderDetail)
+
+    async def transition(self, order_id: int, to: str, **fields: Any) -> Order:
+        """Move an order (`washer_id`, `reason`, `expected_version` as the server takes them)."""
+        path = f"/api/orders/{order_id}/transitions"
+        return _as(await self.call("POST", path, {"to": to, **fields}), Order)
+
+    async def set_available(self, available: bool) -> None:
+        await self.call("PUT", "/api/washers/me/availability", {"is_available": available})
+
+    async def offers(self) -> list[Offer]:
+        """The caller's open offers: what to show after (re)connecting."""
+        return _as(await self.call("GET", "/api/washers/me/offers"), list[Offer])
+
+    async def accept_offer(self, offer_id: int, reason: str | None = None) -> Order:
+        """The order, now assigned to the caller; 409 `offer_unavailable` when it is over."""
+        body = {"reason": reason} if reason else {}
+        return _as(await self.call("POST", f"/api/offers/{offer_id}/accept", body), Order)
+
+    async def decline_offer(self, offer_id: int, reason: str | None = None) -> Offer:
+        body = {"reason": reason} if reason else {}
+        return _as(await self.call("POST", f"/api/offers/{offer_id}/decline", body), Offer)
+
+    async def send_message(self, order_id: int, body: str) -> Message:
+        path = f"/api/orders/{order_id}/messages"
+        return _as(await self.call("POST", path, {"body": body}), Message)
+
+    async def messages(
+        self,
+        order_id: int,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
+    ) -> MessagePage:
+        """Chat history: newest first (`before`), or oldest first from `after`."""
+        params: dict[str, Any] = {"limit": limit}
+        if before is not None:
+            params["before"] = before
+        if after is not None:
+            params["after"] = after
+        path = f"/api/orders/{order_id}/messages"
+        return _as(await self.call("GET", path, params=params), MessagePage)
+
+    async def mark_read(self, order_id: int, up_to: int) -> Receipt:
+        path = f"/api/orders/{order_id}/messages/read"
+        return _as(await self.call("POST", path, {"up_to": up_to}), Receipt)
+
+    async def review(self, order_id: int, stars: int, comment: str | None = None) -> Review:
+        body: dict[str, Any] = {"stars": stars}
+        if comment is not None:
+            body["comment"] = comment
+        return _as(await self.call("POST", f"/api/orders/{order_id}/review", body), Review)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Any API call as the signed-in user; the decoded JSON body (None when empty)."""
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
+        token = await self.tokens.access_token()
+        try:
+            return await self._send(method, path, json, params=params, token=token, **headers)
+        except ApiError as refused:
+            if refused.status != 401:
+                raise
+        await self.tokens.refresh(token)  # expired early, or revoked: one fresh try
+        token = await self.tokens.access_token()
+        return await self._send(method, path, json, params=params, token=token, **headers)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        token: str | None = None,
+        **extra_headers: str,
+    ) -> Any:
+        headers = dict(extra_headers)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = await self.http.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except httpx.TimeoutException:
+            raise RequestTimeout(f"{method} {path}", self.timeout) from None
+        except httpx.TransportError as failed:
+            raise WashlineError(f"{method} {path}: {failed!r}") from failed
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.json() if response.content else None
+
+
+def _refusal(response: httpx.Response) -> ApiError:
+    try:
+        body = response.json()
+        return ApiError(response.status_code, str(body["code"]), str(body.get("message", "")))
+    except (ValueError, KeyError, TypeError):
+        return ApiError(response.status_code, "http_error", response.text[:200])
+
+
+def _as(body: Any, kind: type[T]) -> T:
+    return msgspec.convert(body, kind)
