@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
 from app.controllers.admin_console import AdminConsoleController
+from app.controllers.audit import AuditController
 from app.controllers.catalog import PackageController, VehicleController
 from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
@@ -60,6 +61,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OfferController,
     AdminController,
     AdminConsoleController,
+    AuditController,
     live_socket,
     order_events,
     my_events,

@@ -326,3 +326,32 @@ class IdempotencyKey(IdentityBase):
     __table_args__ = (
         UniqueConstraint("user_id", "method", "path", "key", name="uq_idempotency_key_scope"),
     )
+
+
+AUDIT_ACTION_MAX = 40
+
+
+class AuditEvent(IdentityBase):
+    """One entry of the audit trail, written in the transaction of the change it records.
+
+    Append-only: the migration installs triggers refusing UPDATE and DELETE on both back-ends,
+    and no route changes an entry. Actor and target are plain ids, not foreign keys, so no
+    cascade can ever rewrite or remove an entry. `before`/`after` hold an admin edit's changed
+    fields; `detail` what else the action needs said (a failure's reason).
+    """
+
+    __tablename__ = "audit_event"
+
+    occurred_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(AUDIT_ACTION_MAX), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    target_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    target_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)

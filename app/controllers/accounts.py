@@ -44,6 +44,7 @@ class AuthController(Controller):
             password=data.password,
             full_name=data.full_name,
             role=Role.CUSTOMER,
+            self_service=True,
         )
         return await accounts.issue_tokens(db_session, settings, user)
 
@@ -90,7 +91,11 @@ class UsersController(Controller):
 
     @post("/", summary="Create a user of any role (admins only)")
     async def create(
-        self, data: CreateUserRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Principal, Any, Any],
+        data: CreateUserRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> UserOut:
         user = await accounts.create_user(
             db_session,
@@ -99,5 +104,6 @@ class UsersController(Controller):
             password=data.password,
             full_name=data.full_name,
             role=data.role,
+            actor=request.user.actor,
         )
         return accounts.user_out(user)

@@ -103,15 +103,28 @@ class PackageController(Controller):
         return catalog.package_out(await catalog.get_package(db_session, package_id))
 
     @post("/", guards=[admin_only], summary="Create a package (admins)")
-    async def create_package(self, data: PackageIn, db_session: AsyncSession) -> PackageOut:
-        return catalog.package_out(await catalog.create_package(db_session, data))
+    async def create_package(
+        self, request: Request[Principal, Any, Any], data: PackageIn, db_session: AsyncSession
+    ) -> PackageOut:
+        package = await catalog.create_package(db_session, data, request.user.actor)
+        return catalog.package_out(package)
 
     @patch("/{package_id:int}", guards=[admin_only], summary="Change a package (admins)")
     async def update_package(
-        self, data: PackagePatch, db_session: AsyncSession, package_id: int = PackageId
+        self,
+        request: Request[Principal, Any, Any],
+        data: PackagePatch,
+        db_session: AsyncSession,
+        package_id: int = PackageId,
     ) -> PackageOut:
-        return catalog.package_out(await catalog.update_package(db_session, package_id, data))
+        package = await catalog.update_package(db_session, package_id, data, request.user.actor)
+        return catalog.package_out(package)
 
     @delete("/{package_id:int}", guards=[admin_only], summary="Delete an unused package (admins)")
-    async def delete_package(self, db_session: AsyncSession, package_id: int = PackageId) -> None:
-        await catalog.delete_package(db_session, package_id)
+    async def delete_package(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        package_id: int = PackageId,
+    ) -> None:
+        await catalog.delete_package(db_session, package_id, request.user.actor)

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import audit
 from app.errors import ApiError
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
@@ -28,7 +29,8 @@ from app.security import (
     verify_password,
 )
 from app.settings import Settings
-from domain.roles import Role
+from domain.audit import AuditAction, AuditTarget
+from domain.roles import SYSTEM_ACTOR, Actor, Role
 from persistence.models import RefreshToken, User, WasherProfile
 
 INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "email or password is wrong")
@@ -58,9 +60,14 @@ async def create_user(
     full_name: str,
     role: Role,
     is_available: bool = False,
+    actor: Actor = SYSTEM_ACTOR,
+    self_service: bool = False,
 ) -> User:
     """Create a user (and a washer profile for washers); commits. 409 if the email is taken,
-    400 `weak_password` if the password breaks the policy (`domain.passwords`)."""
+    400 `weak_password` if the password breaks the policy (`domain.passwords`).
+
+    Audited as `user.created` by `actor` (an admin, or the system for the CLI and demo
+    data), or as `auth.register` by the new user when `self_service`."""
     if role is Role.SYSTEM:
         raise ApiError(400, "invalid_role", "the system role cannot be given to a user")
     check_new_password(password, email)
@@ -76,6 +83,10 @@ async def create_user(
         await session.flush()
         if role is Role.WASHER:
             session.add(WasherProfile(user_id=user.id, is_available=is_available))
+        if self_service:
+            actor = Actor(user_id=user.id, role=role)
+        action = AuditAction.REGISTER if self_service else AuditAction.USER_CREATED
+        audit.record(session, action, actor, (AuditTarget.USER, user.id), after={"role": role})
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -115,10 +126,21 @@ async def login(session: AsyncSession, settings: Settings, email: str, password:
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
     if not await verify_password(stored_hash, password) or user is None:
+        await _login_failed(session, user, "unknown_email" if user is None else "wrong_password")
         raise INVALID_CREDENTIALS
     if not user.is_active:
+        await _login_failed(session, user, "account_disabled")
         raise ApiError(403, "account_disabled", "this account is disabled")
+    actor = Actor(user_id=user.id, role=Role(user.role))
+    audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
     return await issue_tokens(session, settings, user)
+
+
+async def _login_failed(session: AsyncSession, user: User | None, reason: str) -> None:
+    """Audit a refused login (committed on its own: the refusal changes nothing else)."""
+    target = (AuditTarget.USER, user.id if user else None)
+    audit.record(session, AuditAction.LOGIN_FAILED, None, target, detail={"reason": reason})
+    await session.commit()
 
 
 INVALID_REFRESH_TOKEN = ApiError(
@@ -126,7 +148,14 @@ INVALID_REFRESH_TOKEN = ApiError(
 )
 
 
-async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+async def _revoke_family(session: AsyncSession, family_id: str, user_id: int) -> None:
+    audit.record(
+        session,
+        AuditAction.TOKEN_REPLAY,
+        None,
+        (AuditTarget.USER, user_id),
+        detail={"family_id": family_id},
+    )
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -163,13 +192,13 @@ async def _claim_refresh_token(session: AsyncSession, raw: str) -> tuple[int, st
         return claimed.user_id, claimed.family_id
     stored = (
         await session.execute(
-            select(RefreshToken.family_id, RefreshToken.revoked_at).where(
+            select(RefreshToken.family_id, RefreshToken.revoked_at, RefreshToken.user_id).where(
                 RefreshToken.token_hash == hashed
             )
         )
     ).one_or_none()
     if stored is not None and stored.revoked_at is not None:
-        await _revoke_family(session, stored.family_id)
+        await _revoke_family(session, stored.family_id, stored.user_id)
     else:
         await session.rollback()
     raise INVALID_REFRESH_TOKEN
