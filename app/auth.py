@@ -48,6 +48,8 @@ class Principal(msgspec.Struct, frozen=True):
     role: Role
     email: str
     expires_at: float
+    session_id: str | None = None
+    """The refresh-token family (session) the token was issued with; None for older tokens."""
 
     @property
     def actor(self) -> Actor:
@@ -61,6 +63,7 @@ def principal_from_token(token: Token) -> Principal | None:
             role=Role(token.extras["role"]),
             email=str(token.extras.get("email", "")),
             expires_at=token.exp.timestamp(),
+            session_id=str(token.extras["sid"]) if token.extras.get("sid") else None,
         )
     except (KeyError, ValueError):
         return None

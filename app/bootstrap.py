@@ -33,6 +33,7 @@ from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
 from app.controllers.root import root
+from app.controllers.sessions import MySessionsController, UserSessionsController
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.lifecycle import Runtime
@@ -62,6 +63,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AdminController,
     AdminConsoleController,
     AuditController,
+    MySessionsController,
+    UserSessionsController,
     live_socket,
     order_events,
     my_events,

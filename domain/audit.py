@@ -18,6 +18,8 @@ class AuditAction(StrEnum):
     REGISTER = "auth.register"
     TOKEN_REPLAY = "auth.token_replay"
     """A rotated refresh token came back: its whole family was revoked."""
+    SESSION_REVOKED = "session.revoked"
+    """Sessions ended by their owner or an admin; `detail.sessions` lists them."""
     USER_CREATED = "user.created"
     WASHER_UPDATED = "washer.updated"
     WASHER_DEACTIVATED = "washer.deactivated"

@@ -35,6 +35,7 @@ ADDRESS_MAX = 300
 NOTES_MAX = 500
 COMMENT_MAX = 2000
 CHAT_BODY_MAX = 2000
+USER_AGENT_MAX = 255
 
 
 class User(IdentityAuditBase):
@@ -64,6 +65,10 @@ class RefreshToken(IdentityAuditBase):
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     family_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The device and address the token was issued to: a session's newest token says where
+    it was last used."""
 
 
 class Vehicle(IdentityAuditBase):

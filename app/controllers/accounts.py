@@ -35,7 +35,11 @@ class AuthController(Controller):
 
     @post("/register", summary="Register a customer account and log in")
     async def register(
-        self, data: RegisterRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: RegisterRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
         user = await accounts.create_user(
             db_session,
@@ -46,7 +50,9 @@ class AuthController(Controller):
             role=Role.CUSTOMER,
             self_service=True,
         )
-        return await accounts.issue_tokens(db_session, settings, user)
+        return await accounts.issue_tokens(
+            db_session, settings, user, user_agent=request.headers.get("user-agent")
+        )
 
     @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for tokens")
     async def login(
@@ -61,13 +67,24 @@ class AuthController(Controller):
             data.email,
             settings.auth_account_rate_limit_per_minute,
         )
-        return await accounts.login(db_session, settings, data.email, data.password)
+        return await accounts.login(
+            db_session,
+            settings,
+            data.email,
+            data.password,
+            user_agent=request.headers.get("user-agent"),
+        )
 
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate a refresh token for a new pair")
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: RefreshRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
-        return await accounts.refresh(db_session, settings, data.refresh_token)
+        user_agent = request.headers.get("user-agent")
+        return await accounts.refresh(db_session, settings, data.refresh_token, user_agent)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
     async def logout(self, data: RefreshRequest, db_session: AsyncSession) -> None:

@@ -31,7 +31,7 @@ from app.security import (
 from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
 from domain.roles import SYSTEM_ACTOR, Actor, Role
-from persistence.models import RefreshToken, User, WasherProfile
+from persistence.models import USER_AGENT_MAX, RefreshToken, User, WasherProfile
 
 INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "email or password is wrong")
 
@@ -95,18 +95,28 @@ async def create_user(
 
 
 async def issue_tokens(
-    session: AsyncSession, settings: Settings, user: User, family_id: str | None = None
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    family_id: str | None = None,
+    user_agent: str | None = None,
 ) -> TokenPair:
-    """A new access token and refresh token; a login starts a family, a refresh continues it."""
+    """A new access token and refresh token; a login starts a family (a session), a refresh
+    continues it. The refresh token records the device and address it went to."""
     now = datetime.now(UTC)
-    access, expires_at = mint_access_token(user.id, user.role, user.email, settings, now)
+    family_id = family_id or secrets.token_hex(16)
+    access, expires_at = mint_access_token(
+        user.id, user.role, user.email, settings, now, session_id=family_id
+    )
     raw, hashed = new_refresh_token()
     session.add(
         RefreshToken(
             user_id=user.id,
             token_hash=hashed,
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
-            family_id=family_id or secrets.token_hex(16),
+            family_id=family_id,
+            user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
+            address=audit.request_origin().address,
         )
     )
     await session.commit()
@@ -119,7 +129,13 @@ async def issue_tokens(
     )
 
 
-async def login(session: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    email: str,
+    password: str,
+    user_agent: str | None = None,
+) -> TokenPair:
     """Every attempt verifies one password hash, a dummy one for an unknown email, so the
     time taken does not reveal whether the email has an account. A disabled account is
     named only to a caller who knows its password."""
@@ -133,7 +149,7 @@ async def login(session: AsyncSession, settings: Settings, email: str, password:
         raise ApiError(403, "account_disabled", "this account is disabled")
     actor = Actor(user_id=user.id, role=Role(user.role))
     audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
-    return await issue_tokens(session, settings, user)
+    return await issue_tokens(session, settings, user, user_agent=user_agent)
 
 
 async def _login_failed(session: AsyncSession, user: User | None, reason: str) -> None:
@@ -204,14 +220,16 @@ async def _claim_refresh_token(session: AsyncSession, raw: str) -> tuple[int, st
     raise INVALID_REFRESH_TOKEN
 
 
-async def refresh(session: AsyncSession, settings: Settings, raw: str) -> TokenPair:
+async def refresh(
+    session: AsyncSession, settings: Settings, raw: str, user_agent: str | None = None
+) -> TokenPair:
     """Rotate: the presented token is revoked and a new pair issued in the same family."""
     user_id, family_id = await _claim_refresh_token(session, raw)
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         await session.rollback()
         raise ApiError(401, "invalid_refresh_token", "the account is no longer active")
-    return await issue_tokens(session, settings, user, family_id=family_id)
+    return await issue_tokens(session, settings, user, family_id=family_id, user_agent=user_agent)
 
 
 async def logout(session: AsyncSession, raw: str) -> None:
