@@ -31,7 +31,7 @@ from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.retry_after import with_retry_after
 from app.settings import Settings
 
-RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register"})
+RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register", "/api/auth/mfa"})
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:

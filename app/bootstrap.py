@@ -29,6 +29,7 @@ from app.controllers.catalog import PackageController, VehicleController
 from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
 from app.controllers.location import WasherLiveController
+from app.controllers.mfa import MfaController, MfaLoginController
 from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
@@ -64,6 +65,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AdminConsoleController,
     AuditController,
     MySessionsController,
+    MfaController,
+    MfaLoginController,
     UserSessionsController,
     live_socket,
     order_events,

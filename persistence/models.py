@@ -360,3 +360,30 @@ class AuditEvent(IdentityBase):
     address: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+
+
+class TotpFactor(IdentityAuditBase):
+    """A user's authenticator (TOTP) secret. Unconfirmed until a first code proves the app
+    holds it; only a confirmed factor is asked for at login. `last_step` is the time step of
+    the last code accepted, so no code is accepted twice."""
+
+    __tablename__ = "totp_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RecoveryCode(IdentityBase):
+    """A single-use recovery code, stored only as its SHA-256."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login
 from app.login_limits import limit_account_attempts
+from app.openapi import error_response
 from app.schemas.accounts import (
     CreateUserRequest,
     LoginRequest,
@@ -54,7 +55,18 @@ class AuthController(Controller):
             db_session, settings, user, user_agent=request.headers.get("user-agent")
         )
 
-    @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for tokens")
+    @post(
+        "/login",
+        status_code=HTTP_200_OK,
+        summary="Exchange email and password for tokens",
+        responses={
+            401: error_response(
+                "`invalid_credentials`; or `mfa_required` with an `mfa_token`: the password "
+                "was right and the account has a second factor, so send the token and a code "
+                "to `POST /api/auth/mfa` within 5 minutes"
+            )
+        },
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],

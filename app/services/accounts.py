@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
 from app.errors import ApiError
+from app.mfa_tokens import mfa_required
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
 from app.security import (
@@ -31,7 +32,7 @@ from app.security import (
 from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
 from domain.roles import SYSTEM_ACTOR, Actor, Role
-from persistence.models import USER_AGENT_MAX, RefreshToken, User, WasherProfile
+from persistence.models import USER_AGENT_MAX, RefreshToken, TotpFactor, User, WasherProfile
 
 INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "email or password is wrong")
 
@@ -138,7 +139,8 @@ async def login(
 ) -> TokenPair:
     """Every attempt verifies one password hash, a dummy one for an unknown email, so the
     time taken does not reveal whether the email has an account. A disabled account is
-    named only to a caller who knows its password."""
+    named only to a caller who knows its password. An account with a second factor answers
+    401 `mfa_required` with a token for the second step (`app.services.mfa`)."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
     if not await verify_password(stored_hash, password) or user is None:
@@ -147,6 +149,12 @@ async def login(
     if not user.is_active:
         await _login_failed(session, user, "account_disabled")
         raise ApiError(403, "account_disabled", "this account is disabled")
+    if await session.scalar(
+        select(TotpFactor.id).where(
+            TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
+        )
+    ):
+        raise mfa_required(user.id, settings)
     actor = Actor(user_id=user.id, role=Role(user.role))
     audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
     return await issue_tokens(session, settings, user, user_agent=user_agent)
