@@ -33,6 +33,7 @@ from app.controllers.mfa import MfaController, MfaLoginController
 from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
+from app.controllers.privacy import MyDataController, UserDataController
 from app.controllers.root import root
 from app.controllers.sessions import MySessionsController, UserSessionsController
 from app.controllers.washers import WasherController
@@ -67,6 +68,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MySessionsController,
     MfaController,
     MfaLoginController,
+    MyDataController,
+    UserDataController,
     UserSessionsController,
     live_socket,
     order_events,

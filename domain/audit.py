@@ -24,6 +24,8 @@ class AuditAction(StrEnum):
     """A wrong, expired or reused second factor at login."""
     SESSION_REVOKED = "session.revoked"
     """Sessions ended by their owner or an admin; `detail.sessions` lists them."""
+    DATA_EXPORTED = "gdpr.exported"
+    USER_ERASED = "gdpr.erased"
     USER_CREATED = "user.created"
     WASHER_UPDATED = "washer.updated"
     WASHER_DEACTIVATED = "washer.deactivated"
