@@ -45,6 +45,8 @@ from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
 from app.settings import Settings
 from app.workers.kpis import KpiService
+from app.workers.retention import RetentionPurge, retention_policy
+from persistence.database import is_sqlite
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,
@@ -89,6 +91,12 @@ class Washline:
         self.runtime = Runtime(settings)
         self.flows = LiveFlows(self.runtime)
         self.kpis = KpiService(self.runtime)
+        self.retention = RetentionPurge(
+            self.runtime.session_factory,
+            retention_policy(settings),
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+            interval=settings.retention_interval_seconds,
+        )
 
     @asynccontextmanager
     async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
@@ -100,6 +108,8 @@ class Washline:
             stack.push_async_callback(self.flows.stop)
             await self.kpis.start()
             stack.push_async_callback(self.kpis.stop)
+            self.retention.start()
+            stack.push_async_callback(self.retention.stop)
             yield
 
     def dependencies(self) -> dict[str, Provide]:
