@@ -329,6 +329,12 @@ class Settings:
         "2700",
         "a washer not arrived this long after the order was due counts as an SLA breach",
     )
+    admin_mfa_required: str = _setting(
+        "ADMIN_MFA_REQUIRED",
+        _choice("auto", "true", "false"),
+        "auto",
+        "admins must log in with a second factor to use admin routes; auto = in production",
+    )
     retention_track_points_days: int = _setting(
         "RETENTION_TRACK_POINTS_DAYS",
         _non_negative_int,
@@ -392,6 +398,12 @@ class Settings:
             if refusal is not None:
                 raise SettingsError(refusal)
         return settings
+
+    @property
+    def requires_admin_mfa(self) -> bool:
+        if self.admin_mfa_required == "auto":
+            return self.environment == "production"
+        return self.admin_mfa_required == "true"
 
     @property
     def uses_redis(self) -> bool:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 import pyotp
 
+from domain.roles import Role
+
 ISSUER = "Washline"
 DRIFT_STEPS = 1
 """Steps either side of now whose codes are accepted."""
@@ -49,6 +51,14 @@ def matching_step(secret: str, code: str, now: datetime, last_step: int | None) 
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def lacks_required_second_factor(
+    role: Role, used_second_factor: bool, *, required_for_admins: bool
+) -> bool:
+    """Whether a caller must still log in with a second factor before acting as who they
+    are: admins, where the operator requires it, unless their login used one."""
+    return required_for_admins and role is Role.ADMIN and not used_second_factor
 
 
 def is_recovery_code_shaped(code: str) -> bool:

@@ -59,6 +59,8 @@ class MfaController(Controller):
         "/totp/confirm",
         status_code=HTTP_200_OK,
         summary="Confirm the app with a code: logins now ask for it; answers recovery codes",
+        description="The account's other sessions end; this one continues, and its next "
+        "refresh gives access tokens that count as having passed the second factor.",
         responses={
             400: WRONG_CODE,
             409: error_response("`mfa_not_pending`: no enrolment was started"),
@@ -67,7 +69,8 @@ class MfaController(Controller):
     async def confirm(
         self, request: Request[Principal, Any, Any], data: MfaCodeIn, db_session: AsyncSession
     ) -> RecoveryCodesOut:
-        return await mfa.confirm_enrolment(db_session, request.user.actor, data.code)
+        user = request.user
+        return await mfa.confirm_enrolment(db_session, user.actor, data.code, user.session_id)
 
     @post(
         "/disable",

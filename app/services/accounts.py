@@ -106,8 +106,23 @@ async def issue_tokens(
     continues it. The refresh token records the device and address it went to."""
     now = datetime.now(UTC)
     family_id = family_id or secrets.token_hex(16)
+    # Every live session of an account with a second factor passed it: logins go through
+    # it, and confirming one ends the account's other sessions (`app.services.mfa`).
+    second_factor = bool(
+        await session.scalar(
+            select(TotpFactor.id).where(
+                TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
+            )
+        )
+    )
     access, expires_at = mint_access_token(
-        user.id, user.role, user.email, settings, now, session_id=family_id
+        user.id,
+        user.role,
+        user.email,
+        settings,
+        now,
+        session_id=family_id,
+        second_factor=second_factor,
     )
     raw, hashed = new_refresh_token()
     session.add(

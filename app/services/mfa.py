@@ -37,7 +37,7 @@ from domain.mfa import (
     provisioning_uri,
 )
 from domain.roles import Actor, Role
-from persistence.models import RecoveryCode, TotpFactor, User
+from persistence.models import RecoveryCode, RefreshToken, TotpFactor, User
 
 INVALID_CODE = Invalid("invalid_mfa_code", "the code is wrong, expired or already used")
 NOT_ENABLED = Conflict("mfa_not_enabled", "this account has no second factor")
@@ -86,9 +86,12 @@ def _new_recovery_codes(session: AsyncSession, user_id: int) -> list[str]:
     return codes
 
 
-async def confirm_enrolment(session: AsyncSession, actor: Actor, code: str) -> RecoveryCodesOut:
+async def confirm_enrolment(
+    session: AsyncSession, actor: Actor, code: str, keep_session: str | None
+) -> RecoveryCodesOut:
     """Put the pending secret in force with a code from the app; answers fresh recovery
-    codes (any older ones stop working)."""
+    codes (any older ones stop working). Every other session of the account ends, since it
+    did not pass the factor; `keep_session` (the caller's) proved it just now."""
     assert actor.user_id is not None
     factor = await _factor(session, actor.user_id)
     if factor is None or factor.confirmed_at is not None:
@@ -99,6 +102,13 @@ async def confirm_enrolment(session: AsyncSession, actor: Actor, code: str) -> R
         raise INVALID_CODE
     factor.confirmed_at, factor.last_step = now, step
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
+    others = [RefreshToken.family_id != keep_session] if keep_session else []
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == actor.user_id, RefreshToken.revoked_at.is_(None), *others)
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     codes = _new_recovery_codes(session, actor.user_id)
     audit.record(session, AuditAction.MFA_ENABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()

@@ -12,7 +12,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.asgi import create_app
+from app.settings import Settings
 from tests.support.api import ApiUser, expect
+from tests.support.api import test_settings as settings_for
 from tests.support.database import PASSWORD
 
 Client = AsyncTestClient[Litestar]
@@ -197,3 +200,29 @@ async def test_openapi_documents_the_second_step(api: Client) -> None:
         schema = responses[status]["content"]["application/json"]["schema"]
         assert schema["$ref"].endswith("/ErrorBody")
     assert "mfa_required" in paths["/api/auth/login"]["post"]["responses"]["401"]["description"]
+
+
+async def test_where_required_admins_act_only_after_a_second_factor(
+    settings: Settings, admin: ApiUser, customer_a: ApiUser
+) -> None:
+    strict = create_app(settings_for(settings.database_url, admin_mfa_required="true"))
+    async with AsyncTestClient(app=strict) as client:
+        refused = await client.get("/api/admin/dashboard", headers=admin.headers)
+        assert expect(refused, 403)["code"] == "second_factor_required"
+        expect(await client.get("/api/me", headers=customer_a.headers), 200)
+        expect(await client.get("/api/me/mfa", headers=admin.headers), 200)
+        login = {"email": admin.email, "password": PASSWORD}
+        other_session = expect(await client.post("/api/auth/login", json=login), 200)
+
+        secret, _ = await enrol(client, admin)
+        ended = {"refresh_token": other_session["refresh_token"]}
+        assert expect(await client.post("/api/auth/refresh", json=ended), 401)
+        kept = {"refresh_token": admin.refresh_token}
+        renewed = expect(await client.post("/api/auth/refresh", json=kept), 200)
+        headers = {"Authorization": f"Bearer {renewed['access_token']}"}
+        expect(await client.get("/api/admin/dashboard", headers=headers), 200)
+
+        token = await password_step(client, admin)
+        tokens = expect(await second_step(client, token, code_at(secret, 1)), 200)
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        expect(await client.get("/api/admin/dashboard", headers=headers), 200)

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 
-from domain.mfa import hash_recovery_code, is_recovery_code_shaped, matching_step
+from domain.mfa import (
+    hash_recovery_code,
+    is_recovery_code_shaped,
+    lacks_required_second_factor,
+    matching_step,
+)
+from domain.roles import Role
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOW = datetime(2026, 12, 3, 12, 0, 10, tzinfo=UTC)
@@ -44,3 +50,11 @@ def test_recovery_codes_are_hashed_alike_however_typed() -> None:
     assert hash_recovery_code("ab12c-3de45") != hash_recovery_code("ab12c-3de46")
     assert is_recovery_code_shaped("ab12c-3de45") and is_recovery_code_shaped("AB12C3DE45")
     assert not is_recovery_code_shaped("123456")
+
+
+def test_only_admins_are_held_to_a_required_second_factor() -> None:
+    assert lacks_required_second_factor(Role.ADMIN, False, required_for_admins=True)
+    assert not lacks_required_second_factor(Role.ADMIN, True, required_for_admins=True)
+    assert not lacks_required_second_factor(Role.ADMIN, False, required_for_admins=False)
+    for role in (Role.CUSTOMER, Role.WASHER):
+        assert not lacks_required_second_factor(role, False, required_for_admins=True)
