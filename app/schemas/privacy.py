@@ -26,6 +26,11 @@ class DataExport(msgspec.Struct):
     sessions: Annotated[Rows, msgspec.Meta(description="refresh tokens, one family a session")]
     track_points: Annotated[Rows, msgspec.Meta(description="location fixes (washers)")]
     audit_events: Annotated[Rows, msgspec.Meta(description="done by the user or to them")]
+    chat_reads: Annotated[Rows, msgspec.Meta(description="how far the user read each chat")]
+    dispatch_offers: Annotated[Rows, msgspec.Meta(description="orders offered (washers)")]
+    idempotency_keys: Annotated[Rows, msgspec.Meta(description="retried requests' answers")]
+    second_factor: Annotated[Rows, msgspec.Meta(description="the authenticator (no secret)")]
+    recovery_codes: Annotated[Rows, msgspec.Meta(description="when each was used (no code)")]
 
 
 class EraseIn(msgspec.Struct, forbid_unknown_fields=True):

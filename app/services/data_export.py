@@ -23,9 +23,13 @@ from domain.roles import Actor
 from persistence.models import (
     AuditEvent,
     ChatMessage,
+    ChatRead,
+    DispatchOffer,
+    IdempotencyKey,
     Notification,
     Order,
     OrderEvent,
+    RecoveryCode,
     RefreshToken,
     Review,
     TotpFactor,
@@ -85,6 +89,11 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
         notifications=await all_of(Notification, Notification.user_id == user_id),
         sessions=await all_of(RefreshToken, RefreshToken.user_id == user_id),
         track_points=await all_of(TrackPoint, TrackPoint.washer_id == user_id),
+        chat_reads=await all_of(ChatRead, ChatRead.user_id == user_id),
+        dispatch_offers=await all_of(DispatchOffer, DispatchOffer.washer_id == user_id),
+        idempotency_keys=await all_of(IdempotencyKey, IdempotencyKey.user_id == user_id),
+        second_factor=await all_of(TotpFactor, TotpFactor.user_id == user_id),
+        recovery_codes=await all_of(RecoveryCode, RecoveryCode.user_id == user_id),
         audit_events=await all_of(
             AuditEvent,
             or_(
