@@ -23,15 +23,16 @@ PASS = {"password": PASSWORD}
 
 
 def code_at(secret: str, steps_ahead: int) -> str:
-    """The app's code `steps_ahead` 30-second steps from now (the server accepts one step of
-    drift either side, and each step's code only once)."""
+    """The app's code `steps_ahead` 30-second steps from now. The server accepts one step of
+    drift either side and each step's code once: enrolment uses step 0 and logins step 1,
+    which stay valid even if a step boundary passes meanwhile."""
     return pyotp.TOTP(secret).at(datetime.now(UTC) + timedelta(seconds=30 * steps_ahead))
 
 
 async def enrol(api: Client, user: ApiUser) -> tuple[str, list[str]]:
     """Enrol and confirm an app for `user`; its secret and recovery codes."""
     started = expect(await api.post("/api/me/mfa/totp", json=PASS, headers=user.headers), 201)
-    confirm = {"code": code_at(started["secret"], -1)}
+    confirm = {"code": code_at(started["secret"], 0)}
     codes = expect(
         await api.post("/api/me/mfa/totp/confirm", json=confirm, headers=user.headers), 200
     )
@@ -100,7 +101,7 @@ async def test_an_admin_with_a_second_factor_logs_in_in_two_steps(
     response = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert expect(response, 401)["code"] == "unauthorized"
 
-    tokens = expect(await second_step(api, token, code_at(secret, 0)), 200)
+    tokens = expect(await second_step(api, token, code_at(secret, 1)), 200)
     me = await api.get("/api/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert expect(me, 200)["id"] == admin.id
     actions = await audit_actions(api, admin, admin)
@@ -143,7 +144,7 @@ async def test_a_disabled_account_cannot_finish_its_login(
     secret, _ = await enrol(api, washer)
     token = await password_step(api, washer)
     expect(await api.delete(f"/api/washers/{washer.id}", headers=admin.headers), 204)
-    response = await second_step(api, token, code_at(secret, 0))
+    response = await second_step(api, token, code_at(secret, 1))
     assert expect(response, 401)["code"] == "invalid_mfa_token"
 
 
@@ -164,7 +165,7 @@ async def test_disabling_needs_a_code_and_restores_password_logins(
     secret, _ = await enrol(api, admin)
     wrong = await api.post("/api/me/mfa/disable", json={"code": "000000"}, headers=admin.headers)
     assert expect(wrong, 400)["code"] == "invalid_mfa_code"
-    body = {"code": code_at(secret, 0)}
+    body = {"code": code_at(secret, 1)}
     status = expect(await api.post("/api/me/mfa/disable", json=body, headers=admin.headers), 200)
     assert status == {"enabled": False, "recovery_codes_left": 0}
     login = {"email": admin.email, "password": PASSWORD}
