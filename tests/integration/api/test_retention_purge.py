@@ -3,13 +3,17 @@ time; chat messages stay and lose their body. On both back-ends."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
+from app.cli import main
 from app.settings import Settings
 from app.workers import retention
 from app.workers.retention import RETENTION_LOCK_KEY, RetentionPurge, retention_policy
@@ -177,3 +181,25 @@ async def test_one_process_purges_at_a_time(migrated_postgres_url: str) -> None:
     finally:
         await engine.dispose()
         await holder.dispose()
+
+
+async def test_washline_purge_runs_it_once(
+    migrated_sqlite_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "purge.db"
+    shutil.copy(migrated_sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    async with create_session_factory(engine)() as session:
+        session.add(TrackPoint(washer_id=1, lat=52.5, lng=13.4, recorded_at=days_ago(40)))
+        session.add(TrackPoint(washer_id=1, lat=52.5, lng=13.4, recorded_at=days_ago(1)))
+        await session.commit()
+    await engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    await asyncio.to_thread(main, ["purge"])
+    assert capsys.readouterr().out.strip() == "track_points: 1, chat_bodies: 0, notifications: 0"
+    assert (await counts(settings_for(url)))["track_points"] == 1
