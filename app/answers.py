@@ -39,7 +39,7 @@ from domain.schedule import IN_THE_PAST, TOO_FAR_AHEAD
 REFUSES = "refuses"
 """Route keyword (Litestar keeps unknown ones in `opt`): the `Answer`s only this route's
 service gives, e.g. `@post("/", refuses=(EMAIL_TAKEN, WEAK_PASSWORD))`."""
-RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register"})
+RATE_LIMITED_PATHS = frozenset({"/api/auth/login", "/api/auth/register", "/api/auth/mfa"})
 """The routes the per-address limit throttles (`app.asgi` applies it to exactly these)."""
 DATABASE = "db_session"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -71,6 +71,11 @@ NOT_JSON = Answer(415, "unsupported_media_type", "the body was declared as somet
 NOT_FOUND = Answer(404, "not_found", "absent, or not visible to the caller")
 DATABASE_DOWN = Answer(503, "database_unavailable", "the database is away; retry after a pause")
 RACE = Answer(409, "conflict", "another change won a race, or the change clashes; reload")
+SECOND_FACTOR = Answer(
+    403,
+    "second_factor_required",
+    "an admin signed in without a second factor where `ADMIN_MFA_REQUIRED` applies",
+)
 THROTTLED = Answer(429, "rate_limited", "too many requests from this address; see Retry-After")
 IDEMPOTENCY = (
     Answer(400, "bad_idempotency_key", "`Idempotency-Key` is not 1-255 visible characters"),
@@ -97,6 +102,8 @@ def _auth(handler: HTTPRouteHandler, path: str) -> Iterator[Answer]:
         guard = getattr(wrapped, "func", wrapped)  # Litestar wraps guards in `AsyncCallable`
         if isinstance(guard, RoleGuard):
             yield Answer(403, "forbidden", f"the caller is not {' or '.join(guard.roles)}")
+            if "admin" in guard.roles:
+                yield SECOND_FACTOR
 
 
 def _input(handler: HTTPRouteHandler, kwargs: Any) -> Iterator[Answer]:
@@ -146,6 +153,12 @@ EMAIL_TAKEN = Answer(409, "email_taken", "an account with this email already exi
 WEAK_PASSWORD = Answer(400, "weak_password", "the password is too short or too common")
 INVALID_ROLE = Answer(400, "invalid_role", "the role cannot be given to a user")
 INVALID_CREDENTIALS = Answer(401, "invalid_credentials", "email or password is wrong")
+MFA_REQUIRED = Answer(
+    401,
+    "mfa_required",
+    "the password was right and the account has a second factor: the body carries an "
+    "`mfa_token`; send it and a code to `POST /api/auth/mfa` within 5 minutes",
+)
 ACCOUNT_DISABLED = Answer(403, "account_disabled", "the account is disabled")
 LOGIN_THROTTLED = Answer(429, "rate_limited", "too many failed logins for this account")
 INVALID_REFRESH = Answer(401, "invalid_refresh_token", "unknown, expired or revoked")

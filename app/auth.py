@@ -9,6 +9,7 @@ the socket handler closes it with a clear code.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from app.errors import ApiError
 from app.security import ALGORITHM
 from app.settings import Settings
+from domain.mfa import lacks_required_second_factor
 from domain.roles import Actor, Role
 
 SUBPROTOCOL_PREFIX = "bearer."
@@ -49,6 +51,12 @@ class Principal(msgspec.Struct, frozen=True):
     role: Role
     email: str
     expires_at: float
+    session_id: str | None = None
+    """The refresh-token family (session) the token was issued with; None for older tokens."""
+    second_factor: bool = False
+    """The session passed a second factor (`app.services.mfa`)."""
+    lacks_second_factor: bool = False
+    """An admin who must, and did not, log in with a second factor: admin routes refuse."""
 
     @property
     def actor(self) -> Actor:
@@ -62,6 +70,8 @@ def principal_from_token(token: Token) -> Principal | None:
             role=Role(token.extras["role"]),
             email=str(token.extras.get("email", "")),
             expires_at=token.exp.timestamp(),
+            session_id=str(token.extras["sid"]) if token.extras.get("sid") else None,
+            second_factor="otp" in (token.extras.get("amr") or ()),
         )
     except (KeyError, ValueError):
         return None
@@ -74,6 +84,26 @@ async def retrieve_principal(
     if principal is None or principal.role is Role.SYSTEM:
         return None
     return principal
+
+
+def principal_retriever(
+    settings: Settings,
+) -> Callable[[Token, ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]:
+    """`retrieve_principal`, marking admins who lack a second factor the operator requires."""
+
+    async def retrieve(
+        token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> Principal | None:
+        principal = await retrieve_principal(token, connection)
+        if principal is not None and lacks_required_second_factor(
+            principal.role,
+            principal.second_factor,
+            required_for_admins=settings.requires_admin_mfa,
+        ):
+            return msgspec.structs.replace(principal, lacks_second_factor=True)
+        return principal
+
+    return retrieve
 
 
 def token_from_connection(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -129,7 +159,7 @@ def _auth_message(exc: NotAuthorizedException, encoded: str | None) -> str:
 
 def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
-        retrieve_user_handler=retrieve_principal,
+        retrieve_user_handler=principal_retriever(settings),
         token_secret=settings.jwt_secret,
         algorithm=ALGORITHM,
         exclude=PUBLIC_PATHS,
@@ -158,6 +188,13 @@ class RoleGuard:
         if principal.role not in self.roles:
             raise ApiError(
                 403, "forbidden", "this action needs the role " + " or ".join(self.roles)
+            )
+        if principal.lacks_second_factor:
+            raise ApiError(
+                403,
+                "second_factor_required",
+                "admins must log in with a second factor: enrol one at /api/me/mfa/totp, "
+                "then refresh or log in again",
             )
 
 

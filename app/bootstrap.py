@@ -26,14 +26,18 @@ from app.asyncapi import asyncapi_document
 from app.controllers.accounts import AuthController, MeController, UsersController
 from app.controllers.admin import AdminController
 from app.controllers.admin_console import AdminConsoleController
+from app.controllers.audit import AuditController
 from app.controllers.catalog import PackageController, VehicleController
 from app.controllers.chat import ChatController
 from app.controllers.health import health, ready
 from app.controllers.location import WasherLiveController
+from app.controllers.mfa import MfaController, MfaLoginController
 from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
+from app.controllers.privacy import MyDataController, UserDataController
 from app.controllers.root import root
+from app.controllers.sessions import MySessionsController, UserSessionsController
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.lifecycle import Runtime
@@ -44,6 +48,8 @@ from app.live.ws import live_socket
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.workers.kpis import KpiService
+from app.workers.retention import RetentionPurge, retention_policy
+from persistence.database import is_sqlite
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,
@@ -65,6 +71,13 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OfferController,
     AdminController,
     AdminConsoleController,
+    AuditController,
+    MySessionsController,
+    MfaController,
+    MfaLoginController,
+    MyDataController,
+    UserDataController,
+    UserSessionsController,
     live_socket,
     order_events,
     my_events,
@@ -84,6 +97,12 @@ class Washline:
         self.runtime = Runtime(settings)
         self.flows = LiveFlows(self.runtime)
         self.kpis = KpiService(self.runtime)
+        self.retention = RetentionPurge(
+            self.runtime.session_factory,
+            retention_policy(settings),
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+            interval=settings.retention_interval_seconds,
+        )
 
     @asynccontextmanager
     async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
@@ -95,6 +114,8 @@ class Washline:
             stack.push_async_callback(self.flows.stop)
             await self.kpis.start()
             stack.push_async_callback(self.kpis.stop)
+            self.retention.start()
+            stack.push_async_callback(self.retention.stop)
             yield
 
     def dependencies(self) -> dict[str, Provide]:

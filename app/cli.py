@@ -44,6 +44,24 @@ async def _load_demo(settings: Settings) -> None:
     print(f"demo data {state}; admin login: {summary.admin_email} / {summary.admin_password}")
 
 
+async def _purge(settings: Settings) -> None:
+    from app.lifecycle import Runtime
+    from app.workers.retention import RetentionPurge, retention_policy
+    from persistence.database import is_sqlite
+
+    runtime = Runtime(settings)
+    try:
+        purge = RetentionPurge(
+            runtime.session_factory,
+            retention_policy(settings),
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+        )
+        purged = await purge.purge()
+    finally:
+        await runtime.close()
+    print(", ".join(f"{kind}: {count}" for kind, count in purged.items()) or "nothing to purge")
+
+
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
     from app.lifecycle import Runtime
     from app.services.accounts import create_user
@@ -169,6 +187,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=["customer", "washer", "admin"])
     commands.add_parser("demo", help="load demo data into an empty database")
+    commands.add_parser(
+        "purge", help="delete or blank personal data past its retention period, now (RETENTION_*)"
+    )
     commands.add_parser("settings", help="list every setting with its default")
     return parser
 
@@ -202,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_create_user(settings, args))
     elif args.command == "demo":
         asyncio.run(_load_demo(settings))
+    elif args.command == "purge":
+        asyncio.run(_purge(settings))
 
 
 if __name__ == "__main__":

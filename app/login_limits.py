@@ -55,3 +55,13 @@ async def limit_account_attempts(store: Store, email: str, limit: int) -> None:
     if await _count(store, account_key(email, window)) > limit:
         retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
         raise RateLimited("too many login attempts for this account; try again later", retry_after)
+
+
+async def limit_mfa_attempts(store: Store, user_id: int, limit: int) -> None:
+    """Count a second-factor attempt for the account; 429 once it had `limit` this minute
+    (a six-digit code must not be guessable by trying them all)."""
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    if await _count(store, f"mfa-account:{user_id}:{window}") > limit:
+        retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+        raise RateLimited("too many codes for this account; try again later", retry_after)

@@ -85,7 +85,8 @@ def _incoming_request_id(scope: Scope) -> str:
 
 
 class RequestIdMiddleware:
-    """Bind a request id to every log line of the request and log one access line.
+    """Bind a request id and the client's address to every log line of the request (and to
+    the audit entries it writes, `app.audit`) and log one access line.
 
     Install it with `with_request_ids`, around the whole application, not as Litestar
     middleware: see there.
@@ -111,7 +112,10 @@ class RequestIdMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        client = scope.get("client")
+        with structlog.contextvars.bound_contextvars(
+            request_id=request_id, client=client[0] if client else None
+        ):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:

@@ -58,15 +58,29 @@ async def verify_password(password_hash: str, password: str) -> bool:
 
 
 def mint_access_token(
-    user_id: int, role: str, email: str, settings: Settings, now: datetime
+    user_id: int,
+    role: str,
+    email: str,
+    settings: Settings,
+    now: datetime,
+    session_id: str | None = None,
+    second_factor: bool = False,
 ) -> tuple[str, datetime]:
+    """An access JWT; `session_id` (claim `sid`) names the refresh-token family it came
+    with, so the holder's session can be told apart from the user's others, and
+    `second_factor` (claim `amr` with `otp`) says that session passed a second factor."""
     expires_at = now + timedelta(seconds=settings.access_token_ttl_seconds)
     token = Token(
         sub=str(user_id),
         exp=expires_at,
         iat=now,
         jti=secrets.token_hex(8),
-        extras={"role": role, "email": email},
+        extras={
+            "role": role,
+            "email": email,
+            **({"sid": session_id} if session_id else {}),
+            **({"amr": ["pwd", "otp"]} if second_factor else {}),
+        },
     )
     return token.encode(secret=settings.jwt_secret, algorithm=ALGORITHM), expires_at
 

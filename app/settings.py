@@ -342,6 +342,36 @@ class Settings:
         "2700",
         "a washer not arrived this long after the order was due counts as an SLA breach",
     )
+    admin_mfa_required: str = _setting(
+        "ADMIN_MFA_REQUIRED",
+        _choice("auto", "true", "false"),
+        "auto",
+        "admins must log in with a second factor to use admin routes; auto = in production",
+    )
+    retention_track_points_days: int = _setting(
+        "RETENTION_TRACK_POINTS_DAYS",
+        _non_negative_int,
+        "30",
+        "washers' recorded location points older than this are deleted; 0 = kept forever",
+    )
+    retention_chat_days: int = _setting(
+        "RETENTION_CHAT_DAYS",
+        _non_negative_int,
+        "365",
+        "chat message bodies older than this are blanked (the messages stay); 0 = forever",
+    )
+    retention_notifications_days: int = _setting(
+        "RETENTION_NOTIFICATIONS_DAYS",
+        _non_negative_int,
+        "90",
+        "notifications older than this are deleted; 0 = kept forever",
+    )
+    retention_interval_seconds: float = _setting(
+        "RETENTION_INTERVAL_SECONDS",
+        _positive_float,
+        "3600",
+        "how often the retention purge runs (one process at a time)",
+    )
 
     @classmethod
     def env_names(cls) -> tuple[str, ...]:
@@ -381,6 +411,12 @@ class Settings:
             if refusal is not None:
                 raise SettingsError(refusal)
         return settings
+
+    @property
+    def requires_admin_mfa(self) -> bool:
+        if self.admin_mfa_required == "auto":
+            return self.environment == "production"
+        return self.admin_mfa_required == "true"
 
     @property
     def uses_redis(self) -> bool:

@@ -35,6 +35,7 @@ ADDRESS_MAX = 300
 NOTES_MAX = 500
 COMMENT_MAX = 2000
 CHAT_BODY_MAX = 2000
+USER_AGENT_MAX = 255
 
 
 class User(IdentityAuditBase):
@@ -64,6 +65,10 @@ class RefreshToken(IdentityAuditBase):
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     family_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The device and address the token was issued to: a session's newest token says where
+    it was last used."""
 
 
 class Vehicle(IdentityAuditBase):
@@ -326,3 +331,59 @@ class IdempotencyKey(IdentityBase):
     __table_args__ = (
         UniqueConstraint("user_id", "method", "path", "key", name="uq_idempotency_key_scope"),
     )
+
+
+AUDIT_ACTION_MAX = 40
+
+
+class AuditEvent(IdentityBase):
+    """One entry of the audit trail, written in the transaction of the change it records.
+
+    Append-only: the migration installs triggers refusing UPDATE and DELETE on both back-ends,
+    and no route changes an entry. Actor and target are plain ids, not foreign keys, so no
+    cascade can ever rewrite or remove an entry. `before`/`after` hold an admin edit's changed
+    fields; `detail` what else the action needs said (a failure's reason).
+    """
+
+    __tablename__ = "audit_event"
+
+    occurred_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(AUDIT_ACTION_MAX), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    target_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    target_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+
+
+class TotpFactor(IdentityAuditBase):
+    """A user's authenticator (TOTP) secret. Unconfirmed until a first code proves the app
+    holds it; only a confirmed factor is asked for at login. `last_step` is the time step of
+    the last code accepted, so no code is accepted twice."""
+
+    __tablename__ = "totp_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RecoveryCode(IdentityBase):
+    """A single-use recovery code, stored only as its SHA-256."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

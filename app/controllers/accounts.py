@@ -16,6 +16,7 @@ from app.answers import (
     INVALID_REFRESH,
     INVALID_ROLE,
     LOGIN_THROTTLED,
+    MFA_REQUIRED,
     WEAK_PASSWORD,
 )
 from app.auth import Principal, admin_only, requires_login
@@ -48,7 +49,11 @@ class AuthController(Controller):
         refuses=(EMAIL_TAKEN, WEAK_PASSWORD),
     )
     async def register(
-        self, data: RegisterRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: RegisterRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
         user = await accounts.create_user(
             db_session,
@@ -57,14 +62,17 @@ class AuthController(Controller):
             password=data.password,
             full_name=data.full_name,
             role=Role.CUSTOMER,
+            self_service=True,
         )
-        return await accounts.issue_tokens(db_session, settings, user)
+        return await accounts.issue_tokens(
+            db_session, settings, user, user_agent=request.headers.get("user-agent")
+        )
 
     @post(
         "/login",
         status_code=HTTP_200_OK,
         summary="Exchange email and password for tokens",
-        refuses=(INVALID_CREDENTIALS, ACCOUNT_DISABLED, LOGIN_THROTTLED),
+        refuses=(INVALID_CREDENTIALS, MFA_REQUIRED, ACCOUNT_DISABLED, LOGIN_THROTTLED),
     )
     async def login(
         self,
@@ -78,7 +86,13 @@ class AuthController(Controller):
             data.email,
             settings.auth_account_rate_limit_per_minute,
         )
-        return await accounts.login(db_session, settings, data.email, data.password)
+        return await accounts.login(
+            db_session,
+            settings,
+            data.email,
+            data.password,
+            user_agent=request.headers.get("user-agent"),
+        )
 
     @post(
         "/refresh",
@@ -87,9 +101,14 @@ class AuthController(Controller):
         refuses=(INVALID_REFRESH, ACCOUNT_DISABLED),
     )
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: RefreshRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
-        return await accounts.refresh(db_session, settings, data.refresh_token)
+        user_agent = request.headers.get("user-agent")
+        return await accounts.refresh(db_session, settings, data.refresh_token, user_agent)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
     async def logout(self, data: RefreshRequest, db_session: AsyncSession) -> None:
@@ -117,7 +136,11 @@ class UsersController(Controller):
         refuses=(EMAIL_TAKEN, WEAK_PASSWORD, INVALID_ROLE),
     )
     async def create(
-        self, data: CreateUserRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Principal, Any, Any],
+        data: CreateUserRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> UserOut:
         user = await accounts.create_user(
             db_session,
@@ -126,5 +149,6 @@ class UsersController(Controller):
             password=data.password,
             full_name=data.full_name,
             role=data.role,
+            actor=request.user.actor,
         )
         return accounts.user_out(user)

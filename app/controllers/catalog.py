@@ -113,8 +113,11 @@ class PackageController(Controller):
         summary="Create a package (admins)",
         refuses=(PACKAGE_NAME_TAKEN,),
     )
-    async def create_package(self, data: PackageIn, db_session: AsyncSession) -> PackageOut:
-        return catalog.package_out(await catalog.create_package(db_session, data))
+    async def create_package(
+        self, request: Request[Principal, Any, Any], data: PackageIn, db_session: AsyncSession
+    ) -> PackageOut:
+        package = await catalog.create_package(db_session, data, request.user.actor)
+        return catalog.package_out(package)
 
     @patch(
         "/{package_id:int}",
@@ -123,9 +126,14 @@ class PackageController(Controller):
         refuses=(PACKAGE_NAME_TAKEN,),
     )
     async def update_package(
-        self, data: PackagePatch, db_session: AsyncSession, package_id: int = PackageId
+        self,
+        request: Request[Principal, Any, Any],
+        data: PackagePatch,
+        db_session: AsyncSession,
+        package_id: int = PackageId,
     ) -> PackageOut:
-        return catalog.package_out(await catalog.update_package(db_session, package_id, data))
+        package = await catalog.update_package(db_session, package_id, data, request.user.actor)
+        return catalog.package_out(package)
 
     @delete(
         "/{package_id:int}",
@@ -133,5 +141,10 @@ class PackageController(Controller):
         summary="Delete an unused package (admins)",
         refuses=(PACKAGE_IN_USE,),
     )
-    async def delete_package(self, db_session: AsyncSession, package_id: int = PackageId) -> None:
-        await catalog.delete_package(db_session, package_id)
+    async def delete_package(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        package_id: int = PackageId,
+    ) -> None:
+        await catalog.delete_package(db_session, package_id, request.user.actor)

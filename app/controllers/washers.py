@@ -42,9 +42,14 @@ class WasherController(Controller):
         refuses=(EMAIL_TAKEN, WEAK_PASSWORD),
     )
     async def create_washer(
-        self, data: WasherIn, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Principal, Any, Any],
+        data: WasherIn,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> WasherOut:
-        return washers.washer_out(*await washers.create_washer(db_session, settings, data))
+        created = await washers.create_washer(db_session, settings, data, request.user.actor)
+        return washers.washer_out(*created)
 
     @get("/me", guards=[washer_only], summary="The calling washer's profile")
     async def me(
@@ -66,13 +71,23 @@ class WasherController(Controller):
 
     @patch("/{washer_id:int}", guards=[admin_only], summary="Change a washer (admins)")
     async def update_washer(
-        self, data: WasherPatch, db_session: AsyncSession, washer_id: int = WasherId
+        self,
+        request: Request[Principal, Any, Any],
+        data: WasherPatch,
+        db_session: AsyncSession,
+        washer_id: int = WasherId,
     ) -> WasherOut:
-        return washers.washer_out(*await washers.update_washer(db_session, washer_id, data))
+        updated = await washers.update_washer(db_session, washer_id, data, request.user.actor)
+        return washers.washer_out(*updated)
 
     @delete("/{washer_id:int}", guards=[admin_only], summary="Deactivate a washer (admins)")
-    async def deactivate_washer(self, db_session: AsyncSession, washer_id: int = WasherId) -> None:
-        await washers.deactivate_washer(db_session, washer_id)
+    async def deactivate_washer(
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        washer_id: int = WasherId,
+    ) -> None:
+        await washers.deactivate_washer(db_session, washer_id, request.user.actor)
 
     @get("/{washer_id:int}/reviews", guards=[requires_login], summary="A washer's reviews")
     async def washer_reviews(

@@ -16,7 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import audit
 from app.errors import ApiError
+from app.mfa_tokens import mfa_required
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
 from app.security import (
@@ -28,8 +30,9 @@ from app.security import (
     verify_password,
 )
 from app.settings import Settings
-from domain.roles import Role
-from persistence.models import RefreshToken, User, WasherProfile
+from domain.audit import AuditAction, AuditTarget
+from domain.roles import SYSTEM_ACTOR, Actor, Role
+from persistence.models import USER_AGENT_MAX, RefreshToken, TotpFactor, User, WasherProfile
 
 INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "email or password is wrong")
 
@@ -58,9 +61,14 @@ async def create_user(
     full_name: str,
     role: Role,
     is_available: bool = False,
+    actor: Actor = SYSTEM_ACTOR,
+    self_service: bool = False,
 ) -> User:
     """Create a user (and a washer profile for washers); commits. 409 if the email is taken,
-    400 `weak_password` if the password breaks the policy (`domain.passwords`)."""
+    400 `weak_password` if the password breaks the policy (`domain.passwords`).
+
+    Audited as `user.created` by `actor` (an admin, or the system for the CLI and demo
+    data), or as `auth.register` by the new user when `self_service`."""
     if role is Role.SYSTEM:
         raise ApiError(400, "invalid_role", "the system role cannot be given to a user")
     check_new_password(password, email)
@@ -76,6 +84,10 @@ async def create_user(
         await session.flush()
         if role is Role.WASHER:
             session.add(WasherProfile(user_id=user.id, is_available=is_available))
+        if self_service:
+            actor = Actor(user_id=user.id, role=role)
+        action = AuditAction.REGISTER if self_service else AuditAction.USER_CREATED
+        audit.record(session, action, actor, (AuditTarget.USER, user.id), after={"role": role})
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -84,18 +96,43 @@ async def create_user(
 
 
 async def issue_tokens(
-    session: AsyncSession, settings: Settings, user: User, family_id: str | None = None
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    family_id: str | None = None,
+    user_agent: str | None = None,
 ) -> TokenPair:
-    """A new access token and refresh token; a login starts a family, a refresh continues it."""
+    """A new access token and refresh token; a login starts a family (a session), a refresh
+    continues it. The refresh token records the device and address it went to."""
     now = datetime.now(UTC)
-    access, expires_at = mint_access_token(user.id, user.role, user.email, settings, now)
+    family_id = family_id or secrets.token_hex(16)
+    # Every live session of an account with a second factor passed it: logins go through
+    # it, and confirming one ends the account's other sessions (`app.services.mfa`).
+    second_factor = bool(
+        await session.scalar(
+            select(TotpFactor.id).where(
+                TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
+            )
+        )
+    )
+    access, expires_at = mint_access_token(
+        user.id,
+        user.role,
+        user.email,
+        settings,
+        now,
+        session_id=family_id,
+        second_factor=second_factor,
+    )
     raw, hashed = new_refresh_token()
     session.add(
         RefreshToken(
             user_id=user.id,
             token_hash=hashed,
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
-            family_id=family_id or secrets.token_hex(16),
+            family_id=family_id,
+            user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
+            address=audit.request_origin().address,
         )
     )
     await session.commit()
@@ -108,17 +145,41 @@ async def issue_tokens(
     )
 
 
-async def login(session: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    email: str,
+    password: str,
+    user_agent: str | None = None,
+) -> TokenPair:
     """Every attempt verifies one password hash, a dummy one for an unknown email, so the
     time taken does not reveal whether the email has an account. A disabled account is
-    named only to a caller who knows its password."""
+    named only to a caller who knows its password. An account with a second factor answers
+    401 `mfa_required` with a token for the second step (`app.services.mfa`)."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
     if not await verify_password(stored_hash, password) or user is None:
+        await _login_failed(session, user, "unknown_email" if user is None else "wrong_password")
         raise INVALID_CREDENTIALS
     if not user.is_active:
+        await _login_failed(session, user, "account_disabled")
         raise ApiError(403, "account_disabled", "this account is disabled")
-    return await issue_tokens(session, settings, user)
+    if await session.scalar(
+        select(TotpFactor.id).where(
+            TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
+        )
+    ):
+        raise mfa_required(user.id, settings)
+    actor = Actor(user_id=user.id, role=Role(user.role))
+    audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
+    return await issue_tokens(session, settings, user, user_agent=user_agent)
+
+
+async def _login_failed(session: AsyncSession, user: User | None, reason: str) -> None:
+    """Audit a refused login (committed on its own: the refusal changes nothing else)."""
+    target = (AuditTarget.USER, user.id if user else None)
+    audit.record(session, AuditAction.LOGIN_FAILED, None, target, detail={"reason": reason})
+    await session.commit()
 
 
 INVALID_REFRESH_TOKEN = ApiError(
@@ -126,7 +187,14 @@ INVALID_REFRESH_TOKEN = ApiError(
 )
 
 
-async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+async def _revoke_family(session: AsyncSession, family_id: str, user_id: int) -> None:
+    audit.record(
+        session,
+        AuditAction.TOKEN_REPLAY,
+        None,
+        (AuditTarget.USER, user_id),
+        detail={"family_id": family_id},
+    )
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -163,26 +231,28 @@ async def _claim_refresh_token(session: AsyncSession, raw: str) -> tuple[int, st
         return claimed.user_id, claimed.family_id
     stored = (
         await session.execute(
-            select(RefreshToken.family_id, RefreshToken.revoked_at).where(
+            select(RefreshToken.family_id, RefreshToken.revoked_at, RefreshToken.user_id).where(
                 RefreshToken.token_hash == hashed
             )
         )
     ).one_or_none()
     if stored is not None and stored.revoked_at is not None:
-        await _revoke_family(session, stored.family_id)
+        await _revoke_family(session, stored.family_id, stored.user_id)
     else:
         await session.rollback()
     raise INVALID_REFRESH_TOKEN
 
 
-async def refresh(session: AsyncSession, settings: Settings, raw: str) -> TokenPair:
+async def refresh(
+    session: AsyncSession, settings: Settings, raw: str, user_agent: str | None = None
+) -> TokenPair:
     """Rotate: the presented token is revoked and a new pair issued in the same family."""
     user_id, family_id = await _claim_refresh_token(session, raw)
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         await session.rollback()
         raise ApiError(401, "invalid_refresh_token", "the account is no longer active")
-    return await issue_tokens(session, settings, user, family_id=family_id)
+    return await issue_tokens(session, settings, user, family_id=family_id, user_agent=user_agent)
 
 
 async def logout(session: AsyncSession, raw: str) -> None:

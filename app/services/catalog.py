@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import audit
 from app.schemas.catalog import (
     PackageIn,
     PackageOut,
@@ -16,7 +17,9 @@ from app.schemas.catalog import (
     VehicleOut,
     VehiclePatch,
 )
+from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import Conflict, not_found
+from domain.roles import SYSTEM_ACTOR, Actor
 from persistence.models import Order, ServicePackage, Vehicle
 
 
@@ -113,31 +116,49 @@ async def _name_taken(session: AsyncSession, name: str, except_id: int | None = 
     return bool(await session.scalar(query))
 
 
-async def create_package(session: AsyncSession, data: PackageIn) -> ServicePackage:
+def _package_state(package: ServicePackage) -> dict[str, Any]:
+    """A package's fields as an audit entry keeps them (prices included)."""
+    return {field: getattr(package, field) for field in PackageIn.__struct_fields__}
+
+
+async def create_package(
+    session: AsyncSession, data: PackageIn, actor: Actor = SYSTEM_ACTOR
+) -> ServicePackage:
     if await _name_taken(session, data.name):
         raise Conflict("package_name_taken", "a package with this name exists")
     package = ServicePackage(**msgspec.structs.asdict(data))
     session.add(package)
+    await session.flush()
+    target = (AuditTarget.PACKAGE, package.id)
+    audit.record(session, AuditAction.PACKAGE_CREATED, actor, target, after=_package_state(package))
     await session.commit()
     return package
 
 
 async def update_package(
-    session: AsyncSession, package_id: int, patch: PackagePatch
+    session: AsyncSession, package_id: int, patch: PackagePatch, actor: Actor
 ) -> ServicePackage:
+    """Apply an admin's edit, audited with the fields (prices among them) it changed."""
     package = await get_package(session, package_id)
     if patch.name is not msgspec.UNSET and await _name_taken(session, patch.name, package_id):
         raise Conflict("package_name_taken", "a package with this name exists")
+    was = _package_state(package)
     _apply_patch(package, patch)
+    before, after = changed_fields(was, _package_state(package))
+    target = (AuditTarget.PACKAGE, package.id)
+    audit.record(session, AuditAction.PACKAGE_UPDATED, actor, target, before=before, after=after)
     await session.commit()
     return package
 
 
-async def delete_package(session: AsyncSession, package_id: int) -> None:
+async def delete_package(session: AsyncSession, package_id: int, actor: Actor) -> None:
     package = await get_package(session, package_id)
     if await session.scalar(select(exists().where(Order.package_id == package.id))):
         raise Conflict(
             "package_in_use", "the package has orders; deactivate it with is_active=false"
         )
+    target = (AuditTarget.PACKAGE, package.id)
+    was = _package_state(package)
+    audit.record(session, AuditAction.PACKAGE_DELETED, actor, target, before=was)
     await session.delete(package)
     await session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import audit
 from app.auth import Principal
 from app.schemas.orders import (
     OrderDetailOut,
@@ -25,6 +26,7 @@ from app.schemas.orders import (
 )
 from app.services.catalog import own_vehicle
 from app.services.offers import close_offers, offer_of, require_open_offer
+from domain.audit import AuditAction, AuditTarget
 from domain.booking import OPEN_STATUSES, check_open_orders, check_service_area
 from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
@@ -313,6 +315,16 @@ async def transition_order(
             now=now,
             previous_washer_id=previous_washer_id,
         )
+        if actor.role is Role.ADMIN:
+            audit.record(
+                session,
+                AuditAction.ORDER_ADMIN_TRANSITION,
+                actor,
+                (AuditTarget.ORDER, order.id),
+                before={"status": move.from_status.value, "washer_id": previous_washer_id},
+                after={"status": move.to_status.value, "washer_id": move.washer_id},
+                detail={"reason": reason} if reason else None,
+            )
         await session.commit()
     except (StaleDataError, IntegrityError):
         await session.rollback()

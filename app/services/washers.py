@@ -6,11 +6,13 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import audit
 from app.schemas.washers import WasherIn, WasherOut, WasherPatch
 from app.services.accounts import create_user
 from app.settings import Settings
+from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import not_found
-from domain.roles import Role
+from domain.roles import Actor, Role
 from persistence.models import User, WasherProfile
 
 
@@ -53,7 +55,7 @@ async def list_washers(
 
 
 async def create_washer(
-    session: AsyncSession, settings: Settings, data: WasherIn
+    session: AsyncSession, settings: Settings, data: WasherIn, actor: Actor
 ) -> tuple[User, WasherProfile]:
     user = await create_user(
         session,
@@ -63,14 +65,25 @@ async def create_washer(
         full_name=data.full_name,
         role=Role.WASHER,
         is_available=data.is_available,
+        actor=actor,
     )
     return await get_washer(session, user.id)
 
 
+def _audited_state(user: User, profile: WasherProfile) -> dict[str, object]:
+    return {
+        "full_name": user.full_name,
+        "is_active": user.is_active,
+        "is_available": profile.is_available,
+    }
+
+
 async def update_washer(
-    session: AsyncSession, washer_id: int, patch: WasherPatch
+    session: AsyncSession, washer_id: int, patch: WasherPatch, actor: Actor
 ) -> tuple[User, WasherProfile]:
+    """Apply an admin's edit, audited with the fields it changed."""
     user, profile = await get_washer(session, washer_id)
+    was = _audited_state(user, profile)
     if patch.full_name is not msgspec.UNSET:
         user.full_name = patch.full_name
     if patch.is_active is not msgspec.UNSET:
@@ -79,15 +92,22 @@ async def update_washer(
             profile.is_available = False
     if patch.is_available is not msgspec.UNSET:
         profile.is_available = patch.is_available
+    before, after = changed_fields(was, _audited_state(user, profile))
+    target = (AuditTarget.USER, user.id)
+    audit.record(session, AuditAction.WASHER_UPDATED, actor, target, before=before, after=after)
     await session.commit()
     return user, profile
 
 
-async def deactivate_washer(session: AsyncSession, washer_id: int) -> None:
+async def deactivate_washer(session: AsyncSession, washer_id: int, actor: Actor) -> None:
     """Washers are deactivated, not deleted: their orders and reviews keep their history."""
     user, profile = await get_washer(session, washer_id)
+    was = _audited_state(user, profile)
     user.is_active = False
     profile.is_available = False
+    before, after = changed_fields(was, _audited_state(user, profile))
+    target = (AuditTarget.USER, user.id)
+    audit.record(session, AuditAction.WASHER_DEACTIVATED, actor, target, before=before, after=after)
     await session.commit()
 
 

@@ -58,10 +58,12 @@ async function errorOf(response) {
   } catch {
     // not JSON: keep the status line
   }
-  return new AuthError(body.message || `${response.status} ${response.statusText}`, {
+  const error = new AuthError(body.message || `${response.status} ${response.statusText}`, {
     status: response.status,
     code: body.code || '',
   });
+  if (body.mfa_token) error.mfaToken = body.mfa_token;
+  return error;
 }
 
 /** The token pair as we keep it. `expires_at` is the server's clock: the Date header of the
@@ -90,11 +92,33 @@ async function postJson(path, body) {
   });
 }
 
-/** Sign in; only administrators may use the console. */
+let pendingMfa = null; // { token, email }: a password accepted, its second factor owed
+
+/** Whether a sign-in waits for the authenticator code (`completeSignIn`). */
+export function awaitingCode() {
+  return pendingMfa !== null;
+}
+
+/** Forget a sign-in that waits for its code (the user starts over). */
+export function cancelSignIn() {
+  pendingMfa = null;
+}
+
+/** Sign in; only administrators may use the console. An account with a second factor
+ * answers `mfa_required`: this throws an AuthError with that code, and `completeSignIn`
+ * finishes with the code from the app. */
 export async function login(email, password) {
+  pendingMfa = null;
   const response = await postJson('/api/auth/login', { email, password });
   if (!response.ok) {
     const error = await errorOf(response);
+    if (response.status === 401 && error.code === 'mfa_required') {
+      pendingMfa = { token: error.mfaToken, email };
+      throw new AuthError('Enter the code from your authenticator app.', {
+        status: 401,
+        code: 'mfa_required',
+      });
+    }
     if (response.status === 401 || response.status === 400) {
       throw new AuthError('Wrong email or password.', { status: response.status });
     }
@@ -103,7 +127,36 @@ export async function login(email, password) {
     }
     throw error;
   }
-  const pair = await response.json();
+  return accept(await response.json(), response, email);
+}
+
+/** The second step of a sign-in: the code from the authenticator app (or a recovery code). */
+export async function completeSignIn(code) {
+  if (!pendingMfa) throw new AuthError('Sign in with your password first.', { status: 401 });
+  const { token, email } = pendingMfa;
+  const response = await postJson('/api/auth/mfa', { mfa_token: token, code });
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 400) {
+      throw new AuthError('That code is wrong or was already used.', {
+        status: 400,
+        code: 'invalid_mfa_code',
+      });
+    }
+    if (response.status === 429) {
+      throw new AuthError('Too many codes. Wait a minute and try again.', { status: 429 });
+    }
+    if (response.status === 401) {
+      pendingMfa = null;
+      throw new AuthError('The sign-in expired. Enter your password again.', { status: 401 });
+    }
+    throw error;
+  }
+  pendingMfa = null;
+  return accept(await response.json(), response, email);
+}
+
+function accept(pair, response, email) {
   if (!pair.user || pair.user.role !== 'admin') {
     // Do not keep a session the console cannot use; revoke its refresh token right away.
     postJson('/api/auth/logout', { refresh_token: pair.refresh_token }).catch(() => {});

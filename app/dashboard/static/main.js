@@ -2,7 +2,18 @@
 // Each part lives in its own module; this one only decides what happens when.
 
 import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder, fetchRecentEvents } from './api.js';
-import { AuthError, currentSession, ensureFresh, login, logout, onSessionChange } from './auth.js';
+import {
+  AuthError,
+  accessToken,
+  awaitingCode,
+  cancelSignIn,
+  completeSignIn,
+  currentSession,
+  ensureFresh,
+  login,
+  logout,
+  onSessionChange,
+} from './auth.js';
 import { renderBadge } from './badge.js';
 import { createDrilldown } from './drilldown.js';
 import { createFeed } from './feed.js';
@@ -187,7 +198,14 @@ function showLogin(message = '') {
   const error = $('#login-error');
   error.textContent = message;
   error.hidden = !message;
+  showCodeRow(false);
   $('#login-email').focus();
+}
+
+function showCodeRow(shown) {
+  $('#login-code-row').hidden = !shown;
+  $('#login-code').value = '';
+  if (!shown) cancelSignIn();
 }
 
 $('#login-form').addEventListener('submit', async (event) => {
@@ -197,13 +215,24 @@ $('#login-form').addEventListener('submit', async (event) => {
   button.disabled = true;
   error.hidden = true;
   try {
-    await login($('#login-email').value.trim(), $('#login-password').value);
+    if (awaitingCode()) {
+      await completeSignIn($('#login-code').value.trim());
+    } else {
+      await login($('#login-email').value.trim(), $('#login-password').value);
+    }
     $('#login-password').value = '';
+    showCodeRow(false);
     await startConsole();
   } catch (failure) {
     const known = failure instanceof AuthError || failure instanceof ApiError;
     error.textContent = known ? failure.message : 'The server cannot be reached. Try again.';
     error.hidden = false;
+    if (failure instanceof AuthError && failure.code === 'mfa_required') {
+      showCodeRow(true);
+      $('#login-code').focus();
+    } else if (failure instanceof AuthError && !awaitingCode()) {
+      $('#login-code-row').hidden = true;
+    }
   } finally {
     button.disabled = false;
   }

@@ -90,3 +90,10 @@ def test_the_command_stops_with_one_line(tmp_path: object) -> None:
 def test_currency_is_an_iso_code_defaulting_to_dollars() -> None:
     assert Settings.from_env({}).currency == "USD"
     assert Settings.from_env({"CURRENCY": "eur"}).currency == "EUR"
+
+
+def test_admins_need_a_second_factor_in_production_unless_told_otherwise() -> None:
+    assert Settings(environment="production").requires_admin_mfa
+    assert not Settings(environment="development").requires_admin_mfa
+    assert not Settings(environment="production", admin_mfa_required="false").requires_admin_mfa
+    assert Settings(environment="test", admin_mfa_required="true").requires_admin_mfa
