@@ -31,6 +31,8 @@ BEARER = "BearerToken"
 """The one security scheme: `Authorization: Bearer <access token>`."""
 EVENT_STREAM = "event_stream"
 """Route opt: the route answers `text/event-stream` (its events: `/asyncapi.json`)."""
+OWN_RESPONSES = "own_responses"
+"""Where `ErrorResponses` keeps a handler's own `responses` (the route kwargs' `opt`)."""
 RETRY_AFTER_STATUSES = {"429": True, "503": False}
 """Statuses that carry `Retry-After`: always on a 429, on a 503 when the outage has a horizon."""
 
@@ -82,9 +84,18 @@ class ErrorResponses(ReceiveRoutePlugin):
         for answer in answers:
             by_status[answer.status].append(answer)
         specs = {status: error_response(describe(found)) for status, found in by_status.items()}
-        # Assigning (rather than updating in place) leaves a shared `responses` mapping alone;
-        # the result is the same however often a handler is registered.
-        handler.responses = {**specs, **_success(handler, path), **(handler.responses or {})}
+        # A handler's own error descriptions add to the derived ones rather than hide them.
+        # Its original `responses` are kept in `opt`, so the result is the same however often
+        # a handler is registered; assigning leaves a shared `responses` mapping alone.
+        own: dict[int, ResponseSpec] = handler.opt.setdefault(
+            OWN_RESPONSES, dict(handler.responses or {})
+        )
+        merged = {**specs, **_success(handler, path)}
+        for status, spec in own.items():
+            if status in by_status and spec.data_container is ErrorBody:
+                spec = error_response(f"{describe(by_status[status])}; {spec.description}")
+            merged[status] = spec
+        handler.responses = merged
         if needs_token(handler, path):
             handler.security = [{BEARER: []}]
         elif handler.opt.get(AUTH_OPTIONAL):
