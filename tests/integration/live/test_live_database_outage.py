@@ -129,7 +129,8 @@ async def test_sockets_stay_open_and_live_traffic_flows_while_postgres_is_down(
     monkeypatch.setattr(app.live.ops, "TYPING_ACCESS_SECONDS", 0.0)
     order_id, ws = cast.order_id, f"ws://{server}/ws"
     await move(api, cast.washer.headers, order_id, "en_route")
-    sse_url = f"/api/orders/{order_id}/events"
+    # From the order's first event: `en_route` was published before the stream opened.
+    sse_url = f"/api/orders/{order_id}/events?last_event_id=order:{order_id}@0"
     async with (
         live_client(ws, cast.customer.access_token) as buyer,
         live_client(ws, cast.washer.access_token) as phone,
