@@ -104,7 +104,12 @@ def build_app(washline: Washline) -> Litestar:
         create_all=False,
     )
     app = Litestar(
-        plugins=[SQLAlchemyPlugin(config=database), WashlinePlugin(washline), ErrorResponses()],
+        plugins=[
+            SQLAlchemyPlugin(config=database),
+            WashlinePlugin(washline),
+            ErrorResponses(),
+            *washline.tracing.plugins(),
+        ],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
             PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,

@@ -47,6 +47,8 @@ from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
+from app.tracing import Tracing
+from app.workers.heartbeat import Heartbeat
 from app.workers.kpis import KpiService
 from app.workers.retention import RetentionPurge, retention_policy
 from persistence.database import is_sqlite
@@ -92,9 +94,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
 class Washline:
     """The parts of one application instance, built in dependency order."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tracing: Tracing | None = None) -> None:
         self.settings = settings
-        self.runtime = Runtime(settings)
+        self.tracing = tracing if tracing is not None else Tracing.from_env(settings)
+        self.runtime = Runtime(settings, self.tracing)
         self.flows = LiveFlows(self.runtime)
         self.kpis = KpiService(self.runtime)
         self.retention = RetentionPurge(
@@ -103,6 +106,7 @@ class Washline:
             uses_advisory_lock=not is_sqlite(settings.database_url),
             interval=settings.retention_interval_seconds,
         )
+        self.heartbeat = Heartbeat(self.runtime, settings.probe_interval_seconds)
 
     @asynccontextmanager
     async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
@@ -116,6 +120,8 @@ class Washline:
             stack.push_async_callback(self.kpis.stop)
             self.retention.start()
             stack.push_async_callback(self.retention.stop)
+            await self.heartbeat.start()
+            stack.push_async_callback(self.heartbeat.stop)
             yield
 
     def dependencies(self) -> dict[str, Provide]:

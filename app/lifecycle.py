@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.live.history import DatabaseHistory
 from app.settings import Settings
+from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
 from domain.channels import OPS
 from persistence.database import create_engine, create_session_factory, is_sqlite
@@ -46,9 +47,11 @@ def _build_broker(settings: Settings) -> Broker:
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tracing: Tracing | None = None) -> None:
         self.settings = settings
+        self.tracing = tracing or Tracing.off()
         self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.tracing.instrument_engine(self.engine)
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
         self.broker = _build_broker(settings)
         # One Redis client (and pool, with its retry after a Redis restart) for the process:
@@ -56,7 +59,12 @@ class Runtime:
         self.redis: aioredis.Redis | None = (
             self.broker.client if isinstance(self.broker, RedisBroker) else None
         )
-        self.hub = Hub(self.broker, fallback=DatabaseHistory(self.session_factory))
+        self.tracing.instrument_redis(self.redis)
+        self.hub = Hub(
+            self.broker,
+            fallback=DatabaseHistory(self.session_factory),
+            tracer=self.tracing.tracer,
+        )
         store: PresenceStore = (
             RedisPresence(self.redis) if self.redis is not None else MemoryPresence()
         )
@@ -65,6 +73,7 @@ class Runtime:
             self.session_factory,
             self.broker,
             uses_advisory_lock=not is_sqlite(settings.database_url),
+            tracer=self.tracing.tracer,
         )
         self.draining = False
         self.sessions = LiveSessions(
@@ -106,6 +115,7 @@ class Runtime:
         await self.sessions.stop()
         await self.hub.close()
         await self.engine.dispose()
+        self.tracing.shutdown()
 
 
 async def drain_all() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
 
 from app.response_headers import add_security_headers
 
@@ -42,10 +43,29 @@ class RedactTokens(logging.Filter):
         return True
 
 
+def add_trace_ids(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Add the current span's ``trace_id`` and ``span_id`` (hex, as trace back-ends show
+    them) to a line logged inside a traced request or job; nothing when tracing is off."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = f"{context.trace_id:032x}"
+        event_dict["span_id"] = f"{context.span_id:016x}"
+    return event_dict
+
+
+def bind_trace_id(span: trace.Span, _scope: Any) -> None:
+    """Server-span hook: bind the request's trace id to its log context, so the access
+    line, written after the span ended, carries it too."""
+    context = span.get_span_context()
+    if context.is_valid:
+        structlog.contextvars.bind_contextvars(trace_id=f"{context.trace_id:032x}")
+
+
 def configure_logging(level: str) -> None:
     """Route structlog and the standard library (uvicorn, sqlalchemy) to JSON lines on stdout."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

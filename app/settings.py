@@ -372,6 +372,20 @@ class Settings:
         "3600",
         "how often the retention purge runs (one process at a time)",
     )
+    probe_interval_seconds: float = _setting(
+        "PROBE_INTERVAL_SECONDS",
+        _non_negative_float,
+        "5",
+        "how often each process publishes a delivery probe and checks its stores; 0 = never",
+    )
+    tracing: str = _setting(
+        "WASHLINE_TRACING",
+        _choice("auto", "on", "off"),
+        "auto",
+        "OpenTelemetry traces; auto = on when OTEL_EXPORTER_OTLP_ENDPOINT or "
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; the exporter reads the standard OTEL_* "
+        "variables (OTLP over HTTP)",
+    )
 
     @classmethod
     def env_names(cls) -> tuple[str, ...]:

@@ -21,8 +21,15 @@ class ChannelTraits(NamedTuple):
 
 ChannelClassifier = Callable[[str], ChannelTraits]
 
+PROBE_CHANNEL = "_probe"
+"""The delivery probe's private channel (`app.workers.probe`): brokers carry it, but no
+client can name it, since ``domain.channels`` refuses it like any unknown name."""
+_PROBE_TRAITS = ChannelTraits(lossy=True, database_backed=False)
+
 
 def domain_traits(name: str) -> ChannelTraits:
     """Traits from ``domain.channels``; raises ``ValueError`` for an unknown channel name."""
+    if name == PROBE_CHANNEL:
+        return _PROBE_TRAITS
     channel = parse_channel(name)
     return ChannelTraits(lossy=channel.is_lossy, database_backed=channel.is_database_backed)

@@ -67,12 +67,16 @@ def iso_utc(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-class _Body(msgspec.Struct):
-    """What history stores and pub/sub carries; the id and channel travel beside it."""
+class _Body(msgspec.Struct, omit_defaults=True):
+    """What history stores and pub/sub carries; the id and channel travel beside it.
+
+    ``trace`` is the publisher's W3C ``traceparent`` (`realtime.tracing`), absent when
+    tracing is off; it stays between processes and never reaches a client's frame."""
 
     event: str
     ts: str
     data: msgspec.Raw
+    trace: str | None = None
 
 
 class _Event(msgspec.Struct):
@@ -100,10 +104,19 @@ class Envelope:
         "channel",
         "event",
         "id",
+        "trace",
         "ts",
     )
 
-    def __init__(self, channel: str, id: str, event: str, ts: str, raw_data: bytes) -> None:
+    def __init__(
+        self,
+        channel: str,
+        id: str,
+        event: str,
+        ts: str,
+        raw_data: bytes,
+        trace: str | None = None,
+    ) -> None:
         self.channel = channel
         self.id = id
         self.event = event
@@ -115,12 +128,19 @@ class Envelope:
         self._sse: str | None = None
         self._position: StreamPosition | None = None
         self._published_at: float | None = None
+        self.trace = trace
 
     @classmethod
     def create(
-        cls, channel: str, id: str, event: str, data: Any, ts: str | None = None
+        cls,
+        channel: str,
+        id: str,
+        event: str,
+        data: Any,
+        ts: str | None = None,
+        trace: str | None = None,
     ) -> Envelope:
-        envelope = cls(channel, id, event, ts or utc_now_iso(), _encoder.encode(data))
+        envelope = cls(channel, id, event, ts or utc_now_iso(), _encoder.encode(data), trace)
         envelope._data = data
         return envelope
 
@@ -128,7 +148,7 @@ class Envelope:
     def from_body(cls, channel: str, id: str, body: bytes) -> Envelope:
         """Rebuild an envelope from :meth:`body` bytes (history entry or pub/sub payload)."""
         decoded = _body_decoder.decode(body)
-        return cls(channel, id, decoded.event, decoded.ts, bytes(decoded.data))
+        return cls(channel, id, decoded.event, decoded.ts, bytes(decoded.data), decoded.trace)
 
     @property
     def data(self) -> Any:
@@ -154,7 +174,7 @@ class Envelope:
         return self._published_at
 
     def body(self) -> bytes:
-        return _encoder.encode(_Body(self.event, self.ts, self._raw))
+        return _encoder.encode(_Body(self.event, self.ts, self._raw, self.trace))
 
     @property
     def ws_frame(self) -> bytes:

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from opentelemetry.trace import Tracer
 from redis.backoff import EqualJitterBackoff
 
 from realtime import metrics
@@ -23,6 +24,7 @@ from realtime.channel_traits import ChannelClassifier, domain_traits
 from realtime.envelope import EPHEMERAL_ID, Envelope, parse_id
 from realtime.subscriber import Subscriber
 from realtime.subscription import HistoryFallback, Subscription
+from realtime.tracing import delivery_span
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ half to all of 1 s, 2 s, 4 s, ... up to 30 s."""
 
 class Hub:
     """One per process. ``history_page`` bounds each history or database read during
-    catch-up; catch-up pages until it has everything."""
+    catch-up; catch-up pages until it has everything. With a ``tracer``, each fan-out of a
+    traced event records one delivery span (`realtime.tracing`)."""
 
     def __init__(
         self,
@@ -42,8 +45,10 @@ class Hub:
         fallback: HistoryFallback | None = None,
         classify: ChannelClassifier = domain_traits,
         history_page: int = 100,
+        tracer: Tracer | None = None,
     ) -> None:
         self.broker = broker
+        self._tracer = tracer
         self._fallback = fallback
         self._classify = classify
         self._history_page = history_page
@@ -181,8 +186,11 @@ class Hub:
         if not listeners:
             return
         metrics.DELIVERY_LATENCY.observe(max(0.0, time.time() - envelope.published_at))
+        span = delivery_span(self._tracer, envelope.channel, envelope.trace, len(listeners))
         for subscription in listeners.values():
             subscription.on_live(envelope)
+        if span is not None:
+            span.end()
 
     async def _catch_up(self, subscription: Subscription) -> None:
         """History (or the database) after ``last``, then the buffered live events, then

@@ -24,6 +24,7 @@ from realtime.broker import (
 )
 from realtime.channel_traits import ChannelClassifier, domain_traits
 from realtime.envelope import EPHEMERAL_ID, Envelope, format_id, parse_id
+from realtime.tracing import current_traceparent
 
 
 def new_epoch() -> str:
@@ -109,10 +110,12 @@ class MemoryBroker:
         if offset is None:
             history.top += 1
             top = format_id(history.top, history.epoch)
-            envelope = Envelope.create(channel, top, event, data, ts)
+            envelope = Envelope.create(channel, top, event, data, ts, current_traceparent())
             self._append(history, history.top, envelope, size)
         else:
-            envelope = Envelope.create(channel, format_id(offset), event, data, ts)
+            envelope = Envelope.create(
+                channel, format_id(offset), event, data, ts, current_traceparent()
+            )
             if offset > history.top:
                 history.top = offset
                 self._append(history, offset, envelope, size)

@@ -35,6 +35,7 @@ from realtime.envelope import EPHEMERAL_ID, Envelope, format_id, parse_id
 from realtime.memory_broker import new_epoch
 from realtime.redis_pubsub import RedisPubSub
 from realtime.redis_scripts import HISTORY, PUBLISH
+from realtime.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class RedisBroker:
         traits = self._classify(channel)
         if traits.database_backed != (offset is not None):
             raise ValueError(f"{channel}: offset is required exactly for database-backed channels")
-        draft = Envelope.create(channel, "", event, data, ts)
+        draft = Envelope.create(channel, "", event, data, ts, current_traceparent())
         body = draft.body()
         size = self._lossy_history_size if traits.lossy else self._history_size
         args: list[bytes | str | int] = [
@@ -165,7 +166,7 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"publish to {channel} failed: {exc}") from exc
         metrics.EVENTS_PUBLISHED.inc()
-        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data)
+        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data, draft.trace)
 
     async def publish_ephemeral(self, channel: str, event: str, data: Any) -> Envelope:
         self._classify(channel)

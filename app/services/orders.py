@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.auth import Principal
+from app.metrics import TIME_TO_ASSIGN
 from app.schemas.orders import (
     OrderDetailOut,
     OrderEventOut,
@@ -298,7 +299,8 @@ async def transition_order(
     order.washer_id = move.washer_id
     if move.to_status is OrderStatus.ARRIVED:
         order.arrived_at = now
-    if move.to_status is OrderStatus.ASSIGNED and order.assigned_at is None:
+    first_assignment = move.to_status is OrderStatus.ASSIGNED and order.assigned_at is None
+    if first_assignment:
         order.assigned_at = now
     try:
         if move.from_status is OrderStatus.PENDING:
@@ -329,4 +331,6 @@ async def transition_order(
     except (StaleDataError, IntegrityError):
         await session.rollback()
         raise Conflict("conflict", "another change to this order won the race; reload it") from None
+    if first_assignment:
+        TIME_TO_ASSIGN.observe(max(0.0, (now - order.created_at).total_seconds()))
     return order

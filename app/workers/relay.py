@@ -15,10 +15,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry.trace import SpanKind, Tracer
 from redis.backoff import EqualJitterBackoff
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
 from app.services.chat import CHAT_TOPIC
 from app.workers.outage import WorkerOutage
 from domain.channels import OPS, chat_channel, order_channel, user_channel
@@ -28,6 +30,7 @@ from persistence.order_events import ORDER_TOPIC
 from persistence.outbox import CommitSignal, mark_published, unpublished
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.envelope import iso_utc
+from realtime.tracing import parent_context
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x5741_5348  # "WASH": the advisory lock every relay competes for
@@ -65,7 +68,9 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_interval: float = 1.0,
         max_backoff: float = 5.0,
+        tracer: Tracer | None = None,
     ) -> None:
+        self._tracer = tracer
         self._session_factory = session_factory
         self._broker = broker
         self._uses_advisory_lock = uses_advisory_lock
@@ -131,20 +136,50 @@ class OutboxRelay:
             if self._uses_advisory_lock:
                 lock = select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
                 if not await session.scalar(lock):
+                    OUTBOX_LAG.set(0)  # the lock holder reports the backlog
                     return 0
-            for row in await unpublished(session, self._batch_size):
-                stamp = iso_utc(row.created_at)  # the commit's time, on every republish too
+            rows = await unpublished(session, self._batch_size)
+            OUTBOX_LAG.set(_age(rows[0].created_at) if rows else 0.0)
+            for row in rows:
                 try:
-                    for channel, event_type, data, offset in outbox_targets(row):
-                        await self._broker.publish(
-                            channel, event_type, data, offset=offset, ts=stamp
-                        )
+                    await self._publish(row)
                 except BrokerUnavailable as exc:
                     failure = exc
                     break
                 done.append(row.id)
             await mark_published(session, done, datetime.now(UTC))
         self.published += len(done)
+        OUTBOX_PUBLISHED.inc(len(done))
         if failure is not None:
             raise failure
         return len(done)
+
+    async def _publish(self, row: OutboxEvent) -> None:
+        """Publish one row to each of its channels; traced, when tracing is on, as a child
+        of the request that committed it, so every delivery of it joins that trace."""
+        if self._tracer is None:
+            await self._publish_targets(row)
+            return
+        with self._tracer.start_as_current_span(
+            "outbox publish",
+            context=parent_context(row.trace_context),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "washline",
+                "messaging.operation.type": "publish",
+                "washline.outbox.id": row.id,
+                "washline.outbox.topic": row.topic,
+                "washline.event": row.event_type,
+            },
+        ):
+            await self._publish_targets(row)
+
+    async def _publish_targets(self, row: OutboxEvent) -> None:
+        stamp = iso_utc(row.created_at)  # the commit's time, on every republish too
+        for channel, event_type, data, offset in outbox_targets(row):
+            await self._broker.publish(channel, event_type, data, offset=offset, ts=stamp)
+
+
+def _age(moment: datetime) -> float:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - aware).total_seconds())
