@@ -20,6 +20,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check app realtime domain persistence tests bench clients/python
 	$(BIN)/mypy
 	sh tests/support/ensure_chromium.sh
+	sh tests/support/ensure_prometheus.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

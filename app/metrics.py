@@ -22,6 +22,12 @@ TIME_TO_ASSIGN = Histogram(
     "From an order's creation to the first washer taking it.",
     buckets=(5, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600),
 )
+ORDERS_CREATED = Counter("washline_orders_created", "Orders booked through this process.")
+ORDER_TRANSITIONS = Counter(
+    "washline_order_transitions",
+    "Order status changes made through this process, by the status reached.",
+    ["to"],
+)
 PROBE_SENT = Counter("washline_probe_sent", "Delivery probes this process published.")
 PROBE_RECEIVED = Counter(
     "washline_probe_received", "Delivery probes this process received, from any process."

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.auth import Principal
-from app.metrics import TIME_TO_ASSIGN
+from app.metrics import ORDER_TRANSITIONS, ORDERS_CREATED, TIME_TO_ASSIGN
 from app.schemas.orders import (
     OrderDetailOut,
     OrderEventOut,
@@ -152,6 +152,7 @@ async def create_order(
         now=now,
     )
     await session.commit()
+    ORDERS_CREATED.inc()
     return order
 
 
@@ -331,6 +332,7 @@ async def transition_order(
     except (StaleDataError, IntegrityError):
         await session.rollback()
         raise Conflict("conflict", "another change to this order won the race; reload it") from None
+    ORDER_TRANSITIONS.labels(move.to_status.value).inc()
     if first_assignment:
         TIME_TO_ASSIGN.observe(max(0.0, (now - order.created_at).total_seconds()))
     return order
