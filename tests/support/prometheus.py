@@ -8,6 +8,7 @@ binaries are missing the tests fail with what to install: `make test` installs t
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -41,10 +42,26 @@ def rule_groups() -> dict[str, Any]:
     return spec
 
 
-def write_rule_file(directory: Path) -> Path:
+def write_rule_file(directory: Path, interval: str | None = None) -> Path:
+    """The rules as a plain file in ``directory``; ``interval`` replaces every group's
+    evaluation interval (a test cannot wait 30 s for the first recorded sample)."""
+    groups = rule_groups()
+    if interval is not None:
+        for group in groups["groups"]:
+            group["interval"] = interval
     path = directory / "washline.rules.yaml"
-    path.write_text(yaml.safe_dump(rule_groups()))
+    path.write_text(yaml.safe_dump(groups))
     return path
+
+
+def dashboard_queries() -> list[tuple[str, str]]:
+    """(panel title, PromQL) of every target of every dashboard in k8s/."""
+    queries = []
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        for panel in json.loads(path.read_text())["panels"]:
+            for target in panel.get("targets", []):
+                queries.append((panel["title"], target["expr"]))
+    return queries
 
 
 def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -94,6 +111,18 @@ class ThrowawayPrometheus:
                 pass
             time.sleep(0.2)
         pytest.fail(f"prometheus did not become ready:\n{self._log.read_text()[-2000:]}")
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        """Evaluate ``expr`` now; fails the test on an invalid expression."""
+        response = httpx.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10)
+        body = response.json()
+        assert body.get("status") == "success", f"{expr}: {body}"
+        result: list[dict[str, Any]] = body["data"]["result"]
+        return result
+
+    def rules(self) -> list[dict[str, Any]]:
+        body = httpx.get(f"{self.url}/api/v1/rules", timeout=10).json()
+        return [rule for group in body["data"]["groups"] for rule in group["rules"]]
 
     def stop(self) -> None:
         if self._process is not None:

@@ -12,7 +12,12 @@ from .manifests import KUSTOMIZATIONS, all_of, one, render
 # Schemas shipped by kubernetes-validate; the oldest minor version we still deploy to.
 KUBERNETES_VERSION = "1.32.0"
 # Custom resources with no schema in kubernetes-validate; checked field by field below.
-CUSTOM_KINDS = {("gateway.networking.k8s.io/v1", "HTTPRoute")}
+CUSTOM_KINDS = {
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+    # Prometheus Operator resources: checked in test_monitoring_manifests.py.
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+}
 NAMESPACE = "washline"
 CLUSTER_SCOPED = {"Namespace"}
 
