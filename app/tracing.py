@@ -27,6 +27,7 @@ from opentelemetry.trace import Tracer
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.logs import bind_trace_id
 from app.settings import Settings
 
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -103,6 +104,7 @@ class Tracing:
             tracer_provider=self.provider,
             exclude=_UNTRACED_PATHS,
             exclude_spans=["receive", "send"],
+            server_request_hook_handler=bind_trace_id,
         )
         return [OpenTelemetryPlugin(config)]
 

@@ -52,7 +52,9 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def pods(database_url: str, clean_redis_url: str) -> AsyncIterator[tuple[Pod, Pod]]:
-    settings = settings_for(database_url, redis_url=clean_redis_url, probe_interval_seconds=0)
+    settings = settings_for(
+        database_url, redis_url=clean_redis_url, probe_interval_seconds=0, log_level="INFO"
+    )
     async with AsyncExitStack() as stack:
         started = []
         for _ in range(2):
@@ -82,7 +84,7 @@ def _in_trace(spans: Sequence[ReadableSpan], trace_id: int) -> list[ReadableSpan
 
 
 async def test_an_order_is_traced_from_its_request_to_the_delivery_on_another_pod(
-    pods: tuple[Pod, Pod],
+    pods: tuple[Pod, Pod], caplog: pytest.LogCaptureFixture
 ) -> None:
     first, second = pods
     async with (
@@ -132,3 +134,12 @@ async def test_an_order_is_traced_from_its_request_to_the_delivery_on_another_po
     redis_calls = [s for s in traced if s.attributes and s.attributes.get("db.system") == "redis"]
     assert redis_calls, "the relay's Redis publish is in the trace"
     assert order["status"] == "pending"
+    logged = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    (access,) = [
+        line
+        for line in logged
+        if line.get("event") == "request"
+        and line.get("path") == "/api/orders"
+        and line.get("method") == "POST"
+    ]
+    assert access["trace_id"] == f"{trace_id:032x}"

@@ -52,3 +52,15 @@ def test_a_delivery_span_is_a_child_of_the_publish() -> None:
     assert delivered.parent.span_id == publish.get_span_context().span_id
     assert delivered.context is not None
     assert delivered.context.trace_id == publish.get_span_context().trace_id
+
+
+def test_log_lines_inside_a_span_carry_its_ids() -> None:
+    from app.logs import add_trace_ids
+
+    tracer = TracerProvider().get_tracer("t")
+    assert add_trace_ids(None, "info", {"event": "outside"}) == {"event": "outside"}
+    with tracer.start_as_current_span("job") as span:
+        line = add_trace_ids(None, "info", {"event": "inside"})
+    context = span.get_span_context()
+    assert line["trace_id"] == f"{context.trace_id:032x}"
+    assert line["span_id"] == f"{context.span_id:016x}"
