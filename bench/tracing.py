@@ -11,7 +11,8 @@ relay and a live delivery:
   on        this tree, WASHLINE_TRACING=on, spans exported over OTLP/HTTP to a sink in this
             process that answers 200 (the cost of making and exporting every span).
 The loop: ``--workers`` concurrent clients each book an order and read it back, for
-``--requests`` requests in all. Targets run interleaved for ``--rounds`` rounds; the median
+``--requests`` requests in all. Targets run interleaved for ``--rounds`` rounds, each round
+starting with the next target; the median
 of each is reported with ratios to the first target. Server CPU per request is the figure to
 trust on a shared machine; throughput and latency move with the neighbours' load.
 Everything talks to 127.0.0.1 only; every wait is bounded.
@@ -255,6 +256,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", help="git ref whose code is the floor (e.g. main)")
+    parser.add_argument(
+        "--targets", default="off,on", help="of this tree: off, on (comma-separated)"
+    )
     args = parser.parse_args()
     sink = OtlpSink()
     with tempfile.TemporaryDirectory(prefix="washline-tracing-bench-") as scratch_dir:
@@ -263,17 +267,16 @@ def main() -> None:
         if args.baseline:
             code = export_ref(args.baseline, scratch / "baseline")
             targets.append(Target(f"baseline ({args.baseline})", code, {}))
-        targets.append(Target("off", ROOT, {"WASHLINE_TRACING": "off"}))
-        targets.append(
-            Target(
-                "on",
-                ROOT,
-                {"WASHLINE_TRACING": "on", "OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
-            )
-        )
+        chosen = args.targets.split(",")
+        if "off" in chosen:
+            targets.append(Target("off", ROOT, {"WASHLINE_TRACING": "off"}))
+        if "on" in chosen:
+            tracing_on = {"WASHLINE_TRACING": "on", "OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
+            targets.append(Target("on", ROOT, tracing_on))
         results: dict[str, list[Result]] = {t.name: [] for t in targets}
         for round_number in range(1, args.rounds + 1):
-            for target in targets:
+            shift = (round_number - 1) % len(targets)  # no target always runs first
+            for target in targets[shift:] + targets[:shift]:
                 result = run_one(target, args.requests, args.workers, scratch)
                 results[target.name].append(result)
                 print(
