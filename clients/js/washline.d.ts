@@ -262,6 +262,8 @@ export declare class WashlineClient {
   messages(orderId: number, params?: { before?: number; after?: number; limit?: number }): Promise<MessagePage>;
   markRead(orderId: number, upTo: number): Promise<{ user_id: number; last_read_seq: number; read_at: string }>;
   review(orderId: number, stars: number, comment?: string): Promise<Review>;
+  share(orderId: number): Promise<ShareLink>;
+  revokeShares(orderId: number): Promise<{ revoked: number }>;
   call<T = unknown>(method: string, path: string, body?: unknown, params?: Record<string, string>): Promise<T>;
 }
 
@@ -302,4 +304,55 @@ export declare class LiveConnection {
   request(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
   chat(orderId: number, body: string): Promise<number>;
   location(fix: { lat: number; lng: number; ts: string; heading?: number; speed?: number; accuracy?: number }): Promise<Record<string, unknown>>;
+}
+
+// --- share links ----------------------------------------------------------------------------
+
+export interface ShareLink {
+  /** Shown once: only its hash is kept. */
+  token: string;
+  /** The tracking page, `/track/{token}`. */
+  url: string;
+  expires_at: string;
+}
+export interface SharedPosition {
+  lat: number;
+  lng: number;
+  ts: string;
+  heading?: number | null;
+  speed?: number | null;
+  distance_m?: number | null;
+  eta_seconds?: number | null;
+}
+export interface SharedStatus {
+  status: string;
+  washer_first_name: string | null;
+  occurred_at?: string | null;
+}
+export interface SharedOrder {
+  status: string;
+  washer_first_name: string | null;
+  position: SharedPosition | null;
+  expires_at: string;
+  area: { south: number; west: number; north: number; east: number };
+}
+export declare const SHARE_EVENTS: string[];
+export interface ShareFollowerOptions {
+  baseUrl?: string;
+  token: string;
+  onSnapshot?: (order: SharedOrder) => void;
+  onStatus?: (status: SharedStatus) => void;
+  onLocation?: (position: SharedPosition) => void;
+  /** Once: the link stopped working (`share_ended`, `share_not_found`). */
+  onEnd?: (ended: { code: string; message: string }) => void;
+  onState?: (state: 'connecting' | 'live' | 'reconnecting' | 'closed') => void;
+  backoff?: BackoffOptions;
+  EventSource?: typeof EventSource;
+  fetch?: typeof fetch;
+}
+export declare class ShareFollower {
+  constructor(options: ShareFollowerOptions);
+  readonly state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
+  start(): void;
+  stop(): void;
 }
