@@ -47,18 +47,56 @@ export interface OrderStatusData {
   lat?: number;
   lng?: number;
 }
+/** `order.location` on `order:{id}:track`: the washer's position and the ETA (0 once arrived). */
 export interface LocationData {
+  washer_id: number;
+  order_id: number;
   lat: number;
   lng: number;
-  order_id?: number;
-  washer_id?: number;
-  heading?: number | null;
-  speed?: number | null;
-  accuracy?: number | null;
-  ts?: string;
-  distance_m?: number | null;
+  ts: string;
+  heading: number | null;
+  speed: number | null;
+  accuracy: number | null;
+  distance_m: number;
+  eta_seconds: number;
+  status: string;
+}
+/** A washer's GPS fix, as the `location` op sends it. */
+export interface LocationFix {
+  lat: number;
+  lng: number;
+  /** ISO-8601 with its offset. */
+  ts: string;
+  /** Degrees, 0..360. */
+  heading?: number;
+  /** Metres a second. */
+  speed?: number;
+  /** Metres (radius). */
+  accuracy?: number;
+}
+/** The reply to a `location` op. */
+export interface LocationReply {
+  type: 'reply';
+  ref: number | string;
+  ok: true;
+  status: 'accepted' | 'coalesced';
+  order_id: number | null;
+  eta_seconds: number | null;
+}
+/** One washer's newest fix in a `washer.position` batch. */
+export interface WasherPosition {
+  washer_id: number;
+  lat: number;
+  lng: number;
+  heading: number | null;
+  speed: number | null;
+  ts: string;
+  order_id: number | null;
+  /** Only while on the way to an order. */
   eta_seconds?: number | null;
-  status?: string;
+}
+export interface WasherPositionData {
+  positions: WasherPosition[];
 }
 export interface ChatMessageData {
   order_id: number;
@@ -83,11 +121,18 @@ export interface OfferData {
 
 export type OrderStatusEvent = Envelope<'order.created' | 'order.status', OrderStatusData>;
 export type LocationEvent = Envelope<'order.location', LocationData>;
+export type WasherPositionEvent = Envelope<'washer.position', WasherPositionData>;
 export type ChatMessageEvent = Envelope<'chat.message', ChatMessageData>;
 export type OfferEvent = Envelope<'dispatch.offer' | 'dispatch.offer_withdrawn', OfferData>;
 /** Events added later within the protocol version: ignore what you do not know. */
 export type OtherEvent = Envelope<string, Record<string, unknown>>;
-export type LiveEvent = OrderStatusEvent | LocationEvent | ChatMessageEvent | OfferEvent | OtherEvent;
+export type LiveEvent =
+  | OrderStatusEvent
+  | LocationEvent
+  | WasherPositionEvent
+  | ChatMessageEvent
+  | OfferEvent
+  | OtherEvent;
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'resumed' | 'closed';
 
@@ -303,7 +348,7 @@ export declare class LiveConnection {
   unsubscribe(channel: string): Promise<void>;
   request(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
   chat(orderId: number, body: string): Promise<number>;
-  location(fix: { lat: number; lng: number; ts: string; heading?: number; speed?: number; accuracy?: number }): Promise<Record<string, unknown>>;
+  location(fix: LocationFix): Promise<LocationReply>;
 }
 
 // --- share links ----------------------------------------------------------------------------

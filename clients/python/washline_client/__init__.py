@@ -23,10 +23,14 @@ from washline_client.events import (
     Event,
     LiveItem,
     LocationData,
+    LocationFix,
+    LocationReply,
     OfferData,
     OrderStatusData,
     Reset,
     Unsubscribed,
+    WasherPosition,
+    WasherPositionData,
 )
 from washline_client.live import LiveConnection
 from washline_client.models import (
@@ -52,6 +56,8 @@ __all__ = [
     "LiveError",
     "LiveItem",
     "LocationData",
+    "LocationFix",
+    "LocationReply",
     "Message",
     "MessagePage",
     "NotConnected",
@@ -69,6 +75,8 @@ __all__ = [
     "Unsubscribed",
     "User",
     "Vehicle",
+    "WasherPosition",
+    "WasherPositionData",
     "WashlineClient",
     "WashlineError",
 ]
