@@ -783,7 +783,8 @@ export class ShareFollower {
     try {
       const response = await this.fetch(`${this.baseUrl}${this.path}`, { cache: 'no-store' });
       if (response.status !== 404) return null;
-      return refusal(404, await response.text());
+      const refused = refusal(404, await response.text());
+      return { code: refused.code, message: refused.detail };
     } catch {
       return null;
     }

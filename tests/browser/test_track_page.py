@@ -110,3 +110,64 @@ async def test_a_recipient_watches_the_washer_drive_and_the_wash_finish(
         answer = await ended.goto(f"{site.base_url}{link['url']}")
         assert answer is not None and answer.status == 404
         assert "no longer available" in (await ended.text_content("h1") or "")
+
+
+SHARE_AND_FOLLOW = """async ([email, password, orderId]) => {
+  const sdk = await import('/sdk/washline.js');
+  const client = new sdk.WashlineClient();
+  await client.login(email, password);
+  window.client = client;
+  const link = await client.share(orderId);
+  window.seen = { snapshots: [], ends: [], states: [] };
+  const follow = (token, into) => new sdk.ShareFollower({
+    token,
+    backoff: { baseMs: 100, capMs: 500 },
+    onSnapshot: (order) => into.snapshots.push(order),
+    onEnd: (ended) => into.ends.push(ended),
+    onState: (state) => into.states.push(state),
+  });
+  window.bogus = { snapshots: [], ends: [], states: [] };
+  follow(link.token, window.seen).start();
+  follow('A'.repeat(43), window.bogus).start();
+  return link;
+}"""
+
+
+async def test_the_js_sdk_shares_revokes_and_follows_a_link_to_its_end(
+    browser: Browser, site: Site, ops_database: str
+) -> None:
+    settings = settings_for(ops_database)
+    await add_user(settings, "sdk-sharer@browser.test", Role.CUSTOMER, "Sharon Sharer")
+    async with (
+        WashlineClient(site.base_url) as admin,
+        WashlineClient(site.base_url) as customer,
+    ):
+        await admin.login(ADMIN_EMAIL, PASSWORD)
+        await customer.login("sdk-sharer@browser.test", PASSWORD)
+        package = await admin.call(
+            "POST",
+            "/api/packages",
+            {"name": "Shared", "base_price_cents": 900, "duration_minutes": 9},
+        )
+        vehicle = await customer.add_vehicle("Kia", "Rio", "SHR-2", "small")
+        order = await customer.book(vehicle_id=vehicle.id, package_id=package["id"], **ADDRESS)
+
+    page = await browser.new_page()
+    await page.goto(f"{site.base_url}/health")
+    link = await page.evaluate(SHARE_AND_FOLLOW, ["sdk-sharer@browser.test", PASSWORD, order.id])
+    assert link["url"] == f"/track/{link['token']}"
+    await page.wait_for_function("() => window.seen.snapshots.length === 1", timeout=WAIT_MS)
+    await page.wait_for_function("() => window.bogus.ends.length === 1", timeout=WAIT_MS)
+    bogus = await page.evaluate("window.bogus")
+    assert bogus["ends"] == [
+        {"code": "share_not_found", "message": "this share link does not exist or has expired"}
+    ]
+    assert bogus["snapshots"] == []
+
+    revoked = await page.evaluate(f"window.client.revokeShares({order.id})")
+    assert revoked == {"revoked": 1}
+    await page.wait_for_function("() => window.seen.ends.length === 1", timeout=WAIT_MS)
+    seen = await page.evaluate("window.seen")
+    assert seen["snapshots"][0]["status"] == "pending"
+    assert seen["ends"][0]["code"] == "share_ended"
+    assert seen["states"][:2] == ["connecting", "live"] and seen["states"][-1] == "closed"
