@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from washline_client import WashlineClient
+from washline_client import ShareLink, WashlineClient
 
 from domain.roles import Role
 from tests.e2e.streams import sse_stream
@@ -104,11 +104,12 @@ async def test_a_revoked_link_ends_its_open_stream(
         sdk_client(server, postgres_url, Role.WASHER) as washer,
     ):
         order_id = await assigned_order(admin, customer, washer)
-        link = await customer.call("POST", f"/api/orders/{order_id}/share")
-        url = f"/api/share/{link['token']}/events"
+        link = await customer.share(order_id)
+        assert isinstance(link, ShareLink) and link.url == f"/track/{link.token}"
+        url = f"/api/share/{link.token}/events"
         async with sse_stream(server.base_url, url, {}) as (reader, _):
             await reader.wait_count(1)
-            assert await customer.call("DELETE", f"/api/orders/{order_id}/share") == {"revoked": 1}
+            assert await customer.revoke_shares(order_id) == 1
             await reader.ended.wait()  # within the stream's re-check period
     assert [name for _, name, _ in reader.events] == ["share.snapshot", "end"]
     assert reader.events[-1][2]["code"] == "share_ended"

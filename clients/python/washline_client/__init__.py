@@ -41,6 +41,7 @@ from washline_client.models import (
     OrderDetail,
     Package,
     Review,
+    ShareLink,
     Vehicle,
 )
 from washline_client.rest import WashlineClient
@@ -70,6 +71,7 @@ __all__ = [
     "RequestTimeout",
     "Reset",
     "Review",
+    "ShareLink",
     "TokenKeeper",
     "TokenPair",
     "Unsubscribed",
