@@ -83,6 +83,7 @@ class ShareController(Controller):
 
     @get(
         "/{token:str}/events",
+        tags=["sharing", "live"],
         opt={EVENT_STREAM: True},
         refuses=(SHARE_MISSING,),
         summary="SSE stream of a share link: share.snapshot, share.status, share.location, end",
