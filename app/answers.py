@@ -35,6 +35,7 @@ from domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, R
 from domain.offers import OFFER_UNAVAILABLE
 from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_REQUIRED
 from domain.schedule import IN_THE_PAST, TOO_FAR_AHEAD
+from domain.sharing import ORDER_FINISHED, SHARE_NOT_FOUND
 
 REFUSES = "refuses"
 """Route keyword (Litestar keeps unknown ones in `opt`): the `Answer`s only this route's
@@ -186,6 +187,10 @@ OFFER_OVER = refusal(
     f"the offer is over: expired (offers last {OFFER_TTL.total_seconds():g} s), withdrawn "
     "(the order went to someone else or left `pending`), or already accepted or declined",
 )
+SHARE_MISSING = refusal(
+    NotFound, SHARE_NOT_FOUND, "the link is unknown, revoked, expired or its order finished"
+)
+SHARE_FINISHED = refusal(Conflict, ORDER_FINISHED, "the order is finished: nothing to share")
 TRACK_HIDDEN = refusal(Forbidden, TRACK_UNAVAILABLE, "the track shows only while on the way")
 REVIEW = (
     refusal(Conflict, "order_not_completed", "only completed orders can be reviewed"),

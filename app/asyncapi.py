@@ -13,6 +13,8 @@ from typing import Any
 import msgspec
 from litestar import get
 
+from app.live.share_stream import END, LOCATION, SNAPSHOT, STATUS
+from app.schemas.shares import SharedOrder, SharedPosition, SharedStatus
 from domain import events
 from domain.event_data import DATA_BY_EVENT
 from realtime.protocol import CLIENT_OPS, SERVER_FRAMES
@@ -79,7 +81,8 @@ def _ref(path: str) -> dict[str, str]:
 def document() -> dict[str, Any]:
     """The whole AsyncAPI document (the same for every server: built once)."""
     _, schemas = msgspec.json.schema_components(
-        [*CLIENT_OPS, *SERVER_FRAMES, *dict.fromkeys(DATA_TYPES.values())], ref_template=REF
+        [*CLIENT_OPS, *SERVER_FRAMES, *dict.fromkeys(DATA_TYPES.values()), *SHARE_PAYLOADS],
+        ref_template=REF,
     )
     messages: dict[str, Any] = {}
     for op in CLIENT_OPS:
@@ -155,6 +158,7 @@ def document() -> dict[str, Any]:
             "channel": _ref(f"#/channels/{key}"),
             "messages": [_ref(f"#/channels/{key}/messages/{k}") for k in event_keys],
         }
+    _add_share_stream(channels, operations, messages)
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -178,6 +182,47 @@ def document() -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {"schemas": schemas, "messages": messages},
+    }
+
+
+SHARE_PAYLOADS = (SharedOrder, SharedStatus, SharedPosition)
+SHARE_MESSAGES: dict[str, tuple[str, str]] = {
+    SNAPSHOT: ("SharedOrder", "Everything the link shows now; first on every (re)connection"),
+    STATUS: ("SharedStatus", "The order moved on"),
+    LOCATION: ("SharedPosition", "The washer's new position and ETA"),
+    END: ("ErrorFrame", "The last event: the link stopped working (`share_ended`)"),
+}
+
+
+def _add_share_stream(
+    channels: dict[str, Any], operations: dict[str, Any], messages: dict[str, Any]
+) -> None:
+    """The share link's stream: no account, its own events, whose `data:` is the object
+    itself (no envelope, no ids: every connection starts with a fresh snapshot)."""
+    keys = []
+    for name, (schema, summary) in SHARE_MESSAGES.items():
+        key = f"share_{name.replace('share.', '')}"
+        messages[key] = {
+            "name": name,
+            "title": name,
+            "summary": summary,
+            "payload": _ref(REF.format(name=schema)),
+        }
+        keys.append(key)
+    channels["shareEvents"] = {
+        "address": "/api/share/{token}/events",
+        "title": "A share link's live view of one order (no account; the token is the key)",
+        "description": (
+            "Server-sent events: `event:` is the name, `data:` the object. Nothing about "
+            "the customer; the washer's first name only. docs/protocol.md, Share links."
+        ),
+        "parameters": {"token": {"description": "the share link's token"}},
+        "messages": {key: _ref(f"#/components/messages/{key}") for key in keys},
+    }
+    operations["receive_shareEvents"] = {
+        "action": "receive",
+        "channel": _ref("#/channels/shareEvents"),
+        "messages": [_ref(f"#/channels/shareEvents/messages/{key}") for key in keys],
     }
 
 

@@ -40,6 +40,8 @@ PUBLIC_PATHS = [
     "^/api/auth/",
     "^/dashboard",
     "^/sdk/",
+    "^/track/",
+    "^/api/share/",
     "^/favicon",
 ]
 

@@ -38,6 +38,7 @@ from app.controllers.orders import OrderController
 from app.controllers.privacy import MyDataController, UserDataController
 from app.controllers.root import root
 from app.controllers.sessions import MySessionsController, UserSessionsController
+from app.controllers.shares import OrderShareController, ShareController
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
 from app.lifecycle import Runtime
@@ -48,6 +49,7 @@ from app.live.ws import live_socket
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.tracing import Tracing
+from app.track.routes import TRACK_ROUTES
 from app.workers.heartbeat import Heartbeat
 from app.workers.kpis import KpiService
 from app.workers.retention import RetentionPurge, retention_policy
@@ -88,6 +90,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     washers_online,
     *DASHBOARD_ROUTES,
     *SDK_ROUTES,
+    *TRACK_ROUTES,
+    OrderShareController,
+    ShareController,
 ]
 
 

@@ -312,6 +312,12 @@ class Settings:
         "3",
         "a customer may have at most this many orders not yet completed, cancelled or no-show",
     )
+    share_link_ttl_seconds: int = _setting(
+        "SHARE_LINK_TTL_SECONDS",
+        _positive_int,
+        "14400",
+        "a share link of an order works this long at most (it ends with the order anyway)",
+    )
     business_timezone: str = _setting(
         "BUSINESS_TIMEZONE",
         _time_zone,

@@ -77,6 +77,43 @@ class ChatReadData(msgspec.Struct):
     last_read_seq: int
 
 
+class OrderLocationData(msgspec.Struct):
+    """`order.location` on `order:{id}:track`: the washer's newest fix for the order and the
+    ETA (`eta_seconds` is 0 once `arrived`). Lossy: a slow client gets the newest only."""
+
+    washer_id: int
+    lat: float
+    lng: float
+    ts: str
+    heading: float | None
+    speed: float | None
+    accuracy: float | None
+    order_id: int
+    distance_m: float
+    eta_seconds: int
+    status: str
+
+
+class WasherPosition(msgspec.Struct):
+    """One washer's newest fix in a `washer.position` batch; `eta_seconds` only while the
+    washer is on the way to an order."""
+
+    washer_id: int
+    lat: float
+    lng: float
+    ts: str
+    heading: float | None
+    speed: float | None
+    order_id: int | None
+    eta_seconds: int | None = None
+
+
+class WasherPositionData(msgspec.Struct):
+    """`washer.position` on `ops`: each moving washer's newest fix since the last batch."""
+
+    positions: list[WasherPosition]
+
+
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_CREATED: OrderEventData,
     events.ORDER_STATUS: OrderEventData,
@@ -86,9 +123,12 @@ DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.CHAT_TYPING: ChatTypingData,
     events.CHAT_READ: ChatReadData,
     events.KPI_TICK: KpiSnapshot,
+    events.ORDER_LOCATION: OrderLocationData,
+    events.WASHER_POSITION: WasherPositionData,
 }
-"""The type of each event's `data` (`order.location` and `washer.position` are still built as
-plain objects; docs/protocol.md lists their fields)."""
+"""The type of each event's `data` (the location pipeline builds `order.location` and
+`washer.position` as plain objects of these fields; tests decode them strictly into these
+types, so the two cannot drift)."""
 
 
 def as_data(data: msgspec.Struct) -> dict[str, Any]:

@@ -395,3 +395,22 @@ class RecoveryCode(IdentityBase):
     )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class OrderShare(IdentityBase):
+    """A share link of one order (`domain.sharing`): stored only as the SHA-256 of its token,
+    so the table gives no working link away. It works until `revoked_at`, `expires_at` or the
+    order's end, whichever comes first."""
+
+    __tablename__ = "order_share"
+
+    order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("wash_order.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

@@ -31,6 +31,7 @@ class DataExport(msgspec.Struct):
     idempotency_keys: Annotated[Rows, msgspec.Meta(description="retried requests' answers")]
     second_factor: Annotated[Rows, msgspec.Meta(description="the authenticator (no secret)")]
     recovery_codes: Annotated[Rows, msgspec.Meta(description="when each was used (no code)")]
+    share_links: Annotated[Rows, msgspec.Meta(description="orders' share links (no token)")]
 
 
 class EraseIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -37,6 +37,7 @@ from persistence.models import (
     IdempotencyKey,
     Notification,
     Order,
+    OrderShare,
     RecoveryCode,
     RefreshToken,
     Review,
@@ -96,6 +97,7 @@ async def erase_user(
         (Notification, Notification.user_id),
         (IdempotencyKey, IdempotencyKey.user_id),
         (TrackPoint, TrackPoint.washer_id),
+        (OrderShare, OrderShare.created_by),
     ):
         await session.execute(delete(model).where(owner == user_id))
     detail = {"reason": reason} if reason else None

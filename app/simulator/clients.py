@@ -1,5 +1,10 @@
 """The simulator's connections to the server: the HTTP API and the live WebSocket.
 
+The socket is the client SDK's (`washline_client`): the simulator is a client of the public
+API like any other app. The HTTP side keeps its own pool for now: one pool for the whole
+city, and the per-address login queue below, which the SDK (one user per client) has no
+place for yet.
+
 Both behave like a well-mannered mobile app: bounded concurrency, retries only where a retry
 cannot do something twice, login and registration queued behind the server's per-address
 rate limit, and a socket that reconnects with backoff and resumes every channel from the
@@ -20,8 +25,11 @@ from typing import Any
 
 import httpx
 import websockets
-from websockets.asyncio.client import ClientConnection
-from websockets.typing import Subprotocol
+from washline_client import ApiError as SdkApiError
+from washline_client import LiveError as SdkLiveError
+from washline_client import NotConnected, RequestTimeout
+from washline_client.positions import Positions
+from washline_client.ws import WsLink
 
 Frame = dict[str, Any]
 TokenSource = Callable[[bool], Awaitable[str]]
@@ -32,18 +40,11 @@ SAFE_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 """Methods a lost response may be retried on: doing them twice does no harm."""
 MAX_RATE_LIMIT_WAIT = 65.0
 REQUEST_TIMEOUT = 15.0
-WS_SUBPROTOCOL = "washline.v1"
 CLOSE_UNAUTHORIZED = 4001
 
 
-class ApiError(Exception):
-    """The server said no (`status` >= 400), or could not be reached (`status` 0)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
+ApiError = SdkApiError
+"""The server said no (`status` >= 400), or could not be reached (`status` 0)."""
 
 
 def retry_after_seconds(headers: httpx.Headers, default: float = 5.0) -> float:
@@ -201,22 +202,14 @@ class Api:
             return response.json()
 
 
-class LiveError(Exception):
-    """The server answered an op with an error frame, or the socket is not there."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def _position(event_id: str) -> tuple[int, str] | None:
-    offset, _, epoch = event_id.partition("-")
-    return (int(offset), epoch) if offset.isdigit() else None
+LiveError = SdkLiveError
+"""An op answered with an error frame, or no socket (`code` "disconnected")."""
 
 
 class Live:
-    """One multiplexed `/ws` connection kept alive for its owner.
+    """One multiplexed `/ws` connection kept alive for its owner, on the client SDK's
+    socket (`WsLink`: handshake, reader, ops matched to replies) and its per-channel
+    `Positions` (resume point, duplicates dropped by id).
 
     Events and resets go to `on_frame`; error frames nobody waits for go to `on_notice`.
     The channels it was asked to follow survive reconnects: each is subscribed again from
@@ -237,10 +230,11 @@ class Live:
         self._on_frame = on_frame
         self._on_notice = on_notice
         self._rng = rng
-        self._refs = itertools.count(1)
-        self._waiters: dict[int, asyncio.Future[Frame]] = {}
+        self._refs = itertools.count(1_000_000_000)  # fire-and-forget ops: never awaited
         self._channels: dict[str, str | None] = {}
-        self._connection: ClientConnection | None = None
+        """The channels to follow, with the `since` first asked for."""
+        self._positions = Positions()
+        self._link: WsLink | None = None
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -260,71 +254,69 @@ class Live:
             code: int | None = None
             try:
                 token = await self._token(refused)
-                async with websockets.connect(
-                    self._url,
-                    subprotocols=[Subprotocol(WS_SUBPROTOCOL), Subprotocol(f"bearer.{token}")],
-                    open_timeout=10,
-                    close_timeout=3,
-                    max_size=2**20,
-                    user_agent_header="washline-simulator",
-                ) as connection:
-                    self._connection = connection
-                    self.connected.set()
-                    resubscribe = asyncio.create_task(self._resubscribe())
-                    try:
-                        async for message in connection:
-                            self._dispatch(message)
-                            backoff, failures = 1.0, 0
-                    finally:
-                        resubscribe.cancel()
-                        code = connection.close_code
+                link = await WsLink.open(self._url, token, self._handle, timeout=10)
+                self._link = link
+                self.connected.set()
+                resubscribe = asyncio.create_task(self._resubscribe())
+                try:
+                    await link.run()
+                finally:
+                    resubscribe.cancel()
+                    code = link.close_code
+                    with contextlib.suppress(Exception):
+                        await link.close()
+                backoff, failures = 1.0, 0
             except asyncio.CancelledError:
+                if self._link is not None:
+                    with contextlib.suppress(Exception):
+                        await self._link.close()
                 raise
-            except websockets.ConnectionClosed:
-                pass  # the close code is reported below
             except Exception as exc:  # network, handshake, token: all end in a retry
                 failures += 1
                 if failures % 10 == 1:  # the first of a run of failures, then now and then
                     self._on_notice(f"live connection failed ({failures}x): {exc!r}")
             finally:
-                self._connection = None
+                self._link = None
                 self.connected.clear()
-                for waiter in self._waiters.values():
-                    if not waiter.done():
-                        waiter.set_exception(LiveError("disconnected", "socket closed"))
-                self._waiters.clear()
             refused = code == CLOSE_UNAUTHORIZED
             if code is not None:
                 self._on_notice(f"live socket closed ({code}); reconnecting")
             await asyncio.sleep(backoff * self._rng.uniform(0.8, 1.3))
             backoff = min(backoff * 2, 15.0)
 
+    def _since(self, channel: str) -> str | None:
+        return self._positions.get(channel) or self._channels.get(channel)
+
     async def _resubscribe(self) -> None:
-        for channel, since in list(self._channels.items()):
+        for channel in list(self._channels):
             try:
-                await self.request("subscribe", channel=channel, since=since)
+                await self.request("subscribe", channel=channel, since=self._since(channel))
             except LiveError as exc:
                 if exc.code == "disconnected":
                     return
-                self._channels.pop(channel, None)  # refused for good (e.g. no longer ours)
+                self._forget(channel)  # refused for good (e.g. no longer ours)
                 self._on_notice(f"could not resubscribe {channel}: {exc}")
             except TimeoutError:
                 self._on_notice(f"no answer resubscribing {channel}")
 
+    def _forget(self, channel: str) -> None:
+        self._channels.pop(channel, None)
+        self._positions.forget(channel)
+
     def _dispatch(self, message: str | bytes) -> None:
+        """One raw frame, as the socket reader hands them over."""
         try:
             frame = json.loads(message)
         except ValueError:
             return
-        if not isinstance(frame, dict):
-            return
+        if isinstance(frame, dict):
+            self._handle(frame)
+
+    def _handle(self, frame: Frame) -> None:
+        """A frame no op waits for: an event, a reset, or an answer to a fire-and-forget op."""
         kind = frame.get("type")
         if kind in ("reply", "error"):
-            ref = frame.get("ref")
-            waiter = self._waiters.pop(ref, None) if isinstance(ref, int) else None
-            if waiter is not None and not waiter.done():
-                waiter.set_result(frame)
-            elif kind == "error":
+            if kind == "error":
                 refusal, detail = frame.get("code"), frame.get("message")
                 self._on_notice(f"server refused an op: {refusal}: {detail}")
             return
@@ -339,54 +331,42 @@ class Live:
             return True  # ephemeral events (typing, ticks) carry no position to resume from
         if channel not in self._channels:
             return True
-        last = self._channels[channel]
-        new, old = _position(event_id), _position(last) if last else None
-        if new is not None and old is not None and new[1] == old[1] and new[0] <= old[0]:
-            return False
-        self._channels[channel] = event_id
-        return True
-
-    async def _send(self, frame: Frame) -> None:
-        connection = self._connection
-        if connection is None:
-            raise LiveError("disconnected", "not connected")
-        try:
-            await connection.send(json.dumps(frame))
-        except websockets.ConnectionClosed:
-            raise LiveError("disconnected", "socket closed") from None
+        return self._positions.accept(channel, event_id)
 
     async def request(self, op: str, reply_within: float = 10.0, **fields: Any) -> Frame:
-        """Send an op and wait for its reply; LiveError for an error frame or no socket."""
-        ref = next(self._refs)
-        waiter: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self._waiters[ref] = waiter
+        """Send an op and wait for its reply; LiveError for an error frame or no socket,
+        TimeoutError for no answer in time."""
+        link = self._link
+        if link is None:
+            raise LiveError("disconnected", "not connected")
         try:
-            await self._send({"op": op, "ref": ref, **fields})
-            frame = await asyncio.wait_for(waiter, reply_within)
-        finally:
-            self._waiters.pop(ref, None)
-        if frame.get("type") == "error":
-            raise LiveError(str(frame.get("code")), str(frame.get("message")))
-        return frame
+            return await link.request(op, reply_within, **fields)
+        except NotConnected:
+            raise LiveError("disconnected", "socket closed") from None
+        except RequestTimeout:
+            raise TimeoutError(f"no reply to {op!r} within {reply_within:g} s") from None
 
     async def send(self, op: str, **fields: Any) -> bool:
         """Fire and forget (a refusal still reaches `on_notice`); False when offline."""
+        link = self._link
+        if link is None:
+            return False
         try:
-            await self._send({"op": op, "ref": next(self._refs), **fields})
-        except LiveError:
+            await link.connection.send(json.dumps({"op": op, "ref": next(self._refs), **fields}))
+        except websockets.ConnectionClosed:
             return False
         return True
 
     async def follow(self, channel: str, since: str | None = None) -> None:
         """Subscribe now if connected, and again after every reconnect."""
         self._channels.setdefault(channel, since)
-        if self._connection is None:
+        if self._link is None:
             return
         try:
-            await self.request("subscribe", channel=channel, since=since)
+            await self.request("subscribe", channel=channel, since=self._since(channel))
         except LiveError as exc:
             if exc.code != "disconnected":  # refused: asking again after a reconnect won't help
-                self._channels.pop(channel, None)
+                self._forget(channel)
                 self._on_notice(f"could not subscribe {channel}: {exc}")
         except TimeoutError:
             self._on_notice(f"no answer subscribing {channel}")
@@ -394,13 +374,13 @@ class Live:
     async def unfollow(self, channel: str) -> None:
         if channel not in self._channels:
             return
-        del self._channels[channel]
+        self._forget(channel)
         with contextlib.suppress(LiveError, TimeoutError):
             await self.request("unsubscribe", channel=channel)
 
     async def reauthenticate(self, token: str) -> None:
         """Hand a refreshed token to the live socket before the old one expires."""
-        if self._connection is None:
+        if self._link is None:
             return  # the next connection uses the new token anyway
         try:
             await self.request("auth", token=token)

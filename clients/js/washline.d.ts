@@ -47,18 +47,56 @@ export interface OrderStatusData {
   lat?: number;
   lng?: number;
 }
+/** `order.location` on `order:{id}:track`: the washer's position and the ETA (0 once arrived). */
 export interface LocationData {
+  washer_id: number;
+  order_id: number;
   lat: number;
   lng: number;
-  order_id?: number;
-  washer_id?: number;
-  heading?: number | null;
-  speed?: number | null;
-  accuracy?: number | null;
-  ts?: string;
-  distance_m?: number | null;
+  ts: string;
+  heading: number | null;
+  speed: number | null;
+  accuracy: number | null;
+  distance_m: number;
+  eta_seconds: number;
+  status: string;
+}
+/** A washer's GPS fix, as the `location` op sends it. */
+export interface LocationFix {
+  lat: number;
+  lng: number;
+  /** ISO-8601 with its offset. */
+  ts: string;
+  /** Degrees, 0..360. */
+  heading?: number;
+  /** Metres a second. */
+  speed?: number;
+  /** Metres (radius). */
+  accuracy?: number;
+}
+/** The reply to a `location` op. */
+export interface LocationReply {
+  type: 'reply';
+  ref: number | string;
+  ok: true;
+  status: 'accepted' | 'coalesced';
+  order_id: number | null;
+  eta_seconds: number | null;
+}
+/** One washer's newest fix in a `washer.position` batch. */
+export interface WasherPosition {
+  washer_id: number;
+  lat: number;
+  lng: number;
+  heading: number | null;
+  speed: number | null;
+  ts: string;
+  order_id: number | null;
+  /** Only while on the way to an order. */
   eta_seconds?: number | null;
-  status?: string;
+}
+export interface WasherPositionData {
+  positions: WasherPosition[];
 }
 export interface ChatMessageData {
   order_id: number;
@@ -83,11 +121,18 @@ export interface OfferData {
 
 export type OrderStatusEvent = Envelope<'order.created' | 'order.status', OrderStatusData>;
 export type LocationEvent = Envelope<'order.location', LocationData>;
+export type WasherPositionEvent = Envelope<'washer.position', WasherPositionData>;
 export type ChatMessageEvent = Envelope<'chat.message', ChatMessageData>;
 export type OfferEvent = Envelope<'dispatch.offer' | 'dispatch.offer_withdrawn', OfferData>;
 /** Events added later within the protocol version: ignore what you do not know. */
 export type OtherEvent = Envelope<string, Record<string, unknown>>;
-export type LiveEvent = OrderStatusEvent | LocationEvent | ChatMessageEvent | OfferEvent | OtherEvent;
+export type LiveEvent =
+  | OrderStatusEvent
+  | LocationEvent
+  | WasherPositionEvent
+  | ChatMessageEvent
+  | OfferEvent
+  | OtherEvent;
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'resumed' | 'closed';
 
@@ -262,6 +307,8 @@ export declare class WashlineClient {
   messages(orderId: number, params?: { before?: number; after?: number; limit?: number }): Promise<MessagePage>;
   markRead(orderId: number, upTo: number): Promise<{ user_id: number; last_read_seq: number; read_at: string }>;
   review(orderId: number, stars: number, comment?: string): Promise<Review>;
+  share(orderId: number): Promise<ShareLink>;
+  revokeShares(orderId: number): Promise<{ revoked: number }>;
   call<T = unknown>(method: string, path: string, body?: unknown, params?: Record<string, string>): Promise<T>;
 }
 
@@ -301,5 +348,56 @@ export declare class LiveConnection {
   unsubscribe(channel: string): Promise<void>;
   request(op: string, fields?: Record<string, unknown>): Promise<Record<string, unknown>>;
   chat(orderId: number, body: string): Promise<number>;
-  location(fix: { lat: number; lng: number; ts: string; heading?: number; speed?: number; accuracy?: number }): Promise<Record<string, unknown>>;
+  location(fix: LocationFix): Promise<LocationReply>;
+}
+
+// --- share links ----------------------------------------------------------------------------
+
+export interface ShareLink {
+  /** Shown once: only its hash is kept. */
+  token: string;
+  /** The tracking page, `/track/{token}`. */
+  url: string;
+  expires_at: string;
+}
+export interface SharedPosition {
+  lat: number;
+  lng: number;
+  ts: string;
+  heading?: number | null;
+  speed?: number | null;
+  distance_m?: number | null;
+  eta_seconds?: number | null;
+}
+export interface SharedStatus {
+  status: string;
+  washer_first_name: string | null;
+  occurred_at?: string | null;
+}
+export interface SharedOrder {
+  status: string;
+  washer_first_name: string | null;
+  position: SharedPosition | null;
+  expires_at: string;
+  area: { south: number; west: number; north: number; east: number };
+}
+export declare const SHARE_EVENTS: string[];
+export interface ShareFollowerOptions {
+  baseUrl?: string;
+  token: string;
+  onSnapshot?: (order: SharedOrder) => void;
+  onStatus?: (status: SharedStatus) => void;
+  onLocation?: (position: SharedPosition) => void;
+  /** Once: the link stopped working (`share_ended`, `share_not_found`). */
+  onEnd?: (ended: { code: string; message: string }) => void;
+  onState?: (state: 'connecting' | 'live' | 'reconnecting' | 'closed') => void;
+  backoff?: BackoffOptions;
+  EventSource?: typeof EventSource;
+  fetch?: typeof fetch;
+}
+export declare class ShareFollower {
+  constructor(options: ShareFollowerOptions);
+  readonly state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
+  start(): void;
+  stop(): void;
 }

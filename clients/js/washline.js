@@ -254,6 +254,10 @@ export class WashlineClient {
     const body = comment === undefined ? { stars } : { stars, comment };
     return this.call('POST', `/api/orders/${orderId}/review`, body);
   }
+  /** A share link of one of your orders: { token, url, expires_at } (the token is shown once). */
+  share(orderId) { return this.call('POST', `/api/orders/${orderId}/share`); }
+  /** Revoke every share link of the order: { revoked }. */
+  revokeShares(orderId) { return this.call('DELETE', `/api/orders/${orderId}/share`); }
 
   /** Any API call as the signed-in user; a 401 gets one forced refresh and one retry. */
   async call(method, path, body, params) {
@@ -676,6 +680,114 @@ export class LiveConnection {
     stream.timer = setTimeout(() => {
       if (!this.#stopped && this.#streams.get(path) === stream) this.#openStream(path, { retrying: true });
     }, stream.backoff.next());
+  }
+}
+
+// --- share links --------------------------------------------------------------------------
+
+/** The events of a share link's stream (`/api/share/{token}/events`). */
+export const SHARE_EVENTS = ['share.snapshot', 'share.status', 'share.location'];
+
+/**
+ * Follow a share link live, without an account. `onSnapshot(order)` on every (re)connection
+ * with the whole picture ({status, washer_first_name, position, expires_at, area});
+ * `onStatus({status, washer_first_name, occurred_at})`; `onLocation({lat, lng, ts, heading,
+ * speed, distance_m, eta_seconds})`; `onEnd({code, message})` once, when the link stops
+ * working (order finished, revoked, expired); `onState(state)`: connecting, live,
+ * reconnecting, closed. A dropped stream is reopened with a jittered backoff; a link that
+ * answers 404 ends the follower instead.
+ */
+export class ShareFollower {
+  #source = null;
+  #timer = 0;
+  #stopped = true;
+
+  constructor({
+    baseUrl = '', token, onSnapshot = () => {}, onStatus = () => {}, onLocation = () => {},
+    onEnd = () => {}, onState = () => {}, backoff = {}, EventSource: Source, fetch: fetcher,
+  }) {
+    Object.assign(this, { baseUrl: baseUrl.replace(/\/$/, ''), token, onSnapshot, onStatus, onLocation, onEnd, onState });
+    this.Source = Source || globalThis.EventSource;
+    this.fetch = fetcher || globalThis.fetch.bind(globalThis);
+    this.backoff = new Backoff(backoff);
+    this.state = 'idle';
+    this.path = `/api/share/${encodeURIComponent(token)}`;
+  }
+
+  start() {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#setState('connecting');
+    this.#open();
+  }
+
+  stop() {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    if (this.#source) this.#source.close();
+    this.#source = null;
+    this.#setState('closed');
+  }
+
+  #setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  #end(ended) {
+    this.stop();
+    this.onEnd({ code: ended.code || 'share_ended', message: ended.message || '' });
+  }
+
+  #open() {
+    const source = new this.Source(`${this.baseUrl}${this.path}/events`);
+    this.#source = source;
+    const current = () => this.#source === source;
+    const parse = (message) => {
+      try {
+        return JSON.parse(message.data) || {};
+      } catch {
+        return null;
+      }
+    };
+    const on = (name, handler) => source.addEventListener(name, (message) => {
+      const data = parse(message);
+      if (current() && data) handler(data);
+    });
+    source.onopen = () => {
+      if (!current()) return;
+      this.backoff.reset();
+      this.#setState('live');
+    };
+    on('share.snapshot', (data) => this.onSnapshot(data));
+    on('share.status', (data) => this.onStatus(data));
+    on('share.location', (data) => this.onLocation(data));
+    on('end', (data) => this.#end(data));
+    source.onerror = async () => {
+      if (!current()) return;
+      source.close();
+      this.#source = null;
+      this.#setState('reconnecting');
+      const gone = await this.#gone(); // EventSource does not say why it failed: ask REST
+      if (this.#stopped) return;
+      if (gone) {
+        this.#end(gone);
+        return;
+      }
+      this.#timer = setTimeout(() => { if (!this.#stopped) this.#open(); }, this.backoff.next());
+    };
+  }
+
+  async #gone() {
+    try {
+      const response = await this.fetch(`${this.baseUrl}${this.path}`, { cache: 'no-store' });
+      if (response.status !== 404) return null;
+      const refused = refusal(404, await response.text());
+      return { code: refused.code, message: refused.detail };
+    } catch {
+      return null;
+    }
   }
 }
 

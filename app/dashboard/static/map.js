@@ -28,7 +28,7 @@ function el(name, attrs = {}, parent = null) {
 /** Equirectangular projection of the area onto the map's own pixels (one SVG unit is one
  * CSS pixel, so markers and labels keep their size whatever the area or the window), scaled
  * alike on both axes (longitude shrinks with cos(latitude)) and centred. */
-function projection(area, width, height) {
+export function projection(area, width, height) {
   const kx = Math.cos(((area.north + area.south) / 2) * (Math.PI / 180));
   const spanX = Math.max((area.east - area.west) * kx, 1e-6);
   const spanY = Math.max(area.north - area.south, 1e-6);

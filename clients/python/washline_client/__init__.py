@@ -23,10 +23,14 @@ from washline_client.events import (
     Event,
     LiveItem,
     LocationData,
+    LocationFix,
+    LocationReply,
     OfferData,
     OrderStatusData,
     Reset,
     Unsubscribed,
+    WasherPosition,
+    WasherPositionData,
 )
 from washline_client.live import LiveConnection
 from washline_client.models import (
@@ -37,6 +41,7 @@ from washline_client.models import (
     OrderDetail,
     Package,
     Review,
+    ShareLink,
     Vehicle,
 )
 from washline_client.rest import WashlineClient
@@ -52,6 +57,8 @@ __all__ = [
     "LiveError",
     "LiveItem",
     "LocationData",
+    "LocationFix",
+    "LocationReply",
     "Message",
     "MessagePage",
     "NotConnected",
@@ -64,11 +71,14 @@ __all__ = [
     "RequestTimeout",
     "Reset",
     "Review",
+    "ShareLink",
     "TokenKeeper",
     "TokenPair",
     "Unsubscribed",
     "User",
     "Vehicle",
+    "WasherPosition",
+    "WasherPositionData",
     "WashlineClient",
     "WashlineError",
 ]

@@ -47,6 +47,47 @@ class LocationData(msgspec.Struct):
     status: str | None = None
 
 
+class WasherPosition(msgspec.Struct):
+    """One washer's newest fix in a `washer.position` batch (`eta_seconds` only while on the
+    way to an order)."""
+
+    washer_id: int
+    lat: float
+    lng: float
+    heading: float | None = None
+    speed: float | None = None
+    ts: datetime | None = None
+    order_id: int | None = None
+    eta_seconds: int | None = None
+
+
+class WasherPositionData(msgspec.Struct):
+    """`washer.position` on `ops`: each moving washer's newest fix since the last batch."""
+
+    positions: list[WasherPosition] = msgspec.field(default_factory=list)
+
+
+class LocationFix(msgspec.Struct, omit_defaults=True):
+    """A washer's GPS fix, as the `location` op sends it: degrees, `ts` with its offset,
+    `heading` in degrees (0..360), `speed` in m/s, `accuracy` in metres."""
+
+    lat: float
+    lng: float
+    ts: datetime
+    heading: float | None = None
+    speed: float | None = None
+    accuracy: float | None = None
+
+
+class LocationReply(msgspec.Struct):
+    """The answer to a `location` op: `accepted`, or `coalesced` (over 5 fixes a second; the
+    newest is kept), with the order the washer is on and the ETA to it when on the way."""
+
+    status: str
+    order_id: int | None = None
+    eta_seconds: int | None = None
+
+
 class ChatMessageData(msgspec.Struct):
     """`chat.message` on `order:{id}:chat`; its `seq` is also the event id."""
 
@@ -77,6 +118,7 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "order.created": OrderStatusData,
     "order.status": OrderStatusData,
     "order.location": LocationData,
+    "washer.position": WasherPositionData,
     "chat.message": ChatMessageData,
     "dispatch.offer": OfferData,
     "dispatch.offer_withdrawn": OfferData,

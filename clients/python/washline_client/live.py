@@ -32,7 +32,14 @@ from washline_client.errors import (
     NotConnected,
     WashlineError,
 )
-from washline_client.events import Event, LiveItem, Reset, Unsubscribed
+from washline_client.events import (
+    Event,
+    LiveItem,
+    LocationFix,
+    LocationReply,
+    Reset,
+    Unsubscribed,
+)
 from washline_client.positions import Positions
 from washline_client.sse_follower import SseFollower
 from washline_client.tokens import TokenKeeper, TokenPair
@@ -157,8 +164,16 @@ class LiveConnection:
         return int((await self.request("chat", order_id=order_id, body=body))["seq"])
 
     async def location(self, lat: float, lng: float, ts: str, **extra: float) -> Frame:
-        """A washer's GPS fix (`heading`, `speed`, `accuracy` optional)."""
+        """A washer's GPS fix (`heading`, `speed`, `accuracy` optional); the raw reply frame.
+        `send_fix` is the typed form."""
         return await self.request("location", lat=lat, lng=lng, ts=ts, **extra)
+
+    async def send_fix(self, fix: LocationFix) -> LocationReply:
+        """Send a typed GPS fix; raises `LiveError` (`invalid_fix`, with `frame["reason"]`)
+        when validation refuses it."""
+        fields = msgspec.to_builtins(fix)
+        reply = await self.request("location", **fields)
+        return msgspec.convert(reply, LocationReply, strict=False)
 
     async def next(self, timeout: float | None = None) -> LiveItem:
         """The next event, reset or unsubscribed notice; raises what ended the connection."""

@@ -99,3 +99,11 @@ class Review(msgspec.Struct):
     stars: int
     created_at: datetime
     comment: str | None = None
+
+
+class ShareLink(msgspec.Struct):
+    """A share link of an order: `token` is shown once; `url` is the live page."""
+
+    token: str
+    url: str
+    expires_at: datetime

@@ -25,6 +25,7 @@ from washline_client.models import (
     Package,
     Receipt,
     Review,
+    ShareLink,
     Vehicle,
 )
 from washline_client.tokens import TokenKeeper, TokenPair, User
@@ -163,6 +164,16 @@ class WashlineClient:
         if comment is not None:
             body["comment"] = comment
         return _as(await self.call("POST", f"/api/orders/{order_id}/review", body), Review)
+
+    async def share(self, order_id: int) -> ShareLink:
+        """A share link of one of your orders: anyone holding it may watch the order on the
+        way, read-only, without an account (`/track/{token}`)."""
+        return _as(await self.call("POST", f"/api/orders/{order_id}/share"), ShareLink)
+
+    async def revoke_shares(self, order_id: int) -> int:
+        """End every share link of the order; how many were working."""
+        body = await self.call("DELETE", f"/api/orders/{order_id}/share")
+        return int(body["revoked"])
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from washline_client import (
     ChatMessageData,
     Event,
     LocationData,
+    LocationFix,
+    LocationReply,
     OfferData,
     OrderStatusData,
 )
@@ -24,8 +26,13 @@ from tests.support.sdk import ids, next_event, sdk_client, take
 DEST_LAT, DEST_LNG = ADDRESS["lat"], ADDRESS["lng"]
 
 
+def stamped(seconds_ago: float) -> datetime:
+    """A fix's time, to the microsecond as the server keeps it."""
+    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
+
+
 def stamp(seconds_ago: float) -> str:
-    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+    return stamped(seconds_ago).isoformat()
 
 
 async def test_a_wash_from_booking_to_review_through_the_sdk(
@@ -78,10 +85,15 @@ async def test_a_wash_from_booking_to_review_through_the_sdk(
             moved = await next_event(app, "order.status")
             assert isinstance(moved.payload, OrderStatusData)
             assert moved.payload.status == "en_route"
-            await phone.location(DEST_LAT + 0.002, DEST_LNG, stamp(10), accuracy=5.0)
+            sent = LocationFix(DEST_LAT + 0.002, DEST_LNG, stamped(10), speed=9.0, accuracy=5.0)
+            reply = await phone.send_fix(sent)
+            assert isinstance(reply, LocationReply)
+            assert (reply.status, reply.order_id) == ("accepted", order.id)
+            assert reply.eta_seconds is not None and reply.eta_seconds > 0
             position = (await next_event(app, "order.location")).payload
             assert isinstance(position, LocationData)
             assert position.order_id == order.id and position.eta_seconds is not None
+            assert (position.lat, position.speed, position.ts) == (round(sent.lat, 6), 9.0, sent.ts)
 
             seq = await app.chat(order.id, "the gate code is 42")
             await washer.send_message(order.id, "thanks, 2 minutes away")

@@ -58,7 +58,27 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
     assert schemas["Subscribe"]["properties"]["op"]["enum"] == ["subscribe"]
     assert set(schemas["Location"]["required"]) == {"op", "lat", "lng", "ts"}
     assert schemas["ErrorFrame"]["properties"]["type"]["enum"] == ["error"]
-    assert set(document["channels"]) == {"ws", "orderEvents", "myEvents", "adminStream"}
+    assert set(document["channels"]) == {
+        "ws",
+        "orderEvents",
+        "myEvents",
+        "adminStream",
+        "shareEvents",
+    }
+    share = document["channels"]["shareEvents"]["messages"]
+    assert {messages[ref["$ref"].rpartition("/")[2]]["name"] for ref in share.values()} == {
+        "share.snapshot",
+        "share.status",
+        "share.location",
+        "end",
+    }
+    assert set(schemas["SharedOrder"]["required"]) >= {"status", "washer_first_name", "area"}
+    assert "customer_id" not in str(schemas["SharedOrder"]) + str(schemas["SharedPosition"])
+    location = messages["event_order_location"]["payload"]["allOf"][1]["properties"]["data"]
+    assert location == {"$ref": "#/components/schemas/OrderLocationData"}
+    assert {"lat", "lng", "heading", "speed", "ts", "eta_seconds"} <= set(
+        schemas["OrderLocationData"]["properties"]
+    )
     kpi_data = messages["event_kpi_tick"]["payload"]["allOf"][1]["properties"]["data"]
     assert {"orders_by_status", "washers", "sla"} <= set(schemas["KpiSnapshot"]["properties"])
     assert kpi_data == {"$ref": "#/components/schemas/KpiSnapshot"}

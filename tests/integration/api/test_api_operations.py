@@ -68,6 +68,19 @@ def api_operations(app: Litestar) -> list[tuple[str, str]]:
     return operations
 
 
+def bodyless_operations(app: Litestar) -> set[tuple[str, str]]:
+    """(OpenAPI path, method) of the writes that take no body (e.g. making a share link)."""
+    found = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for method, (handler, _) in route.route_handler_map.items():
+            if "data" not in handler.parsed_fn_signature.parameters:
+                found.add((path, method))
+    return found
+
+
 def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if ref is None:
@@ -82,11 +95,12 @@ async def test_openapi_documents_every_api_operation_with_its_schemas(
 ) -> None:
     document = expect(await api.get("/schema/openapi.json"), 200)
     operations = api_operations(app)
+    bodyless = bodyless_operations(app)
     assert len(operations) >= 30
     for path, method in operations:
         operation = document["paths"].get(path, {}).get(method.lower())
         assert operation is not None, f"{method} {path} is not documented"
-        if method in BODY_METHODS:
+        if method in BODY_METHODS and (path, method) not in bodyless:
             body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
             assert resolve(document, body_schema), f"{method} {path} has no request schema"
         success = {code: r for code, r in operation["responses"].items() if code.startswith("2")}

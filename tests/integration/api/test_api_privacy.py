@@ -59,6 +59,8 @@ async def history(
     for customer, worker in ((customer_a, washer), (customer_b, other_washer)):
         order = await make_order(customer, notes="gate code 4711")
         orders[customer.id] = order["id"]
+        shared = await api.post(f"/api/orders/{order['id']}/share", headers=customer.headers)
+        expect(shared, 201)
         await advance(order["id"], worker, "completed")
         for author in (customer, worker):
             body = {"body": f"hello from {author.email}"}
@@ -248,6 +250,7 @@ EXPORTED_AS = {
     "totp_factor": "second_factor",
     "recovery_code": "recovery_codes",
     "audit_event": "audit_events",
+    "order_share": "share_links",
 }
 NOT_ABOUT_A_PERSON = {"service_package", "outbox_event"}
 
@@ -287,3 +290,4 @@ async def test_the_export_has_rows_of_every_table_that_holds_some(
     assert len(mine["recovery_codes"]) == 10
     assert all("code_hash" not in r for r in mine["recovery_codes"])
     assert {r["washer_id"] for r in washers["dispatch_offers"]} == {washer.id}
+    assert [set(r) & {"token_hash"} for r in mine["share_links"]] == [set()]
