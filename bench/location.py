@@ -13,9 +13,12 @@ import argparse
 import asyncio
 import json
 import os
+import signal
+import subprocess
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -28,7 +31,8 @@ from app.security import mint_access_token
 from app.services import accounts, catalog, orders
 from app.settings import Settings
 from bench.common import percentile, raise_nofile
-from bench.run import ROOT, PrivateRedis, Server
+from bench.profile import format_summary, summarise
+from bench.run import ROOT, PrivateRedis, Server, start_profiler
 from domain.orders import OrderStatus
 from domain.pricing import VehicleSize
 from domain.roles import Actor, Role
@@ -142,6 +146,7 @@ async def _run(
     settings: Settings,
     triples: list[tuple[int, int, int]],
     database_url: str,
+    profile_path: Path | None = None,
 ) -> dict[str, Any]:
     url = f"ws://127.0.0.1:{server.port}/ws"
     latencies: list[float] = []
@@ -212,12 +217,19 @@ async def _run(
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     await asyncio.sleep(1)
     commits_before, rows_before = await _db_counters(database_url)
+    profiler: subprocess.Popen[bytes] | None = None
+    if profile_path is not None:
+        profiler = start_profiler(server.pid, profile_path, args.seconds + 120)
+        await asyncio.sleep(1.0)
     cpu_before = server.cpu()
     start = time.time() + 1
     stop_at = start + args.seconds
     await asyncio.gather(*(washer(w, i, start) for i, (w, _, _) in enumerate(triples)))
     await asyncio.sleep(3)  # the last track batch
     cpu = server.cpu() - cpu_before
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(profiler.wait, 60)
     commits_after, rows_after = await _db_counters(database_url)
     await asyncio.gather(*watchers, return_exceptions=True)
     fixes = replies["accepted"] + replies["coalesced"]
@@ -264,12 +276,16 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     server.start()
     try:
-        result = await _run(args, server, settings, triples, database_url)
+        profile_path = run_dir / "server.pyspy.txt" if args.profile else None
+        result = await _run(args, server, settings, triples, database_url, profile_path)
     finally:
         server.stop()
         redis.stop()
     (run_dir / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
+    if profile_path is not None and profile_path.exists():
+        print(f"\npy-spy profile of the server ({profile_path}):")
+        print(format_summary(summarise(str(profile_path), top=25)))
 
 
 def main() -> None:
@@ -277,6 +293,9 @@ def main() -> None:
     parser.add_argument("--washers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=1.0, help="fixes per second per washer")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the server during the run (adds overhead)"
+    )
     raise_nofile()
     asyncio.run(main_async(parser.parse_args()))
 
