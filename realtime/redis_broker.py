@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -147,59 +145,42 @@ class RedisBroker:
         offset: int | None = None,
         ts: str | None = None,
     ) -> Envelope:
-        return await self._publish(self._publish_script, channel, event, data, offset, ts, (), ())
+        keys, args, draft = self._publish_command(channel, event, data, offset, ts)
+        try:
+            raw_id = await self._publish_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"publish to {channel} failed: {exc}") from exc
+        metrics.EVENTS_PUBLISHED.inc()
+        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data)
 
-    async def publish_after(
-        self,
-        script: AsyncScript,
-        channel: str,
-        event: str,
-        data: Any,
-        keys: Sequence[str],
-        args: Sequence[bytes | str | int | float],
-    ) -> Envelope:
-        """`publish` (of a channel that is not database-backed) by `script`, a PUBLISH
-        preceded by other writes that take `keys` and `args` after PUBLISH's own (KEYS[3..],
-        ARGV[8..]): the writes and the event cost one round trip, and happen together."""
-        return await self._publish(script, channel, event, data, None, None, keys, args)
+    def publish_command(
+        self, channel: str, event: str, data: Any
+    ) -> tuple[list[str], list[bytes | str | int]]:
+        """The KEYS and ARGV with which `redis_scripts.PUBLISH` (or a script that ends with
+        it) publishes `data` on a channel that is not database-backed, exactly as `publish`
+        would: for callers that send it with other commands in one round trip. They count
+        it in `metrics.EVENTS_PUBLISHED` once it is done."""
+        keys, args, _ = self._publish_command(channel, event, data, None, None)
+        return keys, args
 
-    def register_script(self, source: str) -> AsyncScript:
-        """A script on the broker's connection pool (for `publish_after`)."""
-        return self._redis.register_script(source)
-
-    async def _publish(
-        self,
-        script: AsyncScript,
-        channel: str,
-        event: str,
-        data: Any,
-        offset: int | None,
-        ts: str | None,
-        extra_keys: Sequence[str],
-        extra_args: Sequence[bytes | str | int | float],
-    ) -> Envelope:
+    def _publish_command(
+        self, channel: str, event: str, data: Any, offset: int | None, ts: str | None
+    ) -> tuple[list[str], list[bytes | str | int], Envelope]:
         traits = self._classify(channel)
         if traits.database_backed != (offset is not None):
             raise ValueError(f"{channel}: offset is required exactly for database-backed channels")
         draft = Envelope.create(channel, "", event, data, ts)
-        body = draft.body()
         size = self._lossy_history_size if traits.lossy else self._history_size
-        args: list[bytes | str | int | float] = [
+        args: list[bytes | str | int] = [
             self._pubsub_prefix + channel.encode(),
-            body,
+            draft.body(),
             size,
             self._history_ttl_ms,
             self._meta_ttl_ms,
             new_epoch(),
             "" if offset is None else str(offset),
-            *extra_args,
         ]
-        try:
-            raw_id = await script(keys=[*self._keys(channel), *extra_keys], args=args)
-        except (RedisError, OSError) as exc:
-            raise BrokerUnavailable(f"publish to {channel} failed: {exc}") from exc
-        metrics.EVENTS_PUBLISHED.inc()
-        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data)
+        return self._keys(channel), args, draft
 
     async def publish_ephemeral(self, channel: str, event: str, data: Any) -> Envelope:
         self._classify(channel)

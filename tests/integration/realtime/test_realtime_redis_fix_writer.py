@@ -118,3 +118,29 @@ async def test_a_redis_outage_costs_the_live_effects_not_an_exception(redis_pref
         finally:
             await broker.close()
     assert stored == 1  # the first write after the restart went through, on a fresh connection
+
+
+async def test_fixes_that_arrive_together_share_one_pipeline(
+    broker: RedisBroker, redis_prefix: str
+) -> None:
+    geo = RedisGeoIndex(broker.client, prefix=redis_prefix)
+    writer = RedisFixWriter(broker, geo)
+    channels = [f"order:{n}:track" for n in range(1, 21)]
+    heard = [await _listening(broker, channel) for channel in channels]
+
+    await asyncio.gather(
+        *(
+            writer.write(n, LocationFix(30.0 + n / 1000, -97.74, TS), channel, {"washer_id": n})
+            for n, channel in enumerate(channels, start=1)
+        ),
+        writer.write(99, FIX, None, None),
+    )
+
+    assert (writer.batches, writer.failed) == (1, 0)
+    for n, channel in enumerate(channels, start=1):
+        assert await _stored(broker, redis_prefix, channel) == 1
+        assert (await geo.last_fix(n)) == LocationFix(30.0 + n / 1000, -97.74, TS)
+    assert await geo.last_fix(99) == FIX
+    for events in heard:
+        await _until_heard(events, 1)
+    assert sorted(e.data["washer_id"] for events in heard for e in events) == list(range(1, 21))
