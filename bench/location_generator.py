@@ -25,6 +25,7 @@ START_OFFSET = 0.045  # ~5 km north: far outside the geofence for the whole run
 STEP = 0.00005  # ~5.5 m per fix
 HANDSHAKES_AT_ONCE = 32
 OPEN_TIMEOUT = 120.0
+ANSWER_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Seen:
     replies: dict[str, int] = field(
         default_factory=lambda: {"accepted": 0, "coalesced": 0, "rejected": 0}
     )
+    last_answer: float = 0.0
+    unanswered: int = 0
 
 
 async def _open(url: str, token: str, gate: asyncio.Semaphore) -> Any:
@@ -66,7 +69,7 @@ async def _watch(ws: Any, seen: Seen, until: list[float]) -> None:
             seen.latencies.append((time.time() - sent) * 1000)
 
 
-async def _read_replies(ws: Any, seen: Seen) -> None:
+async def _read_replies(ws: Any, seen: Seen, counted: list[int], all_in: asyncio.Event) -> None:
     async for message in ws:
         frame = json.loads(message)
         if frame.get("type") == "reply":
@@ -74,10 +77,20 @@ async def _read_replies(ws: Any, seen: Seen) -> None:
             seen.replies[status] = seen.replies.get(status, 0) + 1
         elif frame.get("type") == "error":
             seen.replies["rejected"] += 1
+        else:
+            continue
+        counted[0] += 1
+        if counted[0] >= counted[1]:
+            seen.last_answer = max(seen.last_answer, time.time())
+            all_in.set()
 
 
 async def _drive(ws: Any, index: int, rate: float, start: float, stop: float, seen: Seen) -> None:
-    reader = asyncio.create_task(_read_replies(ws, seen))
+    """Send fixes on schedule, then wait (bounded) for the answer to every one of them, so a
+    server that fell behind is measured until it has caught up, not cut off."""
+    counted = [0, 1 << 62]  # answers so far, answers owed (known once sending ends)
+    all_in = asyncio.Event()
+    reader = asyncio.create_task(_read_replies(ws, seen, counted, all_in))
     period = 1.0 / rate
     next_at = start + (index % 100) * period / 100
     step = 0
@@ -96,7 +109,13 @@ async def _drive(ws: Any, index: int, rate: float, start: float, stop: float, se
         await ws.send(json.dumps(fix))
         step += 1
         next_at += period
-    await asyncio.sleep(2)
+    counted[1] = step
+    if counted[0] >= step:
+        all_in.set()
+    try:
+        await asyncio.wait_for(all_in.wait(), ANSWER_TIMEOUT)
+    except TimeoutError:
+        seen.unanswered += step - counted[0]
     reader.cancel()
 
 
@@ -111,7 +130,6 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
     washers = await asyncio.gather(*(_open(url, p.washer_token, gate) for p in pairs))
     conn.send("ready")
     start, stop = await asyncio.to_thread(conn.recv)
-    until[0] = stop + 3
     await asyncio.gather(
         *(
             _drive(ws, p.index, rate, start, stop, seen)
@@ -121,7 +139,14 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
     await asyncio.gather(*watchers, return_exceptions=True)
     for ws in [*customers, *washers]:
         await ws.close()
-    conn.send({"latencies": seen.latencies, "replies": seen.replies})
+    conn.send(
+        {
+            "latencies": seen.latencies,
+            "replies": seen.replies,
+            "last_answer": seen.last_answer,
+            "unanswered": seen.unanswered,
+        }
+    )
 
 
 def run(conn: Connection, url: str, pairs: list[Pair], rate: float) -> None:
