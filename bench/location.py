@@ -178,7 +178,7 @@ async def _run(
         link.send((start, start + args.seconds))
     outcomes = []
     for link in links:
-        if not await asyncio.to_thread(link.poll, args.seconds + 60):
+        if not await asyncio.to_thread(link.poll, args.seconds + generator.ANSWER_TIMEOUT + 120):
             raise RuntimeError("a load generator did not finish")
         outcomes.append(link.recv())
     await asyncio.sleep(1)  # the last track batch (the generators waited 2 s already)

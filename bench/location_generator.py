@@ -137,8 +137,7 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
         )
     )
     await asyncio.gather(*watchers, return_exceptions=True)
-    for ws in [*customers, *washers]:
-        await ws.close()
+    await asyncio.gather(*(ws.close() for ws in [*customers, *washers]))
     conn.send(
         {
             "latencies": seen.latencies,
