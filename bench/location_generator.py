@@ -136,6 +136,7 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
             for ws, p in zip(washers, pairs, strict=True)
         )
     )
+    until[0] = time.time() + 2  # the last fixes' track events
     await asyncio.gather(*watchers, return_exceptions=True)
     await asyncio.gather(*(ws.close() for ws in [*customers, *washers]))
     conn.send(
