@@ -124,8 +124,10 @@ class CachedActiveJobs:
         """Each washer's newest active order (a washer has at most one; newest wins if not)."""
         self.queries += 1
         async with self._session_factory() as session:
-            orders = await session.scalars(
-                select(Order)
+            # Columns, not ORM entities: a refresh of a fleet reads hundreds of orders, and
+            # identity-mapped objects for them were a tenth of the server's CPU under load.
+            rows = await session.execute(
+                select(Order.washer_id, Order.id, Order.status, Order.lat, Order.lng)
                 .where(
                     Order.washer_id.in_(washer_ids),
                     Order.status.in_([s.value for s in ACTIVE_STATUSES]),
@@ -133,11 +135,9 @@ class CachedActiveJobs:
                 .order_by(Order.id)
             )
             return {
-                order.washer_id: ActiveJob(
-                    order.id, OrderStatus(order.status), LatLng(order.lat, order.lng)
-                )
-                for order in orders
-                if order.washer_id is not None
+                washer_id: ActiveJob(order_id, OrderStatus(status), LatLng(lat, lng))
+                for washer_id, order_id, status, lat, lng in rows
+                if washer_id is not None
             }
 
 
