@@ -1,8 +1,10 @@
 """Location ingest benchmark: N washers send fixes over WebSockets while N customers watch
 their orders' tracks, against a real `washline serve` on PostgreSQL and a private Redis.
 
-    .venv/bin/python -m bench.location --washers 500 --seconds 10 --rate 1
+    .venv/bin/python -m bench.location --washers 500 --seconds 10 --rate 2 --generators 2
 
+Every connection is open before the measured window (`bench/location_generator.py`, one
+or more load-generator processes), so the window holds only fixes and their deliveries.
 Reports fixes accepted/s, fix-to-customer latency p50/p99, database transactions and track
 rows per fix, and server CPU per 1,000 fixes. Bounded in time; traffic only to 127.0.0.1.
 """
@@ -12,14 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
+import signal
+import subprocess
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
-import websockets
 
 from app.auth import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
@@ -27,17 +32,16 @@ from app.schemas.orders import OrderIn
 from app.security import mint_access_token
 from app.services import accounts, catalog, orders
 from app.settings import Settings
+from bench import location_generator as generator
 from bench.common import percentile, raise_nofile
-from bench.run import ROOT, PrivateRedis, Server
+from bench.location_generator import DESTINATION, Pair
+from bench.profile import format_summary, summarise
+from bench.run import ROOT, PrivateRedis, Server, start_profiler
 from domain.orders import OrderStatus
 from domain.pricing import VehicleSize
 from domain.roles import Actor, Role
 from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
-
-DESTINATION = (30.2672, -97.7431)
-START_OFFSET = 0.045  # ~5 km north: far outside the geofence for the whole run
-STEP = 0.00005  # ~5.5 m per fix
 
 
 async def _create_database(name: str) -> str:
@@ -142,95 +146,68 @@ async def _run(
     settings: Settings,
     triples: list[tuple[int, int, int]],
     database_url: str,
+    profile_path: Path | None = None,
 ) -> dict[str, Any]:
     url = f"ws://127.0.0.1:{server.port}/ws"
-    latencies: list[float] = []
-    replies = {"accepted": 0, "coalesced": 0, "rejected": 0}
-    stop_at = 0.0
-
-    async def customer(customer_id: int, order_id: int, ready: asyncio.Event) -> None:
-        token = _token(settings, customer_id, Role.CUSTOMER)
-        async with websockets.connect(f"{url}?token={token}", max_size=None) as ws:
-            await ws.send(json.dumps({"op": "subscribe", "channel": f"order:{order_id}:track"}))
-            ready.set()
-            while True:
-                try:
-                    message = await asyncio.wait_for(
-                        ws.recv(), timeout=max(0.1, stop_at + 3 - time.time())
-                    )
-                except TimeoutError:
-                    return
-                frame = json.loads(message)
-                if frame.get("event") == "order.location":
-                    sent = datetime.fromisoformat(frame["data"]["ts"]).timestamp()
-                    latencies.append((time.time() - sent) * 1000)
-
-    async def washer(washer_id: int, index: int, start: float) -> None:
-        token = _token(settings, washer_id, Role.WASHER)
-        async with websockets.connect(f"{url}?token={token}", max_size=None) as ws:
-            reader = asyncio.create_task(_read_replies(ws))
-            period = 1.0 / args.rate
-            next_at = start + (index % 100) * period / 100
-            step = 0
-            while next_at < stop_at:
-                await asyncio.sleep(max(0.0, next_at - time.time()))
-                lat = DESTINATION[0] + START_OFFSET - STEP * step
-                await ws.send(
-                    json.dumps(
-                        {
-                            "op": "location",
-                            "ref": step,
-                            "lat": lat,
-                            "lng": DESTINATION[1],
-                            "ts": datetime.now(UTC).isoformat(),
-                            "speed": 8.0,
-                            "accuracy": 5.0,
-                        }
-                    )
-                )
-                step += 1
-                next_at += period
-            await asyncio.sleep(2)
-            reader.cancel()
-
-    async def _read_replies(ws: Any) -> None:
-        async for message in ws:
-            frame = json.loads(message)
-            if frame.get("type") == "reply":
-                replies[frame.get("status", "accepted")] = (
-                    replies.get(frame.get("status", "accepted"), 0) + 1
-                )
-            elif frame.get("type") == "error":
-                replies["rejected"] += 1
-
-    readies = [asyncio.Event() for _ in triples]
-    watchers = [
-        asyncio.create_task(customer(c, o, r))
-        for (_, c, o), r in zip(triples, readies, strict=True)
+    pairs = [
+        Pair(i, _token(settings, w, Role.WASHER), _token(settings, c, Role.CUSTOMER), o)
+        for i, (w, c, o) in enumerate(triples)
     ]
-    stop_at = time.time() + 3600
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+    context = multiprocessing.get_context("spawn")
+    links, children = [], []
+    for n in range(args.generators):
+        parent_end, child_end = context.Pipe()
+        share = pairs[n :: args.generators]
+        child = context.Process(target=generator.run, args=(child_end, url, share, args.rate))
+        child.start()
+        links.append(parent_end)
+        children.append(child)
+    for link in links:  # every connection open and subscribed
+        if not await asyncio.to_thread(link.poll, 600):
+            raise RuntimeError("a load generator did not get its connections open")
+        link.recv()
     await asyncio.sleep(1)
     commits_before, rows_before = await _db_counters(database_url)
+    profiler: subprocess.Popen[bytes] | None = None
+    if profile_path is not None:
+        profiler = start_profiler(server.pid, profile_path, args.seconds + 120)
+        await asyncio.sleep(1.0)
     cpu_before = server.cpu()
     start = time.time() + 1
-    stop_at = start + args.seconds
-    await asyncio.gather(*(washer(w, i, start) for i, (w, _, _) in enumerate(triples)))
-    await asyncio.sleep(3)  # the last track batch
+    for link in links:
+        link.send((start, start + args.seconds))
+    outcomes = []
+    for link in links:
+        if not await asyncio.to_thread(link.poll, args.seconds + generator.ANSWER_TIMEOUT + 120):
+            raise RuntimeError("a load generator did not finish")
+        outcomes.append(link.recv())
+    await asyncio.sleep(1)  # the last track batch (the generators waited 2 s already)
     cpu = server.cpu() - cpu_before
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(profiler.wait, 60)
     commits_after, rows_after = await _db_counters(database_url)
-    await asyncio.gather(*watchers, return_exceptions=True)
+    for child in children:
+        child.join(10)
+    latencies = sorted(x for outcome in outcomes for x in outcome["latencies"])
+    replies = {
+        key: sum(outcome["replies"].get(key, 0) for outcome in outcomes)
+        for key in ("accepted", "coalesced", "rejected")
+    }
     fixes = replies["accepted"] + replies["coalesced"]
-    latencies.sort()
+    answered_in = max(outcome["last_answer"] for outcome in outcomes) - start
     return {
         "washers": len(triples),
+        "load_generator_processes": args.generators,
         "rate_hz": args.rate,
         "seconds": args.seconds,
         "fixes_sent_acknowledged": fixes,
         "accepted": replies["accepted"],
         "coalesced": replies["coalesced"],
         "rejected": replies["rejected"],
-        "accepted_per_s": round(fixes / args.seconds, 1),
+        "unanswered": sum(outcome["unanswered"] for outcome in outcomes),
+        "last_answer_after_s": round(answered_in, 2),
+        "accepted_per_s": round(fixes / max(answered_in, args.seconds), 1),
         "track_events_received": len(latencies),
         "latency_p50_ms": round(percentile(latencies, 0.5) or 0, 2),
         "latency_p99_ms": round(percentile(latencies, 0.99) or 0, 2),
@@ -264,12 +241,16 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     server.start()
     try:
-        result = await _run(args, server, settings, triples, database_url)
+        profile_path = run_dir / "server.pyspy.txt" if args.profile else None
+        result = await _run(args, server, settings, triples, database_url, profile_path)
     finally:
         server.stop()
         redis.stop()
     (run_dir / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
+    if profile_path is not None and profile_path.exists():
+        print(f"\npy-spy profile of the server ({profile_path}):")
+        print(format_summary(summarise(str(profile_path), top=25)))
 
 
 def main() -> None:
@@ -277,6 +258,12 @@ def main() -> None:
     parser.add_argument("--washers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=1.0, help="fixes per second per washer")
+    parser.add_argument(
+        "--generators", type=int, default=1, help="load-generator processes (pairs split)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the server during the run (adds overhead)"
+    )
     raise_nofile()
     asyncio.run(main_async(parser.parse_args()))
 

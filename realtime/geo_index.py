@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from domain.geo import LatLng, haversine_m
 from domain.location import LocationFix
 from realtime.broker import BrokerUnavailable
+from realtime.redis_scripts import GEO_UPDATE
 
 
 class NearbyWasher(msgspec.Struct, frozen=True):
@@ -78,16 +79,24 @@ class RedisGeoIndex:
         self._geo = f"{prefix}geo:washers"
         self._fixes = f"{prefix}geo:fixes"
         self._seen = f"{prefix}geo:seen"
+        self._update_keys = [self._geo, self._fixes, self._seen]
+        self._update_script = client.register_script(GEO_UPDATE)
         self._retention = retention
 
-    async def update(self, washer_id: int, fix: LocationFix) -> None:
+    @property
+    def update_keys(self) -> list[str]:
+        """The keys of `redis_scripts.GEO_UPDATE`'s writes, in its order."""
+        return self._update_keys
+
+    @staticmethod
+    def update_args(washer_id: int, fix: LocationFix) -> list[bytes | str | float]:
+        """The arguments of `redis_scripts.GEO_UPDATE`'s writes for one fix."""
         member = str(washer_id)
+        return [fix.lng, fix.lat, member, _fix_encoder.encode(fix), time.time()]
+
+    async def update(self, washer_id: int, fix: LocationFix) -> None:
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.geoadd(self._geo, (fix.lng, fix.lat, member))
-                pipe.hset(self._fixes, member, _fix_encoder.encode(fix))
-                pipe.zadd(self._seen, {member: time.time()})
-                await pipe.execute()
+            await self._update_script(keys=self._update_keys, args=self.update_args(washer_id, fix))
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"geo index update failed: {exc}") from exc
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import msgspec
 
 from domain.channels import OPS, track_channel
-from domain.events import ORDER_LOCATION, WASHER_POSITION
+from domain.events import WASHER_POSITION
 from domain.geo import (
     GEOFENCE_RADIUS_M,
     LatLng,
@@ -31,6 +31,7 @@ from domain.geo import (
 from domain.location import FixLimits, FixRejected, LocationFix, should_throttle, validate_fix
 from domain.orders import TRACKABLE_STATUSES, OrderStatus
 from realtime.broker import BrokerUnavailable
+from realtime.fix_writer import FixWriter, SeparateFixWriter
 from realtime.geo_index import GeoIndex
 from realtime.hub import Hub
 
@@ -85,9 +86,11 @@ class LocationPipeline:
         max_hz: float = 5.0,
         ops_interval: float = 1.0,
         geofence_radius_m: float = GEOFENCE_RADIUS_M,
+        writer: FixWriter | None = None,
     ) -> None:
         self._hub = hub
         self._geo = geo
+        self._writer = writer or SeparateFixWriter(geo, hub)
         self._jobs = jobs
         self._sink = sink
         self._on_arrival = on_arrival
@@ -196,8 +199,6 @@ class LocationPipeline:
         self._last_fix[washer_id] = fix
         self._last_accepted_at[washer_id] = now
         self.accepted += 1
-        with contextlib.suppress(BrokerUnavailable):
-            await self._geo.update(washer_id, fix)
         job = await self._jobs.current(washer_id)
         order_id = job.order_id if job else None
         self._sink.add(washer_id, order_id, fix)
@@ -211,21 +212,20 @@ class LocationPipeline:
             "order_id": order_id,
         }
         self._ops_positions[washer_id] = position
-        eta: int | None = None
-        if job is not None and job.status in TRACKABLE_STATUSES:
-            distance = haversine_m(fix.position, job.destination)
-            eta = 0 if job.status is OrderStatus.ARRIVED else eta_seconds(distance, fix.speed)
-            position["eta_seconds"] = eta
-            track = {
-                **position,
-                "accuracy": fix.accuracy,
-                "distance_m": round(distance, 1),
-                "eta_seconds": eta,
-                "status": job.status.value,
-            }
-            with contextlib.suppress(BrokerUnavailable):
-                await self._hub.publish(track_channel(job.order_id).name, ORDER_LOCATION, track)
-            await self._geofence(washer_id, job, fix)
+        if job is None or job.status not in TRACKABLE_STATUSES:
+            await self._writer.write(washer_id, fix, None, None)
+            return FixOutcome("accepted", None, order_id)
+        distance = haversine_m(fix.position, job.destination)
+        eta = 0 if job.status is OrderStatus.ARRIVED else eta_seconds(distance, fix.speed)
+        position["eta_seconds"] = eta
+        track = {
+            **position,
+            "accuracy": fix.accuracy,
+            "distance_m": round(distance, 1),
+            "status": job.status.value,
+        }
+        await self._writer.write(washer_id, fix, track_channel(job.order_id).name, track)
+        await self._geofence(washer_id, job, fix)
         return FixOutcome("accepted", eta, order_id)
 
     async def _geofence(self, washer_id: int, job: ActiveJob, fix: LocationFix) -> None:

@@ -107,8 +107,27 @@ def _ref_of(frame: dict[str, Any]) -> Ref:
     return ref
 
 
+_op_decoder = msgspec.json.Decoder(ClientOp)
+
+
 def decode_op(payload: str | bytes) -> ClientOp:
-    """Parse one client frame; raises ProtocolError with the `ref` when one was readable."""
+    """Parse one client frame; raises ProtocolError with the `ref` when one was readable.
+
+    A well-formed frame (nearly all of them: a washer's phone sends one a second) is decoded
+    once, straight into its op struct. Only a frame that fails that, or whose `ref` is too
+    long, takes the slow path, which decodes it generically to name what is wrong."""
+    try:
+        op: ClientOp = _op_decoder.decode(payload)
+    except (msgspec.DecodeError, RecursionError):
+        return _diagnose(payload)
+    ref = op.ref
+    if isinstance(ref, str) and len(ref) > MAX_REF_LENGTH:
+        return _diagnose(payload)
+    return op
+
+
+def _diagnose(payload: str | bytes) -> ClientOp:
+    """The careful decode: generic JSON first, so the error can carry the frame's `ref`."""
     try:
         frame = _any_decoder.decode(payload)
     except msgspec.DecodeError:

@@ -146,27 +146,42 @@ class RedisBroker:
         offset: int | None = None,
         ts: str | None = None,
     ) -> Envelope:
+        keys, args, draft = self._publish_command(channel, event, data, offset, ts)
+        try:
+            raw_id = await self._publish_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"publish to {channel} failed: {exc}") from exc
+        metrics.EVENTS_PUBLISHED.inc()
+        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data, draft.trace)
+
+    def publish_command(
+        self, channel: str, event: str, data: Any
+    ) -> tuple[list[str], list[bytes | str | int]]:
+        """The KEYS and ARGV with which `redis_scripts.PUBLISH` (or a script that ends with
+        it) publishes `data` on a channel that is not database-backed, exactly as `publish`
+        would: for callers that send it with other commands in one round trip. They count
+        it in `metrics.EVENTS_PUBLISHED` once it is done."""
+        keys, args, _ = self._publish_command(channel, event, data, None, None)
+        return keys, args
+
+    def _publish_command(
+        self, channel: str, event: str, data: Any, offset: int | None, ts: str | None
+    ) -> tuple[list[str], list[bytes | str | int], Envelope]:
         traits = self._classify(channel)
         if traits.database_backed != (offset is not None):
             raise ValueError(f"{channel}: offset is required exactly for database-backed channels")
         draft = Envelope.create(channel, "", event, data, ts, current_traceparent())
-        body = draft.body()
         size = self._lossy_history_size if traits.lossy else self._history_size
         args: list[bytes | str | int] = [
             self._pubsub_prefix + channel.encode(),
-            body,
+            draft.body(),
             size,
             self._history_ttl_ms,
             self._meta_ttl_ms,
             new_epoch(),
             "" if offset is None else str(offset),
         ]
-        try:
-            raw_id = await self._publish_script(keys=self._keys(channel), args=args)
-        except (RedisError, OSError) as exc:
-            raise BrokerUnavailable(f"publish to {channel} failed: {exc}") from exc
-        metrics.EVENTS_PUBLISHED.inc()
-        return Envelope(channel, raw_id.decode(), event, draft.ts, draft.raw_data, draft.trace)
+        return self._keys(channel), args, draft
 
     async def publish_ephemeral(self, channel: str, event: str, data: Any) -> Envelope:
         self._classify(channel)

@@ -65,3 +65,24 @@ if ARGV[1] ~= '' and tonumber(ARGV[2]) > 0 then
 end
 return {epoch or '', top or '', first and first[1] or '', entries}
 """
+
+
+def _geo_update(key: int, arg: int) -> str:
+    """The geo index's writes for one fix (`realtime.geo_index.RedisGeoIndex`): position,
+    full fix and last-seen time. KEYS from `key`: geo set, fixes hash, seen zset; ARGV from
+    `arg`: lng, lat, member, encoded fix, seen time. GEOADD refuses latitudes the GEO
+    encoding cannot hold (beyond ~85 degrees): that error is kept from aborting the rest,
+    as a refused MULTI command never stopped the others."""
+    k, a = key, arg
+    return (
+        f"redis.pcall('geoadd', KEYS[{k}], ARGV[{a}], ARGV[{a + 1}], ARGV[{a + 2}])\n"
+        f"redis.call('hset', KEYS[{k + 1}], ARGV[{a + 2}], ARGV[{a + 3}])\n"
+        f"redis.call('zadd', KEYS[{k + 2}], ARGV[{a + 4}], ARGV[{a + 2}])\n"
+    )
+
+
+GEO_UPDATE = _geo_update(1, 1) + "return 1\n"
+
+GEO_UPDATE_THEN_PUBLISH = _geo_update(3, 8) + PUBLISH
+"""A fix into the geo index and its track event published, in one round trip: PUBLISH's
+KEYS and ARGV first (as `RedisBroker.publish` passes them), the geo update's after them."""

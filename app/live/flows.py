@@ -21,8 +21,10 @@ from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, ar
 from domain.channels import OPS
 from persistence.database import DATABASE_RETRY_AFTER_SECONDS, is_sqlite
 from realtime.broker import BrokerUnavailable
+from realtime.fix_writer import FixWriter, RedisFixWriter
 from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex
 from realtime.location_pipeline import LocationPipeline
+from realtime.redis_broker import RedisBroker
 from realtime.session_context import Outage, SessionContext, SessionLimits
 
 if TYPE_CHECKING:
@@ -41,9 +43,14 @@ class LiveFlows:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self._broker = runtime.broker
-        self.geo: GeoIndex = (
-            RedisGeoIndex(runtime.redis) if runtime.redis is not None else MemoryGeoIndex()
-        )
+        broker = runtime.broker
+        writer: FixWriter | None = None
+        if isinstance(broker, RedisBroker):
+            geo = RedisGeoIndex(broker.client)
+            writer = RedisFixWriter(broker, geo)  # geo index + track: one round trip a fix
+            self.geo: GeoIndex = geo
+        else:
+            self.geo = MemoryGeoIndex()
         self.jobs = CachedActiveJobs(runtime.session_factory)
         self.track_sink = BatchedTrackSink(runtime.session_factory)
         self.pipeline = LocationPipeline(
@@ -53,6 +60,7 @@ class LiveFlows:
             self.track_sink,
             arrival_handler(runtime.session_factory),
             geofence_radius_m=settings.geofence_radius_m,
+            writer=writer,
         )
         self.dispatcher = Dispatcher(
             runtime.session_factory,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from domain.ids import MAX_ID
-from realtime.protocol import Chat, ProtocolError, Typing, decode_op
+from realtime.protocol import MAX_REF_LENGTH, Chat, Location, ProtocolError, Typing, decode_op
 
 DEPTH = 5_000
 
@@ -58,3 +58,30 @@ def test_nul_in_a_chat_body_is_a_bad_field() -> None:
 def test_an_ordinary_chat_op_still_decodes() -> None:
     op = decode_op(json.dumps({"op": "chat", "order_id": 3, "body": "5 minutes away"}))
     assert op == Chat(order_id=3, body="5 minutes away")
+
+
+def test_a_location_decodes_straight_into_its_op() -> None:
+    frame = {"op": "location", "ref": 9, "lat": 30.2, "lng": -97.7, "ts": "2026-06-01T12:00:00Z"}
+    assert decode_op(json.dumps(frame).encode()) == Location(
+        lat=30.2, lng=-97.7, ts="2026-06-01T12:00:00Z", ref=9
+    )
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "ref"),
+    [
+        ({"op": "location", "ref": "r1", "lat": "north", "lng": 1, "ts": "x"}, "bad_field", "r1"),
+        ({"op": "location", "ref": 2, "lng": 1.0, "ts": "x"}, "bad_field", 2),
+        ({"op": "location", "ref": 3, "lat": 1, "lng": 1, "ts": "x", "alt": 9}, "bad_field", 3),
+        ({"op": "ping", "ref": "r" * (MAX_REF_LENGTH + 1)}, "bad_field", None),
+        ({"op": "ping", "ref": True}, "bad_field", None),
+        ({"op": "teleport", "ref": 4}, "unknown_op", 4),
+        ({"ref": 5}, "bad_frame", 5),
+    ],
+    ids=["bad-type", "missing-field", "unknown-field", "long-ref", "bool-ref", "op", "no-op"],
+)
+def test_a_frame_the_op_decoder_refuses_is_named_with_its_ref(
+    frame: dict[str, object], code: str, ref: object
+) -> None:
+    refused = refusal(json.dumps(frame))
+    assert (refused.code, refused.ref) == (code, ref)
