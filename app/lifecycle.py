@@ -48,7 +48,9 @@ def _build_broker(settings: Settings) -> Broker:
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.engine: AsyncEngine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
         self.broker = _build_broker(settings)
         # One Redis client (and pool, with its retry after a Redis restart) for the process:
