@@ -157,7 +157,7 @@ def summarise(
         "new_pg_sessions": counters.get("sessions"),
         "loadgen": {
             k: loadgen[k]
-            for k in ("max_schedule_lag_ms", "loadgen_cpu_s", "connections_opened", "sent")
+            for k in ("max_schedule_lag_ms", "loadgen_cpu_s", "connections_open", "sent")
         },
         "routes": routes,
     }

@@ -33,6 +33,9 @@ Request = tuple[str, str, str | None, bytes | None]
 """method, path, bearer token (or None), JSON body (or None)."""
 
 MAX_CONNECTIONS = 512
+IDLE_REUSE_SECONDS = 2.0
+"""Idle connections older than this are closed, not reused: uvicorn closes a keep-alive
+connection after 5 s idle, and a request written into one that is closing is lost."""
 
 
 class HttpError(Exception):
@@ -43,6 +46,7 @@ class HttpError(Exception):
 class Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    idle_since: float = 0.0
 
 
 class Client:
@@ -57,8 +61,12 @@ class Client:
 
     async def _take(self) -> Connection:
         while True:
-            if self.idle:
-                return self.idle.pop()
+            while self.idle:
+                conn = self.idle.pop()
+                if time.monotonic() - conn.idle_since < IDLE_REUSE_SECONDS:
+                    return conn
+                conn.writer.close()
+                self.open -= 1
             if self.open < MAX_CONNECTIONS:
                 self.open += 1
                 try:
@@ -74,6 +82,7 @@ class Client:
         if conn is None:
             self.open -= 1
         else:
+            conn.idle_since = time.monotonic()
             self.idle.append(conn)
         async with self.freed:
             self.freed.notify()
@@ -332,7 +341,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         "max_schedule_lag_ms": round(max_lag * 1000, 2),
         "loadgen_cpu_s": round(cpu, 3),
         "loadgen_max_rss_kb": usage.ru_maxrss,
-        "connections_opened": client.open,
+        "connections_open": client.open,
         "routes": {name: s.__dict__ for name, s in stats.items()},
     }
 

@@ -97,7 +97,7 @@ def test_summary_counts_http_and_transport_errors_and_divides_cpu_by_answers() -
         "seconds": 2,
         "max_schedule_lag_ms": 1.0,
         "loadgen_cpu_s": 0.1,
-        "connections_opened": 3,
+        "connections_open": 3,
         "sent": 6,
         "routes": {
             "order_detail": {
