@@ -28,6 +28,7 @@ from app.auth import AUTH_OPTIONAL, PUBLIC_PATHS, RoleGuard
 from app.content_types import takes_json_body
 from app.errors import STATUS_BY_KIND
 from app.idempotency import OPT_KEY as IDEMPOTENT
+from app.reads import READS
 from domain.booking import OUTSIDE_SERVICE_AREA, TOO_MANY_OPEN_ORDERS
 from domain.channels import TRACK_UNAVAILABLE
 from domain.dispatch import OFFER_TTL
@@ -128,7 +129,7 @@ def _depends_on(kwargs: Any, key: str) -> bool:
 
 
 def _storage(handler: HTTPRouteHandler, kwargs: Any, path: str) -> Iterator[Answer]:
-    if _depends_on(kwargs, DATABASE):
+    if _depends_on(kwargs, DATABASE) or _depends_on(kwargs, READS):
         yield DATABASE_DOWN
         if handler.http_methods & WRITES:
             yield RACE

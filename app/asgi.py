@@ -42,9 +42,10 @@ def _rate_limit(settings: Settings) -> RateLimitConfig:
     the peer is a trusted proxy (`app.server.uvicorn_config`); logins are also limited per
     account (`app.login_limits`)."""
 
-    def only_auth_paths(request: Any) -> bool:
+    async def only_auth_paths(request: Any) -> bool:
         return request.url.path in RATE_LIMITED_PATHS
 
+    # A coroutine: Litestar runs a plain function check in a worker thread, per request.
     return RateLimitConfig(
         rate_limit=("minute", settings.auth_rate_limit_per_minute),
         store="rate_limit",

@@ -46,6 +46,7 @@ from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
 from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
+from app.reads import READS, provide_reads, read_session_factory
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.tracing import Tracing
@@ -139,10 +140,12 @@ class Washline:
             "kpis": self.kpis,
             "session_context": self.flows.session_context,
         }
-        return {
+        provided = {
             name: Provide(_constant(part), use_cache=True, sync_to_thread=False)
             for name, part in parts.items()
         }
+        provided[READS] = provide_reads(read_session_factory(self.runtime.engine))
+        return provided
 
 
 def _constant(part: Any) -> Callable[[], Any]:

@@ -64,7 +64,7 @@ def takes_json_body(handler: BaseRouteHandler) -> bool:
     return True
 
 
-def json_bodies_only(
+async def json_bodies_only(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Refuse a declared non-JSON `Content-Type` on a JSON endpoint with 415.
@@ -72,7 +72,8 @@ def json_bodies_only(
     A request that declares no content type keeps being read as JSON: an empty one is then a
     validation error naming the body, and clients that omit the header on a JSON body keep
     working. A form-encoded body is refused here too: it is a body of the wrong media type,
-    whatever its bytes happen to be.
+    whatever its bytes happen to be. A coroutine so that Litestar does not run it in a
+    worker thread (it does with plain functions).
     """
     if connection.scope["type"] != "http" or not takes_json_body(handler):
         return

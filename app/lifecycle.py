@@ -50,7 +50,9 @@ class Runtime:
     def __init__(self, settings: Settings, tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.tracing = tracing or Tracing.off()
-        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.engine: AsyncEngine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
         self.tracing.instrument_engine(self.engine)
         self.session_factory: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
         self.broker = _build_broker(settings)

@@ -136,6 +136,13 @@ class Settings:
         "sqlite+aiosqlite:///./washline.db",
         "SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
     )
+    database_pool_size: int = _setting(
+        "DATABASE_POOL_SIZE",
+        _positive_int,
+        "20",
+        "PostgreSQL connections per process, all opened once and kept (no overflow, no "
+        "per-checkout ping); requests and background workers share them",
+    )
     redis_url: str = _setting(
         "REDIS_URL",
         _redis_url,

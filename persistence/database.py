@@ -6,6 +6,7 @@ from typing import Any
 
 from asyncpg.exceptions import PostgresConnectionError
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -15,7 +16,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+
+class DatabaseDisconnected(ConnectionError):
+    """A pooled connection that PostgreSQL dropped (a restart, an outage), found by the first
+    statement that used it. The driver reports it as a generic error; it is raised as this
+    instead, so that it reads as the database being down (`DATABASE_DOWN`), not as a bug."""
+
+
 DATABASE_DOWN: tuple[type[Exception], ...] = (
+    DatabaseDisconnected,
     OperationalError,
     InterfaceError,
     PoolTimeoutError,
@@ -29,15 +38,33 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 """What clients are told to wait before retrying while the database is down."""
 
 
+DEFAULT_POOL_SIZE = 20
+POOL_TIMEOUT_SECONDS = 30.0
+"""How long a checkout waits for a free connection before `PoolTimeoutError` (a 503)."""
+POOL_RECYCLE_SECONDS = 1800
+"""Connections are replaced after this long, one at a time at checkout, not in bursts."""
+
+
 def is_sqlite(database_url: str) -> bool:
     return database_url.startswith("sqlite")
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any
+) -> AsyncEngine:
     """An async engine; on SQLite with WAL, foreign keys and a busy timeout.
 
     SQLite serialises writers; WAL plus a busy timeout turns concurrent writers into short
     waits instead of "database is locked" errors, which the embedded server relies on.
+
+    On PostgreSQL the pool is fixed: `pool_size` connections (ignored on SQLite), no
+    overflow. An overflow connection is opened for a burst and closed when it is returned,
+    so every burst above the pool size paid a PostgreSQL connect (authentication, a backend
+    fork) per request; a fixed pool instead makes the burst wait a few milliseconds for a
+    connection. No ping per checkout either (a round trip on every request): a connection
+    PostgreSQL dropped fails its first statement with a disconnect error, which the edges
+    answer 503, and SQLAlchemy then invalidates every connection opened before it, so the
+    pool refills with live ones.
     """
     if is_sqlite(database_url):
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
@@ -51,10 +78,29 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(database_url, **kwargs)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    kwargs.setdefault("pool_pre_ping", False)
+    engine = create_async_engine(database_url, pool_size=pool_size, **kwargs)
+    event.listen(engine.sync_engine, "handle_error", _disconnect_as_database_down)
+    return engine
+
+
+def _disconnect_as_database_down(context: ExceptionContext) -> BaseException | None:
+    """Raise `DatabaseDisconnected` for a statement that found its connection dropped (the
+    pool still invalidates the connection, and those opened before it).
+
+    Only for errors: a cancelled task also counts as a disconnect (its connection is
+    terminated), and turning that cancellation into an error would keep the task running."""
+    original = context.original_exception
+    if (
+        context.is_disconnect
+        and isinstance(original, Exception)
+        and not isinstance(context.sqlalchemy_exception, DATABASE_DOWN)
+    ):
+        return DatabaseDisconnected(str(original))
+    return None
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.event_data import OrderEventData, as_data
 from persistence.models import Order, OrderEvent, OutboxEvent
 from persistence.notifications import notify
-from persistence.outbox import mark_outbox_dirty
+from persistence.outbox import mark_outbox_dirty, wake_dispatch_after_commit
 
 ORDER_TOPIC = "order"
 
@@ -84,6 +84,7 @@ async def record_order_event(
         )
     )
     mark_outbox_dirty(session)
+    wake_dispatch_after_commit(session)  # every status change may create or end a wait
     recipients = {order.customer_id, order.washer_id, previous_washer_id}
     for user_id in sorted(r for r in recipients if r is not None):
         await notify(session, user_id, event_type, payload, now)

@@ -66,14 +66,14 @@ class ChatController(Controller):
     async def list_messages(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         order_id: int = OrderId,
         before: SeqCursor = None,
         after: SeqCursor = None,
         limit: Limit = 50,
     ) -> MessagePageOut:
         messages, receipts = await chat.list_messages(
-            db_session, request.user, order_id, before=before, after=after, limit=limit
+            reads, request.user, order_id, before=before, after=after, limit=limit
         )
         next_before = messages[-1].seq if after is None and len(messages) == limit else None
         return MessagePageOut(

@@ -34,21 +34,21 @@ class NotificationController(Controller):
     async def list_notifications(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         unread_only: bool = False,
         before: IdCursor = None,
         limit: Limit = 20,
     ) -> list[NotificationOut]:
         rows = await notifications.list_notifications(
-            db_session, request.user.id, unread_only=unread_only, before=before, limit=limit
+            reads, request.user.id, unread_only=unread_only, before=before, limit=limit
         )
         return [notification_out(n) for n in rows]
 
     @get("/unread-count", summary="How many notifications the caller has not read")
     async def unread(
-        self, request: Request[Principal, Any, Any], db_session: AsyncSession
+        self, request: Request[Principal, Any, Any], reads: AsyncSession
     ) -> UnreadCountOut:
-        return UnreadCountOut(unread=await notifications.unread_count(db_session, request.user.id))
+        return UnreadCountOut(unread=await notifications.unread_count(reads, request.user.id))
 
     @post("/read", status_code=HTTP_200_OK, summary="Mark notifications up to an id as read")
     async def mark_read(

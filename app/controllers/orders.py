@@ -88,7 +88,7 @@ class OrderController(Controller):
     async def list_orders(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         status: list[OrderStatus] | None = None,
         customer_id: IdFilter = None,
         washer_id: IdFilter = None,
@@ -97,7 +97,7 @@ class OrderController(Controller):
     ) -> Page[OrderOut]:
         is_admin = request.user.role is Role.ADMIN
         rows, total = await orders.list_orders(
-            db_session,
+            reads,
             request.user,
             statuses=status or [],
             customer_id=customer_id if is_admin else None,
@@ -113,10 +113,10 @@ class OrderController(Controller):
     async def get_order(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         order_id: int = OrderId,
     ) -> OrderDetailOut:
-        return await orders.order_detail(db_session, request.user, order_id)
+        return await orders.order_detail(reads, request.user, order_id)
 
     @post(
         "/{order_id:int}/transitions",
@@ -151,10 +151,10 @@ class OrderController(Controller):
     async def get_track(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         order_id: int = OrderId,
     ) -> list[TrackPointOut]:
-        return await orders.order_track(db_session, request.user, order_id)
+        return await orders.order_track(reads, request.user, order_id)
 
     @post(
         "/{order_id:int}/review",
@@ -178,7 +178,7 @@ class OrderController(Controller):
     async def get_review(
         self,
         request: Request[Principal, Any, Any],
-        db_session: AsyncSession,
+        reads: AsyncSession,
         order_id: int = OrderId,
     ) -> ReviewOut:
-        return reviews.review_out(await reviews.order_review(db_session, request.user, order_id))
+        return reviews.review_out(await reviews.order_review(reads, request.user, order_id))

@@ -14,6 +14,7 @@ from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import not_found
 from domain.roles import Actor, Role
 from persistence.models import User, WasherProfile
+from persistence.outbox import wake_dispatch_after_commit
 
 
 def washer_out(user: User, profile: WasherProfile) -> WasherOut:
@@ -92,6 +93,8 @@ async def update_washer(
             profile.is_available = False
     if patch.is_available is not msgspec.UNSET:
         profile.is_available = patch.is_available
+    if profile.is_available:
+        wake_dispatch_after_commit(session)
     before, after = changed_fields(was, _audited_state(user, profile))
     target = (AuditTarget.USER, user.id)
     audit.record(session, AuditAction.WASHER_UPDATED, actor, target, before=before, after=after)
@@ -116,5 +119,7 @@ async def set_availability(
 ) -> tuple[User, WasherProfile]:
     user, profile = await get_washer(session, washer_id)
     profile.is_available = available
+    if available:
+        wake_dispatch_after_commit(session)
     await session.commit()
     return user, profile
