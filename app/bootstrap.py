@@ -127,6 +127,7 @@ class Washline:
             "flows": self.flows,
             "kpis": self.kpis,
             "session_context": self.flows.session_context,
+            "session_access": self.runtime.access,
         }
         return {
             name: Provide(_constant(part), use_cache=True, sync_to_thread=False)

@@ -148,6 +148,18 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
     return can_view_order(actor, order)
 
 
+def only_staff_may_open(actor: Actor, channel: Channel) -> bool:
+    """Whether ``channel`` is open to ``actor`` by their staff role alone (``ops``, another
+    user's notifications): what an admin who must pass a second factor, and did not, is
+    refused, as the admin routes of REST refuse them."""
+    if channel.kind == ChannelKind.OPS:
+        return True
+    return channel.kind == ChannelKind.USER and actor.user_id != channel.target_id
+
+
+SECOND_FACTOR_REQUIRED = "second_factor_required"
+"""The refusal of a staff-only channel to an admin without the second factor they need."""
+
 TRACK_UNAVAILABLE = "track_unavailable"
 """The refusal of a track to someone who may see the order, but not its track now (the order
 is not on the way yet, or any more); REST's `GET /api/orders/{id}/track` answers the same."""
