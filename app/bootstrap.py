@@ -10,6 +10,7 @@ Washline's routes, its dependency providers and that lifespan on the Litestar ap
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,16 +41,20 @@ from app.controllers.root import root
 from app.controllers.sessions import MySessionsController, UserSessionsController
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
+from app.errors import database_outage
 from app.lifecycle import Runtime
 from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
 from app.live.sse import admin_stream, my_events, order_events
 from app.live.ws import live_socket
+from app.mfa_secrets import seal_stored_secrets, secret_box
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.workers.kpis import KpiService
 from app.workers.retention import RetentionPurge, retention_policy
 from persistence.database import is_sqlite
+
+log = logging.getLogger(__name__)
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,
@@ -110,6 +115,7 @@ class Washline:
         async with contextlib.AsyncExitStack() as stack:
             await self.runtime.start()
             stack.push_async_callback(self.runtime.close)
+            await self._seal_mfa_secrets()
             await self.flows.start()
             stack.push_async_callback(self.flows.stop)
             await self.kpis.start()
@@ -117,6 +123,16 @@ class Washline:
             self.retention.start()
             stack.push_async_callback(self.retention.stop)
             yield
+
+    async def _seal_mfa_secrets(self) -> None:
+        """Authenticator secrets stored in the clear (before they were sealed) are sealed
+        now; with the database away the process starts anyway and the next start does it."""
+        try:
+            await seal_stored_secrets(self.runtime.session_factory, secret_box(self.settings))
+        except Exception as exc:
+            if not database_outage(exc):
+                raise
+            log.warning("authenticator secrets not sealed: the database is away")
 
     def dependencies(self) -> dict[str, Provide]:
         """What handlers may ask for by name."""
