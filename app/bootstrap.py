@@ -45,7 +45,7 @@ from app.errors import database_outage
 from app.lifecycle import Runtime
 from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
-from app.live.sse import admin_stream, my_events, order_events
+from app.live.sse import admin_stream, audit_events, my_events, order_events
 from app.live.ws import live_socket
 from app.mfa_secrets import seal_stored_secrets, secret_box
 from app.sdk.routes import SDK_ROUTES
@@ -87,6 +87,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     order_events,
     my_events,
     admin_stream,
+    audit_events,
     channel_presence,
     washers_online,
     *DASHBOARD_ROUTES,

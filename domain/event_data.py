@@ -77,6 +77,23 @@ class ChatReadData(msgspec.Struct):
     last_read_seq: int
 
 
+class AuditEntryData(msgspec.Struct):
+    """An audit entry as `GET /api/admin/audit` lists it, without its row id (assigned in
+    the same transaction: the trail's order is `occurred_at`)."""
+
+    occurred_at: str
+    action: str
+    actor_id: int | None
+    actor_role: str | None
+    target_type: str | None
+    target_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: dict[str, Any] | None
+    request_id: str | None
+    address: str | None
+
+
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_CREATED: OrderEventData,
     events.ORDER_STATUS: OrderEventData,
@@ -86,6 +103,7 @@ DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.CHAT_TYPING: ChatTypingData,
     events.CHAT_READ: ChatReadData,
     events.KPI_TICK: KpiSnapshot,
+    events.AUDIT_ENTRY: AuditEntryData,
 }
 """The type of each event's `data` (`order.location` and `washer.position` are still built as
 plain objects; docs/protocol.md lists their fields)."""

@@ -58,7 +58,13 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
     assert schemas["Subscribe"]["properties"]["op"]["enum"] == ["subscribe"]
     assert set(schemas["Location"]["required"]) == {"op", "lat", "lng", "ts"}
     assert schemas["ErrorFrame"]["properties"]["type"]["enum"] == ["error"]
-    assert set(document["channels"]) == {"ws", "orderEvents", "myEvents", "adminStream"}
+    assert set(document["channels"]) == {
+        "ws",
+        "orderEvents",
+        "myEvents",
+        "adminStream",
+        "auditEvents",
+    }
     kpi_data = messages["event_kpi_tick"]["payload"]["allOf"][1]["properties"]["data"]
     assert {"orders_by_status", "washers", "sla"} <= set(schemas["KpiSnapshot"]["properties"])
     assert kpi_data == {"$ref": "#/components/schemas/KpiSnapshot"}

@@ -28,7 +28,12 @@ PUBLIC = [
     ("get", "/metrics"),
 ]
 ANONYMOUS_ALLOWED = [("get", "/api/packages"), ("get", "/api/packages/{package_id}"), ("get", "/")]
-EVENT_STREAMS = ["/api/orders/{order_id}/events", "/api/me/events", "/api/admin/stream"]
+EVENT_STREAMS = [
+    "/api/orders/{order_id}/events",
+    "/api/me/events",
+    "/api/admin/stream",
+    "/api/admin/audit/events",
+]
 ABSENT_ID = "987654321"
 
 
