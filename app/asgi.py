@@ -96,7 +96,7 @@ def build_app(washline: Washline) -> Litestar:
     """The Litestar app around an already built `Washline` (tests reach into its parts)."""
     settings = washline.settings
     configure_logging(settings.log_level)
-    jwt_auth = build_jwt_auth(settings)
+    jwt_auth = build_jwt_auth(settings, washline.runtime.access)
     database = AppDatabaseConfig(
         engine_instance=washline.runtime.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),

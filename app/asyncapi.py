@@ -33,6 +33,7 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
         events.WASHER_POSITION,
         events.KPI_TICK,
     ),
+    "audit": (events.AUDIT_ENTRY,),
 }
 """Which events each kind of channel carries (channel names: docs/protocol.md)."""
 
@@ -47,6 +48,7 @@ SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "myEvents": ("/api/me/events", "The caller's notifications and offers", ("user",)),
     "adminStream": ("/api/admin/stream", "Everything admins watch", ("ops",)),
+    "auditEvents": ("/api/admin/audit/events", "The audit trail as it is written", ("audit",)),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import msgspec
@@ -26,6 +26,9 @@ from app.security import ALGORITHM
 from app.settings import Settings
 from domain.mfa import lacks_required_second_factor
 from domain.roles import Actor, Role
+
+if TYPE_CHECKING:
+    from app.session_access import SessionAccess
 
 SUBPROTOCOL_PREFIX = "bearer."
 AUTH_OPTIONAL = "auth_optional"
@@ -88,22 +91,39 @@ async def retrieve_principal(
     return principal
 
 
+class SessionEnded(NotAuthorizedException):
+    """A well-signed access token whose session was revoked, or whose account was
+    deactivated or erased (`app.session_access`)."""
+
+
+SESSION_ENDED_MESSAGE = "this session has ended; log in again"
+
+
+def with_second_factor_rule(principal: Principal, settings: Settings) -> Principal:
+    """Mark an admin who lacks a second factor the operator requires (HTTP, SSE, WebSocket
+    handshake and the `auth` op alike)."""
+    if lacks_required_second_factor(
+        principal.role, principal.second_factor, required_for_admins=settings.requires_admin_mfa
+    ):
+        return msgspec.structs.replace(principal, lacks_second_factor=True)
+    return principal
+
+
 def principal_retriever(
-    settings: Settings,
+    settings: Settings, access: SessionAccess | None = None
 ) -> Callable[[Token, ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]:
-    """`retrieve_principal`, marking admins who lack a second factor the operator requires."""
+    """`retrieve_principal`, refusing a token whose session has ended (when `access` is
+    given) and marking admins who lack a second factor the operator requires."""
 
     async def retrieve(
         token: Token, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> Principal | None:
         principal = await retrieve_principal(token, connection)
-        if principal is not None and lacks_required_second_factor(
-            principal.role,
-            principal.second_factor,
-            required_for_admins=settings.requires_admin_mfa,
-        ):
-            return msgspec.structs.replace(principal, lacks_second_factor=True)
-        return principal
+        if principal is None:
+            return None
+        if access is not None and not await access.allows(principal.id, principal.session_id):
+            raise SessionEnded(SESSION_ENDED_MESSAGE)
+        return with_second_factor_rule(principal, settings)
 
     return retrieve
 
@@ -151,6 +171,8 @@ def _auth_optional(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 def _auth_message(exc: NotAuthorizedException, encoded: str | None) -> str:
     if not encoded:
         return "authentication required"
+    if isinstance(exc, SessionEnded):
+        return SESSION_ENDED_MESSAGE
     if (
         isinstance(exc.__cause__, jwt.ExpiredSignatureError)
         or "expired" in (exc.detail or "").lower()
@@ -159,9 +181,11 @@ def _auth_message(exc: NotAuthorizedException, encoded: str | None) -> str:
     return "invalid token"
 
 
-def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
+def build_jwt_auth(
+    settings: Settings, access: SessionAccess | None = None
+) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
-        retrieve_user_handler=principal_retriever(settings),
+        retrieve_user_handler=principal_retriever(settings, access),
         token_secret=settings.jwt_secret,
         algorithm=ALGORITHM,
         exclude=PUBLIC_PATHS,

@@ -10,6 +10,7 @@ Washline's routes, its dependency providers and that lifespan on the Litestar ap
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,11 +42,13 @@ from app.controllers.sessions import MySessionsController, UserSessionsControlle
 from app.controllers.shares import OrderShareController, ShareController
 from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
+from app.errors import database_outage
 from app.lifecycle import Runtime
 from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
-from app.live.sse import admin_stream, my_events, order_events
+from app.live.sse import admin_stream, audit_events, my_events, order_events
 from app.live.ws import live_socket
+from app.mfa_secrets import seal_stored_secrets, secret_box
 from app.reads import READS, provide_reads, read_session_factory
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
@@ -55,6 +58,8 @@ from app.workers.heartbeat import Heartbeat
 from app.workers.kpis import KpiService
 from app.workers.retention import RetentionPurge, retention_policy
 from persistence.database import is_sqlite
+
+log = logging.getLogger(__name__)
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     root,
@@ -87,6 +92,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     order_events,
     my_events,
     admin_stream,
+    audit_events,
     channel_presence,
     washers_online,
     *DASHBOARD_ROUTES,
@@ -120,6 +126,7 @@ class Washline:
         async with contextlib.AsyncExitStack() as stack:
             await self.runtime.start()
             stack.push_async_callback(self.runtime.close)
+            await self._seal_mfa_secrets()
             await self.flows.start()
             stack.push_async_callback(self.flows.stop)
             await self.kpis.start()
@@ -130,6 +137,16 @@ class Washline:
             stack.push_async_callback(self.heartbeat.stop)
             yield
 
+    async def _seal_mfa_secrets(self) -> None:
+        """Authenticator secrets stored in the clear (before they were sealed) are sealed
+        now; with the database away the process starts anyway and the next start does it."""
+        try:
+            await seal_stored_secrets(self.runtime.session_factory, secret_box(self.settings))
+        except Exception as exc:
+            if not database_outage(exc):
+                raise
+            log.warning("authenticator secrets not sealed: the database is away")
+
     def dependencies(self) -> dict[str, Provide]:
         """What handlers may ask for by name."""
         parts: dict[str, Any] = {
@@ -139,6 +156,7 @@ class Washline:
             "flows": self.flows,
             "kpis": self.kpis,
             "session_context": self.flows.session_context,
+            "session_access": self.runtime.access,
         }
         provided = {
             name: Provide(_constant(part), use_cache=True, sync_to_thread=False)

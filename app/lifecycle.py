@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.live.history import DatabaseHistory
+from app.session_access import SessionAccess
 from app.settings import Settings
 from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
@@ -21,6 +22,7 @@ from domain.channels import OPS
 from persistence.database import create_engine, create_session_factory, is_sqlite
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.close_codes import SERVICE_RESTART
+from realtime.control import with_control
 from realtime.hub import Hub
 from realtime.memory_broker import MemoryBroker
 from realtime.presence import MemoryPresence, PresenceStore, PresenceTracker
@@ -40,9 +42,12 @@ def _build_broker(settings: Settings) -> Broker:
             settings.redis_url,
             history_size=settings.history_size,
             history_ttl=float(settings.history_ttl_seconds),
+            classify=with_control(),
         )
     return MemoryBroker(
-        history_size=settings.history_size, history_ttl=float(settings.history_ttl_seconds)
+        history_size=settings.history_size,
+        history_ttl=float(settings.history_ttl_seconds),
+        classify=with_control(),
     )
 
 
@@ -82,6 +87,8 @@ class Runtime:
             max_per_user=settings.live_max_connections_per_user,
             max_per_address=settings.live_max_connections_per_address,
         )
+        self.access = SessionAccess(self.session_factory, self.broker, self.sessions)
+        """Whether a token's session still holds, and ending sessions in every process."""
         self.drained = asyncio.Event()
 
     async def start(self) -> None:
@@ -91,6 +98,7 @@ class Runtime:
         # re-decides its own sessions' access from them.
         with contextlib.suppress(BrokerUnavailable):
             await self.broker.listen(OPS.name, self.sessions.on_ops_event)
+        await self.access.start()
         self.relay.start()
         await self.presence.start()
         _live_runtimes.add(self)
@@ -114,6 +122,7 @@ class Runtime:
         await self.begin_drain()
         await self.presence.stop()
         await self.relay.stop()
+        await self.access.stop()
         await self.sessions.stop()
         await self.hub.close()
         await self.engine.dispose()

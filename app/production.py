@@ -1,6 +1,7 @@
 """What production refuses to start with: start-up is the cheapest place to catch it.
 
-A weak JWT secret lets anyone who guesses it mint an admin's token; fast password hashing
+A weak JWT secret lets anyone who guesses it mint an admin's token (and a weak MFA key
+opens every authenticator secret in a copy of the database); fast password hashing
 makes a leaked user table cheap to crack; a missing database or Redis URL silently falls
 back to the embedded SQLite file and in-process broker, one per pod. Each refusal is one
 line naming the variable and never echoes a secret.
@@ -45,6 +46,7 @@ def production_refusal(
     jwt_secret: str,
     development_secret: str,
     password_hash_fast: bool,
+    mfa_encryption_key: str = "",
 ) -> str | None:
     """The one-line reason production may not start with these settings, or None (the
     secret is judged first: it is the refusal that matters most)."""
@@ -56,6 +58,11 @@ def production_refusal(
         return f"invalid JWT_SECRET: the secret {weakness}"
     if missing:
         return f"missing {missing[0]}: production needs it set"
+    weakness = jwt_secret_weakness(mfa_encryption_key, development_secret)
+    if weakness is not None:
+        return f"invalid MFA_ENCRYPTION_KEY: the secret {weakness}"
+    if mfa_encryption_key == jwt_secret:
+        return "invalid MFA_ENCRYPTION_KEY: it must differ from JWT_SECRET"
     if password_hash_fast:
         return "invalid PASSWORD_HASH_FAST: fast password hashing is for tests only"
     return None

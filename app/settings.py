@@ -20,7 +20,7 @@ from app.production import production_refusal
 from domain.geo import GEOFENCE_RADIUS_M, ServiceArea
 
 DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
-REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")
+REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "MFA_ENCRYPTION_KEY")
 
 
 class SettingsError(ValueError):
@@ -127,8 +127,9 @@ class Settings:
         "WASHLINE_ENV",
         _choice("development", "production", "test"),
         "development",
-        "development, test or production; production refuses a weak JWT secret, fast hashing "
-        "and a missing DATABASE_URL, REDIS_URL or JWT_SECRET",
+        "development, test or production; production refuses a weak JWT secret or "
+        "MFA key, fast hashing and a missing DATABASE_URL, REDIS_URL, JWT_SECRET or "
+        "MFA_ENCRYPTION_KEY",
     )
     database_url: str = _setting(
         "DATABASE_URL",
@@ -154,6 +155,13 @@ class Settings:
         str,
         DEFAULT_JWT_SECRET,
         "HMAC secret signing access tokens",
+    )
+    mfa_encryption_key: str = _setting(
+        "MFA_ENCRYPTION_KEY",
+        str,
+        "",
+        "secret (at least 32 random bytes) encrypting authenticator secrets at rest; "
+        "empty: derived from JWT_SECRET (not in production)",
     )
     access_token_ttl_seconds: int = _setting(
         "ACCESS_TOKEN_TTL_SECONDS",
@@ -432,6 +440,7 @@ class Settings:
                 source,
                 required=REQUIRED_IN_PRODUCTION,
                 jwt_secret=settings.jwt_secret,
+                mfa_encryption_key=settings.mfa_encryption_key,
                 development_secret=DEFAULT_JWT_SECRET,
                 password_hash_fast=settings.password_hash_fast,
             )

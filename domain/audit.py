@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     MFA_DISABLED = "mfa.disabled"
     MFA_FAILED = "mfa.failed"
     """A wrong, expired or reused second factor at login."""
+    PASSWORD_CHANGED = "auth.password_changed"
+    """The user changed their password; `detail.sessions` lists the other sessions it ended."""
     SESSION_REVOKED = "session.revoked"
     """Sessions ended by their owner or an admin; `detail.sessions` lists them."""
     DATA_EXPORTED = "gdpr.exported"

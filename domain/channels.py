@@ -24,8 +24,11 @@ class ChannelKind(StrEnum):
     ORDER_CHAT = "order_chat"
     USER = "user"
     OPS = "ops"
+    AUDIT = "audit"
 
 
+_SINGLETONS = frozenset({ChannelKind.OPS, ChannelKind.AUDIT})
+"""Channels of one instance, named by their kind alone."""
 _ORDER_KINDS = frozenset({ChannelKind.ORDER, ChannelKind.ORDER_TRACK, ChannelKind.ORDER_CHAT})
 _ORDER_SUFFIX = {
     ChannelKind.ORDER: "",
@@ -48,17 +51,17 @@ class Channel(msgspec.Struct, frozen=True):
     target_id: int | None
 
     def __post_init__(self) -> None:
-        if self.kind == ChannelKind.OPS:
+        if self.kind in _SINGLETONS:
             if self.target_id is not None:
-                raise ValueError("the ops channel has no id")
+                raise ValueError(f"the {self.kind} channel has no id")
         elif self.target_id is None or not 0 < self.target_id <= MAX_CHANNEL_ID:
             raise ValueError(f"a {self.kind} channel needs a positive id")
 
     @property
     def name(self) -> str:
         """The wire name, e.g. ``order:42:track``; ``parse_channel(c.name) == c``."""
-        if self.kind == ChannelKind.OPS:
-            return "ops"
+        if self.kind in _SINGLETONS:
+            return str(self.kind.value)
         if self.kind == ChannelKind.USER:
             return f"user:{self.target_id}"
         return f"order:{self.target_id}{_ORDER_SUFFIX[self.kind]}"
@@ -83,6 +86,8 @@ class Channel(msgspec.Struct, frozen=True):
 
 
 OPS = Channel(ChannelKind.OPS, None)
+AUDIT = Channel(ChannelKind.AUDIT, None)
+"""The audit trail as it is written: admins only."""
 
 
 def order_channel(order_id: int) -> Channel:
@@ -107,6 +112,8 @@ def parse_channel(name: str) -> Channel:
     if isinstance(name, str) and len(name) <= MAX_CHANNEL_NAME_LENGTH:
         if name == "ops":
             return OPS
+        if name == "audit":
+            return AUDIT
         if match := _USER_NAME.fullmatch(name):
             return _build(ChannelKind.USER, match.group(1), name)
         if match := _ORDER_NAME.fullmatch(name):
@@ -137,7 +144,7 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
     For order channels pass the order's facts, or ``None`` when it does not exist; answer
     "forbidden" either way so a refusal does not reveal whether the order exists.
     """
-    if channel.kind == ChannelKind.OPS:
+    if channel.kind in _SINGLETONS:
         return _is_staff(actor)
     if channel.kind == ChannelKind.USER:
         return _is_staff(actor) or actor.user_id == channel.target_id
@@ -147,6 +154,18 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
         return may_see_track(actor, order)
     return can_view_order(actor, order)
 
+
+def only_staff_may_open(actor: Actor, channel: Channel) -> bool:
+    """Whether ``channel`` is open to ``actor`` by their staff role alone (``ops``, ``audit``,
+    another user's notifications): what an admin who must pass a second factor, and did not, is
+    refused, as the admin routes of REST refuse them."""
+    if channel.kind in _SINGLETONS:
+        return True
+    return channel.kind == ChannelKind.USER and actor.user_id != channel.target_id
+
+
+SECOND_FACTOR_REQUIRED = "second_factor_required"
+"""The refusal of a staff-only channel to an admin without the second factor they need."""
 
 TRACK_UNAVAILABLE = "track_unavailable"
 """The refusal of a track to someone who may see the order, but not its track now (the order

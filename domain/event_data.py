@@ -114,6 +114,23 @@ class WasherPositionData(msgspec.Struct):
     positions: list[WasherPosition]
 
 
+class AuditEntryData(msgspec.Struct):
+    """An audit entry as `GET /api/admin/audit` lists it, without its row id (assigned in
+    the same transaction: the trail's order is `occurred_at`)."""
+
+    occurred_at: str
+    action: str
+    actor_id: int | None
+    actor_role: str | None
+    target_type: str | None
+    target_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: dict[str, Any] | None
+    request_id: str | None
+    address: str | None
+
+
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_CREATED: OrderEventData,
     events.ORDER_STATUS: OrderEventData,
@@ -125,6 +142,7 @@ DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.KPI_TICK: KpiSnapshot,
     events.ORDER_LOCATION: OrderLocationData,
     events.WASHER_POSITION: WasherPositionData,
+    events.AUDIT_ENTRY: AuditEntryData,
 }
 """The type of each event's `data` (the location pipeline builds `order.location` and
 `washer.position` as plain objects of these fields; tests decode them strictly into these

@@ -21,6 +21,8 @@ NOTIFICATION: Final = "notification"
 WASHER_POSITION: Final = "washer.position"
 """Coalesced washer positions on ``ops``."""
 KPI_TICK: Final = "kpi.tick"
+AUDIT_ENTRY: Final = "audit.entry"
+"""An audit trail entry, on ``audit``, once the change it records is committed."""
 PRESENCE: Final = "presence"
 
 ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
@@ -36,6 +38,7 @@ ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
         NOTIFICATION,
         WASHER_POSITION,
         KPI_TICK,
+        AUDIT_ENTRY,
         PRESENCE,
     }
 )

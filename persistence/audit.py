@@ -2,7 +2,9 @@
 
 `add_audit_event` only adds the row to the caller's session: the caller commits it with the
 change it records, so there is never a change without its entry nor an entry without its
-change. Reading pages newest first by id, a cursor that stays exact while entries are added.
+change. An outbox row goes with it, so the entry reaches the `audit` channel (admins' live
+feed) once committed, and only then. Reading pages newest first by id, a cursor that stays
+exact while entries are added.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import AuditEvent
+from domain.event_data import AuditEntryData, as_data
+from domain.events import AUDIT_ENTRY
+from persistence.models import AuditEvent, OutboxEvent
+from persistence.outbox import mark_outbox_dirty
+
+AUDIT_TOPIC = "audit"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,30 @@ def add_audit_event(
         address=origin.address,
     )
     session.add(event)
+    entry = AuditEntryData(
+        occurred_at=str(msgspec.to_builtins(now)),
+        action=action,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        detail=detail,
+        request_id=origin.request_id,
+        address=origin.address,
+    )
+    session.add(
+        OutboxEvent(
+            topic=AUDIT_TOPIC,
+            aggregate_id=0,
+            seq=0,
+            event_type=AUDIT_ENTRY,
+            payload=as_data(entry),
+            created_at=now,
+        )
+    )
+    mark_outbox_dirty(session)
     return event
 
 

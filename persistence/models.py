@@ -380,7 +380,8 @@ class TotpFactor(IdentityAuditBase):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
     )
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(255))
+    """Sealed (`app.mfa_secrets`): encrypted under `MFA_ENCRYPTION_KEY`."""
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 

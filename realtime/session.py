@@ -21,9 +21,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from domain.channels import (
+    SECOND_FACTOR_REQUIRED,
     TRACK_UNAVAILABLE,
     Channel,
     may_subscribe,
+    only_staff_may_open,
     parse_channel,
     subscribe_refusal,
 )
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 FORBIDDEN_MESSAGE = "you may not subscribe to this channel"
 TRACK_MESSAGE = "the track is visible only while on the way"
 ENDED_MESSAGE = "access to this channel ended"
+SECOND_FACTOR_MESSAGE = "admins must log in with a second factor to open this channel"
 
 
 class LiveSession:
@@ -154,6 +157,10 @@ class LiveSession:
             channel = parse_channel(name)
         except ValueError:
             raise protocol.ProtocolError("bad_channel", "unknown channel name", ref) from None
+        if self.principal.lacks_second_factor and only_staff_may_open(
+            self.principal.actor, channel
+        ):
+            raise protocol.ProtocolError(SECOND_FACTOR_REQUIRED, SECOND_FACTOR_MESSAGE, ref)
         current = self.context.hub.subscriptions(self.subscriber)
         limit = self.context.limits.max_subscriptions
         if channel.name not in current and len(current) >= limit:

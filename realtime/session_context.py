@@ -33,6 +33,13 @@ class LivePrincipal(Protocol):
     def expires_at(self) -> float: ...
     @property
     def actor(self) -> Actor: ...
+    @property
+    def session_id(self) -> str | None:
+        """The token family (login) the token belongs to: revoking it ends this session."""
+
+    @property
+    def lacks_second_factor(self) -> bool:
+        """An admin who must, and did not, pass a second factor: no admin-only channels."""
 
 
 class Transport(Protocol):

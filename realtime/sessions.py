@@ -19,11 +19,14 @@ from typing import Any
 
 from domain.orders import OrderFacts, OrderStatus
 from realtime import protocol
-from realtime.close_codes import TOO_MANY_CONNECTIONS
+from realtime.close_codes import TOO_MANY_CONNECTIONS, UNAUTHORIZED
+from realtime.control import AccessEnded
 from realtime.envelope import Envelope
 from realtime.session import LiveSession
 
 log = logging.getLogger(__name__)
+
+ACCESS_REVOKED_MESSAGE = "this session has ended (revoked, signed out, or the account changed)"
 
 
 def facts_from_order_event(data: Any) -> OrderFacts | None:
@@ -194,3 +197,20 @@ class LiveSessions:
         self._ended = (code, reason)
         for session in list(self._sessions):
             await session.context.hub.disconnect(session.subscriber, code, reason)
+
+    def end_access(self, ended: AccessEnded) -> int:
+        """End the sessions of ``ended.user_id`` (those of the named token families, or all):
+        a WebSocket closes with 4001, an SSE stream ends with its ``end`` event, after what
+        is already queued. Rare, so a scan of this process's sessions; how many ended."""
+        names = frozenset(ended.session_ids) if ended.session_ids is not None else None
+        frame = protocol.error("access_revoked", ACCESS_REVOKED_MESSAGE, reason=ended.reason)
+        count = 0
+        for session in list(self._sessions):
+            principal = session.principal
+            if principal.id != ended.user_id:
+                continue
+            if names is not None and principal.session_id not in names:
+                continue
+            session.end(UNAUTHORIZED, "session ended", frame)
+            count += 1
+        return count

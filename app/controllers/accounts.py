@@ -20,8 +20,11 @@ from app.answers import (
     WEAK_PASSWORD,
 )
 from app.auth import Principal, admin_only, requires_login
+from app.dependencies import Injected
 from app.login_limits import limit_account_attempts
+from app.openapi import error_response
 from app.schemas.accounts import (
+    ChangePasswordRequest,
     CreateUserRequest,
     LoginRequest,
     RefreshRequest,
@@ -29,9 +32,11 @@ from app.schemas.accounts import (
     TokenPair,
     UserOut,
 )
-from app.services import accounts
+from app.services import accounts, password_change
+from app.session_access import SessionAccess
 from app.settings import Settings
 from domain.roles import Role
+from realtime.control import EndReason
 
 LOGIN_LIMIT_STORE = "rate_limit"
 """The store `app.asgi` registers for rate-limit counters (Redis when configured)."""
@@ -123,6 +128,41 @@ class MeController(Controller):
     @get("/", summary="The calling user")
     async def me(self, request: Request[Principal, Any, Any], db_session: AsyncSession) -> UserOut:
         return accounts.user_out(await accounts.get_user(db_session, request.user.id))
+
+    @post(
+        "/password",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Change the caller's password; the account's other sessions end",
+        description="Every other session's refresh token is refused from now on, its access "
+        "tokens within seconds, and its live connections end (WebSocket close 4001, SSE "
+        "`end` event, code `access_revoked`). Wrong current passwords count against the "
+        "account's login attempts.",
+        refuses=(WEAK_PASSWORD, LOGIN_THROTTLED),
+        responses={403: error_response("`wrong_password`: the current password is wrong")},
+    )
+    async def change_password(
+        self,
+        request: Request[Principal, Any, Any],
+        data: ChangePasswordRequest,
+        db_session: AsyncSession,
+        settings: Settings,
+        session_access: Injected[SessionAccess],
+    ) -> None:
+        await limit_account_attempts(
+            request.app.stores.get(LOGIN_LIMIT_STORE),
+            request.user.email,
+            settings.auth_account_rate_limit_per_minute,
+        )
+        user = request.user
+        ended = await password_change.change_password(
+            db_session,
+            settings,
+            user.actor,
+            data.current_password,
+            data.new_password,
+            keep_session=user.session_id,
+        )
+        await session_access.end(user.id, ended, EndReason.PASSWORD_CHANGED)
 
 
 class UsersController(Controller):

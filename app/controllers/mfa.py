@@ -10,6 +10,8 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, requires_login
+from app.dependencies import Injected
+from app.mfa_secrets import secret_box
 from app.openapi import error_response
 from app.schemas.accounts import TokenPair
 from app.schemas.mfa import (
@@ -21,6 +23,7 @@ from app.schemas.mfa import (
     TotpEnrolmentOut,
 )
 from app.services import accounts, mfa
+from app.session_access import SessionAccess
 from app.settings import Settings
 from domain.mfa import ATTEMPTS_PER_MINUTE
 
@@ -50,10 +53,14 @@ class MfaController(Controller):
         },
     )
     async def enrol(
-        self, request: Request[Principal, Any, Any], data: TotpEnrolIn, db_session: AsyncSession
+        self,
+        request: Request[Principal, Any, Any],
+        data: TotpEnrolIn,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TotpEnrolmentOut:
         user = await accounts.get_user(db_session, request.user.id)
-        return await mfa.start_enrolment(db_session, user, data.password)
+        return await mfa.start_enrolment(db_session, secret_box(settings), user, data.password)
 
     @post(
         "/totp/confirm",
@@ -67,10 +74,19 @@ class MfaController(Controller):
         },
     )
     async def confirm(
-        self, request: Request[Principal, Any, Any], data: MfaCodeIn, db_session: AsyncSession
+        self,
+        request: Request[Principal, Any, Any],
+        data: MfaCodeIn,
+        db_session: AsyncSession,
+        settings: Settings,
+        session_access: Injected[SessionAccess],
     ) -> RecoveryCodesOut:
         user = request.user
-        return await mfa.confirm_enrolment(db_session, user.actor, data.code, user.session_id)
+        codes, ended = await mfa.confirm_enrolment(
+            db_session, secret_box(settings), user.actor, data.code, user.session_id
+        )
+        await session_access.end(user.id, ended)
+        return codes
 
     @post(
         "/disable",
@@ -82,9 +98,13 @@ class MfaController(Controller):
         },
     )
     async def disable(
-        self, request: Request[Principal, Any, Any], data: MfaCodeIn, db_session: AsyncSession
+        self,
+        request: Request[Principal, Any, Any],
+        data: MfaCodeIn,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> MfaStatusOut:
-        return await mfa.disable(db_session, request.user.actor, data.code)
+        return await mfa.disable(db_session, secret_box(settings), request.user.actor, data.code)
 
 
 class MfaLoginController(Controller):

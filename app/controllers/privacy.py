@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login
 from app.controllers.params import id_path
+from app.dependencies import Injected
 from app.openapi import error_response
 from app.schemas.privacy import AdminEraseIn, DataExport, EraseIn, ErasureOut
 from app.services import data_export, erasure
+from app.session_access import SessionAccess
+from realtime.control import EndReason
 
 UserId = id_path("user id")
 ERASURE = (
@@ -49,10 +52,16 @@ class MyDataController(Controller):
         },
     )
     async def erase(
-        self, request: Request[Principal, Any, Any], data: EraseIn, db_session: AsyncSession
+        self,
+        request: Request[Principal, Any, Any],
+        data: EraseIn,
+        db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
     ) -> ErasureOut:
         await erasure.check_password(db_session, request.user.id, data.password)
-        return await erasure.erase_user(db_session, request.user.actor, request.user.id)
+        erased = await erasure.erase_user(db_session, request.user.actor, request.user.id)
+        await session_access.end(request.user.id, reason=EndReason.ACCOUNT_ERASED)
+        return erased
 
 
 class UserDataController(Controller):
@@ -90,6 +99,9 @@ class UserDataController(Controller):
         request: Request[Principal, Any, Any],
         data: AdminEraseIn,
         db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
         user_id: int = UserId,
     ) -> ErasureOut:
-        return await erasure.erase_user(db_session, request.user.actor, user_id, data.reason)
+        erased = await erasure.erase_user(db_session, request.user.actor, user_id, data.reason)
+        await session_access.end(user_id, reason=EndReason.ACCOUNT_ERASED)
+        return erased

@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, admin_only, requires_login
 from app.controllers.params import id_path
+from app.dependencies import Injected
 from app.openapi import error_response
 from app.schemas.sessions import RevokedOut, SessionOut
 from app.services import sessions
+from app.session_access import SessionAccess
 
 SessionIdPath = Parameter(title="session id", min_length=1, max_length=32, pattern=r"^[a-z0-9-]+$")
 UserId = id_path("user id")
 STILL_VALID = (
-    "Access tokens already issued to an ended session stay valid until they expire "
-    "(`ACCESS_TOKEN_TTL_SECONDS`); its refresh token is refused from now on."
+    "Its refresh token is refused from now on, its access tokens within seconds, and its "
+    "live connections end (WebSocket close 4001, SSE `end` event, code `access_revoked`)."
 )
 
 
@@ -48,9 +50,11 @@ class MySessionsController(Controller):
         self,
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
         session_id: str = SessionIdPath,
     ) -> None:
         await sessions.revoke_session(db_session, request.user.actor, session_id)
+        await session_access.end(request.user.id, [session_id])
 
     @delete(
         "/",
@@ -62,11 +66,13 @@ class MySessionsController(Controller):
         self,
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
         keep_current: bool = True,
     ) -> RevokedOut:
         keep = request.user.session_id if keep_current else None
-        count = await sessions.revoke_sessions(db_session, request.user.actor, keep=keep)
-        return RevokedOut(revoked=count)
+        revoked = await sessions.revoke_sessions(db_session, request.user.actor, keep=keep)
+        await session_access.end(request.user.id, revoked)
+        return RevokedOut(revoked=len(revoked))
 
 
 class UserSessionsController(Controller):
@@ -85,7 +91,12 @@ class UserSessionsController(Controller):
         },
     )
     async def revoke_all(
-        self, request: Request[Principal, Any, Any], db_session: AsyncSession, user_id: int = UserId
+        self,
+        request: Request[Principal, Any, Any],
+        db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
+        user_id: int = UserId,
     ) -> RevokedOut:
         count = await sessions.revoke_user_sessions(db_session, request.user.actor, user_id)
+        await session_access.end(user_id)
         return RevokedOut(revoked=count)

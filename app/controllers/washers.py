@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.answers import EMAIL_TAKEN, WEAK_PASSWORD
 from app.auth import Principal, admin_only, requires_login, washer_only
 from app.controllers.params import Limit, Offset, id_path
+from app.dependencies import Injected
 from app.schemas.orders import PublicReviewOut
 from app.schemas.washers import AvailabilityIn, WasherIn, WasherOut, WasherPatch
 from app.services import reviews, washers
+from app.session_access import SessionAccess
 from app.settings import Settings
+from realtime.control import EndReason
 
 WasherId = id_path("washer id")
 
@@ -75,9 +78,12 @@ class WasherController(Controller):
         request: Request[Principal, Any, Any],
         data: WasherPatch,
         db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
         washer_id: int = WasherId,
     ) -> WasherOut:
         updated = await washers.update_washer(db_session, washer_id, data, request.user.actor)
+        if data.is_active is False:
+            await session_access.end(washer_id, reason=EndReason.ACCOUNT_DEACTIVATED)
         return washers.washer_out(*updated)
 
     @delete("/{washer_id:int}", guards=[admin_only], summary="Deactivate a washer (admins)")
@@ -85,9 +91,11 @@ class WasherController(Controller):
         self,
         request: Request[Principal, Any, Any],
         db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
         washer_id: int = WasherId,
     ) -> None:
         await washers.deactivate_washer(db_session, washer_id, request.user.actor)
+        await session_access.end(washer_id, reason=EndReason.ACCOUNT_DEACTIVATED)
 
     @get("/{washer_id:int}/reviews", guards=[requires_login], summary="A washer's reviews")
     async def washer_reviews(

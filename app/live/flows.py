@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotAuthorizedException
 
-from app.auth import Principal, principal_from_token
+from app.auth import Principal, principal_from_token, with_second_factor_rule
 from app.errors import DATABASE_UNAVAILABLE, database_outage
 from app.lifecycle import Runtime
 from app.live.access import DatabaseOrderFacts
@@ -34,9 +34,10 @@ if TYPE_CHECKING:
 def verify_live_token(token: str, settings: Settings) -> Principal | None:
     """The principal of a token sent on a live socket (`auth` op), or None if invalid."""
     try:
-        return principal_from_token(decode_access_token(token, settings))
+        principal = principal_from_token(decode_access_token(token, settings))
     except NotAuthorizedException:
         return None
+    return with_second_factor_rule(principal, settings) if principal is not None else None
 
 
 class LiveFlows:

@@ -22,6 +22,7 @@ from app.errors import ApiError, not_found
 from app.lifecycle import Runtime
 from app.openapi import EVENT_STREAM
 from domain.channels import (
+    AUDIT,
     OPS,
     Channel,
     chat_channel,
@@ -195,3 +196,21 @@ async def admin_stream(
     session_context: Injected[SessionContext],
 ) -> ASGIApp:
     return _stream(request, runtime, session_context, [OPS])
+
+
+@get(
+    "/api/admin/audit/events",
+    guards=[admin_only],
+    tags=["live"],
+    opt={EVENT_STREAM: True},
+    refuses=STREAM,
+    summary="SSE stream of the audit trail as it is written (audit)",
+)
+async def audit_events(
+    request: Request[Principal, Any, Any],
+    runtime: Injected[Runtime],
+    session_context: Injected[SessionContext],
+) -> ASGIApp:
+    """Each entry arrives once the change it records is committed (`audit.entry`); the
+    entries before come from `GET /api/admin/audit`."""
+    return _stream(request, runtime, session_context, [AUDIT])

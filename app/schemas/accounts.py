@@ -26,6 +26,11 @@ class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: LoginPassword
 
 
+class ChangePasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: LoginPassword
+    new_password: Password
+
+
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
     refresh_token: str = msgspec.field()
 

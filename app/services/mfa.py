@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import audit
 from app.errors import ApiError
 from app.login_limits import limit_mfa_attempts
+from app.mfa_secrets import SecretBox, secret_box
 from app.mfa_tokens import read_mfa_token
 from app.schemas.accounts import TokenPair
 from app.schemas.mfa import MfaStatusOut, RecoveryCodesOut, TotpEnrolmentOut
@@ -58,7 +59,9 @@ async def status(session: AsyncSession, user_id: int) -> MfaStatusOut:
     return MfaStatusOut(enabled=enabled, recovery_codes_left=int(left or 0) if enabled else 0)
 
 
-async def start_enrolment(session: AsyncSession, user: User, password: str) -> TotpEnrolmentOut:
+async def start_enrolment(
+    session: AsyncSession, box: SecretBox, user: User, password: str
+) -> TotpEnrolmentOut:
     """A new secret for the app to hold, not yet in force; replaces an unconfirmed one.
     The password is asked again, so that a stolen access token cannot put a factor of its
     holder's on the account."""
@@ -69,9 +72,9 @@ async def start_enrolment(session: AsyncSession, user: User, password: str) -> T
         raise Conflict("mfa_already_enabled", "disable the second factor before enrolling anew")
     secret = new_secret()
     if factor is None:
-        session.add(TotpFactor(user_id=user.id, secret=secret))
+        session.add(TotpFactor(user_id=user.id, secret=box.seal(secret)))
     else:
-        factor.secret, factor.last_step = secret, None
+        factor.secret, factor.last_step = box.seal(secret), None
     await session.commit()
     return TotpEnrolmentOut(secret=secret, otpauth_uri=provisioning_uri(secret, user.email))
 
@@ -87,37 +90,42 @@ def _new_recovery_codes(session: AsyncSession, user_id: int) -> list[str]:
 
 
 async def confirm_enrolment(
-    session: AsyncSession, actor: Actor, code: str, keep_session: str | None
-) -> RecoveryCodesOut:
+    session: AsyncSession, box: SecretBox, actor: Actor, code: str, keep_session: str | None
+) -> tuple[RecoveryCodesOut, list[str]]:
     """Put the pending secret in force with a code from the app; answers fresh recovery
     codes (any older ones stop working). Every other session of the account ends, since it
-    did not pass the factor; `keep_session` (the caller's) proved it just now."""
+    did not pass the factor; `keep_session` (the caller's) proved it just now. Also answers
+    the sessions it ended, whose live access the caller ends."""
     assert actor.user_id is not None
     factor = await _factor(session, actor.user_id)
     if factor is None or factor.confirmed_at is not None:
         raise Conflict("mfa_not_pending", "start an enrolment first (POST /api/me/mfa/totp)")
     now = datetime.now(UTC)
-    step = matching_step(factor.secret, code, now, factor.last_step)
+    step = matching_step(box.open(factor.secret), code, now, factor.last_step)
     if step is None:
         raise INVALID_CODE
     factor.confirmed_at, factor.last_step = now, step
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
     others = [RefreshToken.family_id != keep_session] if keep_session else []
-    await session.execute(
+    ended = await session.scalars(
         update(RefreshToken)
         .where(RefreshToken.user_id == actor.user_id, RefreshToken.revoked_at.is_(None), *others)
         .values(revoked_at=now)
+        .returning(RefreshToken.family_id)
         .execution_options(synchronize_session=False)
     )
+    families = sorted(set(ended.all()))
     codes = _new_recovery_codes(session, actor.user_id)
     audit.record(session, AuditAction.MFA_ENABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()
-    return RecoveryCodesOut(recovery_codes=codes)
+    return RecoveryCodesOut(recovery_codes=codes), families
 
 
-async def _accept_code(session: AsyncSession, factor: TotpFactor, code: str) -> str | None:
+async def _accept_code(
+    session: AsyncSession, box: SecretBox, factor: TotpFactor, code: str
+) -> str | None:
     """Spend `code` (a TOTP or a recovery code) if it is good; which kind it was."""
-    step = matching_step(factor.secret, code, datetime.now(UTC), factor.last_step)
+    step = matching_step(box.open(factor.secret), code, datetime.now(UTC), factor.last_step)
     if step is not None:
         won = await session.scalar(
             update(TotpFactor)
@@ -146,13 +154,13 @@ async def _accept_code(session: AsyncSession, factor: TotpFactor, code: str) -> 
     return "recovery_code" if used is not None else None
 
 
-async def disable(session: AsyncSession, actor: Actor, code: str) -> MfaStatusOut:
+async def disable(session: AsyncSession, box: SecretBox, actor: Actor, code: str) -> MfaStatusOut:
     """Remove the second factor; a current code (or a recovery code) proves it is the owner."""
     assert actor.user_id is not None
     factor = await _factor(session, actor.user_id)
     if factor is None or factor.confirmed_at is None:
         raise NOT_ENABLED
-    if await _accept_code(session, factor, code) is None:
+    if await _accept_code(session, box, factor, code) is None:
         await session.rollback()
         raise INVALID_CODE
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
@@ -180,7 +188,7 @@ async def complete_login(
     if factor is None or factor.confirmed_at is None:
         raise ApiError(401, "invalid_mfa_token", "the account has no second factor; log in again")
     target = (AuditTarget.USER, user.id)
-    kind = await _accept_code(session, factor, code)
+    kind = await _accept_code(session, secret_box(settings), factor, code)
     if kind is None:
         await session.rollback()
         audit.record(session, AuditAction.MFA_FAILED, None, target)

@@ -1,9 +1,9 @@
 """A user's sessions: each is a refresh-token family, begun by one login.
 
 A session is live while its newest token is neither revoked nor expired. Revoking one
-revokes every live token of its family, so it can no longer be refreshed; access tokens
-already issued stay valid until they expire (`ACCESS_TOKEN_TTL_SECONDS`). Every revocation
-is audited.
+revokes every live token of its family, so it can no longer be refreshed; the callers then
+end its live access everywhere (`app.session_access`), which also refuses the access tokens
+already issued to it. Every revocation is audited.
 """
 
 from __future__ import annotations
@@ -92,15 +92,15 @@ async def revoke_session(session: AsyncSession, actor: Actor, family_id: str) ->
     await session.commit()
 
 
-async def revoke_sessions(session: AsyncSession, actor: Actor, *, keep: str | None) -> int:
+async def revoke_sessions(session: AsyncSession, actor: Actor, *, keep: str | None) -> list[str]:
     """Revoke every live session of the actor's but `keep` (the caller's own; None: all of
-    them, as for an access token from before sessions were named); how many."""
+    them, as for an access token from before sessions were named); which ones."""
     assert actor.user_id is not None
     where = [RefreshToken.family_id != keep] if keep else []
     revoked = await _revoke(session, actor.user_id, *where)
     _audit(session, actor, actor.user_id, sessions=revoked)
     await session.commit()
-    return len(revoked)
+    return revoked
 
 
 async def revoke_user_sessions(session: AsyncSession, actor: Actor, user_id: int) -> int:

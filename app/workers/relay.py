@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
 from app.services.chat import CHAT_TOPIC
 from app.workers.outage import WorkerOutage
-from domain.channels import OPS, chat_channel, order_channel, user_channel
+from domain.channels import AUDIT, OPS, chat_channel, order_channel, user_channel
+from persistence.audit import AUDIT_TOPIC
 from persistence.models import OutboxEvent
 from persistence.notifications import USER_TOPIC
 from persistence.order_events import ORDER_TOPIC
@@ -43,7 +44,8 @@ def outbox_targets(row: OutboxEvent) -> list[Target]:
     """(channel, event type, data, offset) for every channel an outbox row goes to.
 
     Order events go to the order's channel (the row's sequence is the id) and to `ops`;
-    notifications to their user's channel; chat messages to the order's chat channel.
+    notifications to their user's channel; chat messages to the order's chat channel; audit
+    entries to `audit`.
     """
     if row.topic == ORDER_TOPIC:
         return [
@@ -54,6 +56,8 @@ def outbox_targets(row: OutboxEvent) -> list[Target]:
         return [(user_channel(row.aggregate_id).name, row.event_type, row.payload, None)]
     if row.topic == CHAT_TOPIC:
         return [(chat_channel(row.aggregate_id).name, row.event_type, row.payload, row.seq)]
+    if row.topic == AUDIT_TOPIC:
+        return [(AUDIT.name, row.event_type, row.payload, None)]
     log.error("outbox row %s has unknown topic %r; skipped", row.id, row.topic)
     return []
 

@@ -64,6 +64,7 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
         "myEvents",
         "adminStream",
         "shareEvents",
+        "auditEvents",
     }
     share = document["channels"]["shareEvents"]["messages"]
     assert {messages[ref["$ref"].rpartition("/")[2]]["name"] for ref in share.values()} == {

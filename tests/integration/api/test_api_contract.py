@@ -35,6 +35,7 @@ EVENT_STREAMS = [
     "/api/me/events",
     "/api/admin/stream",
     "/api/share/{token}/events",
+    "/api/admin/audit/events",
 ]
 ABSENT_ID = "987654321"
 

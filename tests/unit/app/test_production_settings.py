@@ -16,6 +16,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql+asyncpg://washline@db/washline",
     "REDIS_URL": "redis://redis:6379/0",
     "JWT_SECRET": STRONG_SECRET,
+    "MFA_ENCRYPTION_KEY": "Qw7-tN2xV9rLp4Kz_M8cHs3Yd6FbJgUe",
 }
 
 
@@ -54,7 +55,7 @@ def test_a_weak_jwt_secret_is_refused(secret: str) -> None:
     assert repr(secret) not in message and repr(secret.strip()) not in message
 
 
-@pytest.mark.parametrize("name", ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"])
+@pytest.mark.parametrize("name", ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "MFA_ENCRYPTION_KEY"])
 @pytest.mark.parametrize("value", [None, "", "  "], ids=["unset", "empty", "blank"])
 def test_a_missing_required_setting_is_named(name: str, value: str | None) -> None:
     message = refusal(**{name: value})
@@ -98,3 +99,18 @@ def test_the_server_refuses_to_start_with_one_line() -> None:
     assert result.stderr.strip().splitlines() == [
         "washline: invalid JWT_SECRET: the secret is shorter than 32 bytes"
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("x7Kq2", "the secret is shorter than 32 bytes"),
+        (DEFAULT_JWT_SECRET + "-mfa", "the secret contains the development default"),
+        (STRONG_SECRET, "it must differ from JWT_SECRET"),
+    ],
+)
+def test_a_weak_or_reused_mfa_key_is_refused(key: str, why: str) -> None:
+    message = refusal(MFA_ENCRYPTION_KEY=key)
+    assert message.startswith("invalid MFA_ENCRYPTION_KEY: ")
+    assert why.split(" ", 2)[-1] in message
+    assert key not in message

@@ -41,6 +41,8 @@ class Principal(msgspec.Struct, frozen=True):
     id: int
     role: Role
     expires_at: float
+    session_id: str | None = None
+    lacks_second_factor: bool = False
 
     @property
     def actor(self) -> Actor:
