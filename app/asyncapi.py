@@ -30,7 +30,9 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
         events.ORDER_STATUS,
         events.WASHER_POSITION,
         events.KPI_TICK,
+        events.SURGE_ZONES,
     ),
+    "zone": (events.SURGE_ZONE,),
 }
 """Which events each kind of channel carries (channel names: docs/protocol.md)."""
 
@@ -45,6 +47,11 @@ SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "myEvents": ("/api/me/events", "The caller's notifications and offers", ("user",)),
     "adminStream": ("/api/admin/stream", "Everything admins watch", ("ops",)),
+    "pricingStream": (
+        "/api/pricing/stream",
+        "The live surge price of the zone of `?lat=&lng=`",
+        ("zone",),
+    ),
 }
 
 

@@ -35,6 +35,7 @@ from app.controllers.mfa import MfaController, MfaLoginController
 from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
+from app.controllers.pricing import QuoteController, ZoneAdminController, pricing_stream
 from app.controllers.privacy import MyDataController, UserDataController
 from app.controllers.root import root
 from app.controllers.sessions import MySessionsController, UserSessionsController
@@ -82,6 +83,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     order_events,
     my_events,
     admin_stream,
+    QuoteController,
+    ZoneAdminController,
+    pricing_stream,
     channel_presence,
     washers_online,
     *DASHBOARD_ROUTES,

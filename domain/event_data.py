@@ -13,6 +13,7 @@ import msgspec
 
 from domain import events
 from domain.kpis import KpiSnapshot
+from domain.zones import Hotspot
 
 
 class OrderEventData(msgspec.Struct):
@@ -77,6 +78,30 @@ class ChatReadData(msgspec.Struct):
     last_read_seq: int
 
 
+class ZonePriceData(msgspec.Struct):
+    """A zone's live price: what a customer's app shows and a washer's app steers by."""
+
+    zone: str
+    multiplier: float
+    multiplier_pct: int
+    demand: int
+    supply: int
+    capped: bool
+    pinned: bool
+    computed_at: str
+    boundary: list[tuple[float, float]]
+    """The hexagon's corners, (lat, lng), for a map."""
+    hotspot: Hotspot | None
+    """The nearest zone paying 1.2x or more, for washers ("high demand 2 km north")."""
+
+
+class ZonesData(msgspec.Struct):
+    """Every active zone of one computation, for the admins' heatmap."""
+
+    zones: list[ZonePriceData]
+    computed_at: str
+
+
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_CREATED: OrderEventData,
     events.ORDER_STATUS: OrderEventData,
@@ -86,6 +111,8 @@ DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.CHAT_TYPING: ChatTypingData,
     events.CHAT_READ: ChatReadData,
     events.KPI_TICK: KpiSnapshot,
+    events.SURGE_ZONE: ZonePriceData,
+    events.SURGE_ZONES: ZonesData,
 }
 """The type of each event's `data` (`order.location` and `washer.position` are still built as
 plain objects; docs/protocol.md lists their fields)."""

@@ -21,6 +21,10 @@ NOTIFICATION: Final = "notification"
 WASHER_POSITION: Final = "washer.position"
 """Coalesced washer positions on ``ops``."""
 KPI_TICK: Final = "kpi.tick"
+SURGE_ZONE: Final = "surge.zone"
+"""A zone's multiplier, demand and supply, on ``zone:{cell}`` (lossy, latest wins)."""
+SURGE_ZONES: Final = "surge.zones"
+"""Every active zone at once, coalesced once per computation, on ``ops``."""
 PRESENCE: Final = "presence"
 
 ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
@@ -36,6 +40,8 @@ ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
         NOTIFICATION,
         WASHER_POSITION,
         KPI_TICK,
+        SURGE_ZONE,
+        SURGE_ZONES,
         PRESENCE,
     }
 )

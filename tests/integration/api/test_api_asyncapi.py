@@ -58,7 +58,18 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
     assert schemas["Subscribe"]["properties"]["op"]["enum"] == ["subscribe"]
     assert set(schemas["Location"]["required"]) == {"op", "lat", "lng", "ts"}
     assert schemas["ErrorFrame"]["properties"]["type"]["enum"] == ["error"]
-    assert set(document["channels"]) == {"ws", "orderEvents", "myEvents", "adminStream"}
+    assert set(document["channels"]) == {
+        "ws",
+        "orderEvents",
+        "myEvents",
+        "adminStream",
+        "pricingStream",
+    }
+    zone_data = messages["event_surge_zone"]["payload"]["allOf"][1]["properties"]["data"]
+    assert zone_data == {"$ref": "#/components/schemas/ZonePriceData"}
+    assert {"zone", "multiplier", "demand", "supply", "hotspot"} <= set(
+        schemas["ZonePriceData"]["required"]
+    )
     kpi_data = messages["event_kpi_tick"]["payload"]["allOf"][1]["properties"]["data"]
     assert {"orders_by_status", "washers", "sla"} <= set(schemas["KpiSnapshot"]["properties"])
     assert kpi_data == {"$ref": "#/components/schemas/KpiSnapshot"}
