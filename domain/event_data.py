@@ -100,6 +100,10 @@ class ZonesData(msgspec.Struct):
 
     zones: list[ZonePriceData]
     computed_at: str
+    average_multiplier: float
+    """The mean surge of today's bookings (business day), 1.0 when there are none."""
+    surge_revenue_cents_today: int
+    """What surge added to the orders completed today (price minus base price)."""
 
 
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {

@@ -70,6 +70,7 @@ class LiveFlows:
             area=settings.service_area,
             resolution=settings.surge_zone_resolution,
             demand_window=timedelta(minutes=settings.surge_demand_window_minutes),
+            timezone=settings.business_timezone,
             uses_advisory_lock=not is_sqlite(settings.database_url),
             interval=settings.surge_interval_seconds,
         )

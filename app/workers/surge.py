@@ -21,6 +21,7 @@ import contextlib
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from prometheus_client import Gauge
 from sqlalchemy import func, or_, select
@@ -32,10 +33,11 @@ from domain.dispatch import is_stale
 from domain.event_data import ZonePriceData, ZonesData, as_data
 from domain.events import SURGE_ZONE, SURGE_ZONES
 from domain.geo import LatLng, ServiceArea, haversine_m
+from domain.kpis import business_day_start
 from domain.orders import ACTIVE_STATUSES, OrderStatus
 from domain.surge import BASE_PCT, SurgeRules, ZoneControl, ZoneSurge, as_factor, next_surge
 from domain.zones import nearest_hotspot, supply_by_zone, zone_boundary, zone_of
-from persistence.models import Order, SurgeZone, User, WasherProfile
+from persistence.models import Order, OrderEvent, SurgeZone, User, WasherProfile
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
 from realtime.hub import Hub
@@ -61,6 +63,7 @@ class SurgeComputer:
         area: ServiceArea,
         resolution: int,
         demand_window: timedelta,
+        timezone: str = "UTC",
         uses_advisory_lock: bool,
         interval: float,
     ) -> None:
@@ -71,6 +74,7 @@ class SurgeComputer:
         self._area = area
         self._resolution = resolution
         self._window = demand_window
+        self._timezone = ZoneInfo(timezone)
         self._uses_advisory_lock = uses_advisory_lock
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -227,9 +231,35 @@ class SurgeComputer:
         for price in prices:
             ZONE_MULTIPLIER.labels(zone=price.zone).set(price.multiplier)
             await self._hub.publish(zone_channel(price.zone).name, SURGE_ZONE, as_data(price))
-        await self._hub.publish(
-            OPS.name, SURGE_ZONES, as_data(ZonesData(zones=prices, computed_at=now.isoformat()))
+        average, revenue = await self._today(now)
+        summary = ZonesData(
+            zones=prices,
+            computed_at=now.isoformat(),
+            average_multiplier=average,
+            surge_revenue_cents_today=revenue,
         )
+        await self._hub.publish(OPS.name, SURGE_ZONES, as_data(summary))
+
+    async def _today(self, now: datetime) -> tuple[float, int]:
+        """The mean surge of today's bookings and what surge added to today's completed
+        orders, for the dashboard's tiles (two aggregate queries)."""
+        day_start = business_day_start(now, self._timezone)
+        async with self._session_factory() as session:
+            average = await session.scalar(
+                select(func.avg(Order.surge_multiplier_pct)).where(
+                    Order.created_at >= day_start, Order.surge_multiplier_pct.is_not(None)
+                )
+            )
+            revenue = await session.scalar(
+                select(func.coalesce(func.sum(Order.price_cents - Order.base_price_cents), 0))
+                .join(OrderEvent, OrderEvent.order_id == Order.id)
+                .where(
+                    OrderEvent.to_status == OrderStatus.COMPLETED.value,
+                    OrderEvent.occurred_at >= day_start,
+                    Order.base_price_cents.is_not(None),
+                )
+            )
+        return as_factor(round(float(average or BASE_PCT))), int(revenue or 0)
 
 
 def _is_active(row: SurgeZone) -> bool:
