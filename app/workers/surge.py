@@ -80,6 +80,7 @@ class SurgeComputer:
         self._task: asyncio.Task[None] | None = None
         self.outage = WorkerOutage("surge", cap=max(5.0, interval))
         self.computations = 0
+        self._was_active = True  # a fresh process tells the admins once, even if quiet
 
     @property
     def running(self) -> bool:
@@ -228,6 +229,11 @@ class SurgeComputer:
         return prices
 
     async def _publish(self, prices: list[ZonePriceData], now: datetime) -> None:
+        """Each active zone on its channel and all of them on `ops`; a quiet city (no
+        active zone now, nor at the last computation) publishes nothing."""
+        if not prices and not self._was_active:
+            return
+        self._was_active = bool(prices)
         for price in prices:
             ZONE_MULTIPLIER.labels(zone=price.zone).set(price.multiplier)
             await self._hub.publish(zone_channel(price.zone).name, SURGE_ZONE, as_data(price))
