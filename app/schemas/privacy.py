@@ -31,6 +31,7 @@ class DataExport(msgspec.Struct):
     idempotency_keys: Annotated[Rows, msgspec.Meta(description="retried requests' answers")]
     second_factor: Annotated[Rows, msgspec.Meta(description="the authenticator (no secret)")]
     recovery_codes: Annotated[Rows, msgspec.Meta(description="when each was used (no code)")]
+    price_quotes: Annotated[Rows, msgspec.Meta(description="prices quoted to the user")]
 
 
 class EraseIn(msgspec.Struct, forbid_unknown_fields=True):

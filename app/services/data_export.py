@@ -29,6 +29,7 @@ from persistence.models import (
     Notification,
     Order,
     OrderEvent,
+    PriceQuote,
     RecoveryCode,
     RefreshToken,
     Review,
@@ -94,6 +95,7 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
         idempotency_keys=await all_of(IdempotencyKey, IdempotencyKey.user_id == user_id),
         second_factor=await all_of(TotpFactor, TotpFactor.user_id == user_id),
         recovery_codes=await all_of(RecoveryCode, RecoveryCode.user_id == user_id),
+        price_quotes=await all_of(PriceQuote, PriceQuote.customer_id == user_id),
         audit_events=await all_of(
             AuditEvent,
             or_(
