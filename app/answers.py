@@ -35,6 +35,7 @@ from domain.dispatch import OFFER_TTL
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refusal
 from domain.offers import OFFER_UNAVAILABLE
 from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_REQUIRED
+from domain.quotes import QUOTE_EXPIRED as QUOTE_CODE
 from domain.schedule import IN_THE_PAST, TOO_FAR_AHEAD
 from domain.sharing import ORDER_FINISHED, SHARE_NOT_FOUND
 
@@ -168,6 +169,12 @@ VEHICLE_IN_USE = refusal(Conflict, "vehicle_in_use", "the vehicle has orders")
 PACKAGE_NAME_TAKEN = refusal(Conflict, "package_name_taken", "a package has this name")
 PACKAGE_IN_USE = refusal(Conflict, "package_in_use", "the package has orders; deactivate it")
 OUTSIDE_AREA = refusal(Invalid, OUTSIDE_SERVICE_AREA, "the address is outside the area served")
+QUOTE_EXPIRED = refusal(
+    Conflict,
+    QUOTE_CODE,
+    "`quote_id` expired, was used, is another customer's or for another vehicle, package or "
+    "place; the body carries the current `price_cents`, `base_price_cents`, `multiplier`, `zone`",
+)
 TOO_MANY_OPEN = refusal(Conflict, TOO_MANY_OPEN_ORDERS, "the customer has too many open orders")
 SCHEDULE = (
     Answer(400, IN_THE_PAST, "`scheduled_for` is in the past"),

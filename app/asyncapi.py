@@ -32,8 +32,10 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
         events.ORDER_STATUS,
         events.WASHER_POSITION,
         events.KPI_TICK,
+        events.SURGE_ZONES,
     ),
     "audit": (events.AUDIT_ENTRY,),
+    "zone": (events.SURGE_ZONE,),
 }
 """Which events each kind of channel carries (channel names: docs/protocol.md)."""
 
@@ -49,6 +51,11 @@ SSE_STREAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "myEvents": ("/api/me/events", "The caller's notifications and offers", ("user",)),
     "adminStream": ("/api/admin/stream", "Everything admins watch", ("ops",)),
     "auditEvents": ("/api/admin/audit/events", "The audit trail as it is written", ("audit",)),
+    "pricingStream": (
+        "/api/pricing/stream",
+        "The live surge price of the zone of `?lat=&lng=`",
+        ("zone",),
+    ),
 }
 
 

@@ -36,6 +36,7 @@ from app.controllers.mfa import MfaController, MfaLoginController
 from app.controllers.notifications import NotificationController
 from app.controllers.offers import OfferController
 from app.controllers.orders import OrderController
+from app.controllers.pricing import QuoteController, ZoneAdminController, pricing_stream
 from app.controllers.privacy import MyDataController, UserDataController
 from app.controllers.root import root
 from app.controllers.sessions import MySessionsController, UserSessionsController
@@ -93,6 +94,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     my_events,
     admin_stream,
     audit_events,
+    QuoteController,
+    ZoneAdminController,
+    pricing_stream,
     channel_presence,
     washers_online,
     *DASHBOARD_ROUTES,

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.production import production_refusal
 from domain.geo import GEOFENCE_RADIUS_M, ServiceArea
+from domain.surge import SurgeRules
+from domain.zones import MAX_RESOLUTION, MIN_RESOLUTION
 
 DEFAULT_JWT_SECRET = "washline-development-secret-change-me"
 REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "MFA_ENCRYPTION_KEY")
@@ -66,6 +68,28 @@ def _non_negative_float(value: str) -> float:
     if number < 0:
         raise ValueError("expected a number >= 0")
     return number
+
+
+def _zone_resolution(value: str) -> int:
+    number = int(value)
+    if not MIN_RESOLUTION <= number <= MAX_RESOLUTION:
+        raise ValueError(f"expected an H3 resolution from {MIN_RESOLUTION} to {MAX_RESOLUTION}")
+    return number
+
+
+def _multiplier_pct(value: str) -> int:
+    """A multiplier such as 2.5 as integer percent (250); at least 1.0."""
+    pct = round(float(value) * 100)
+    if pct < 100:
+        raise ValueError("expected a multiplier of at least 1.0")
+    return pct
+
+
+def _step_pct(value: str) -> int:
+    pct = round(float(value) * 100)
+    if pct <= 0:
+        raise ValueError("expected a positive step such as 0.1")
+    return pct
 
 
 def _boolean(value: str) -> bool:
@@ -407,6 +431,56 @@ class Settings:
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; the exporter reads the standard OTEL_* "
         "variables (OTLP over HTTP)",
     )
+    surge_zone_resolution: int = _setting(
+        "SURGE_ZONE_RESOLUTION",
+        _zone_resolution,
+        "7",
+        "H3 resolution of the demand zones (7: hexagons about 2.5 km across)",
+    )
+    surge_interval_seconds: float = _setting(
+        "SURGE_INTERVAL_SECONDS",
+        _positive_float,
+        "5",
+        "how often the zones' demand, supply and multipliers are computed (one process at a time)",
+    )
+    surge_demand_window_minutes: int = _setting(
+        "SURGE_DEMAND_WINDOW_MINUTES",
+        _positive_int,
+        "10",
+        "bookings this recent count as a zone's demand, besides the orders still waiting",
+    )
+    surge_cap: int = _setting(
+        "SURGE_CAP",
+        _multiplier_pct,
+        "2.5",
+        "the highest surge multiplier anywhere (an admin may cap a zone lower)",
+    )
+    surge_step: int = _setting(
+        "SURGE_STEP",
+        _step_pct,
+        "0.1",
+        "the surge multiplier moves in whole steps of this",
+    )
+    surge_min_hold_seconds: float = _setting(
+        "SURGE_MIN_HOLD_SECONDS",
+        _non_negative_float,
+        "60",
+        "a zone's multiplier holds at least this long after a change, so it does not flap",
+    )
+    quote_ttl_seconds: float = _setting(
+        "QUOTE_TTL_SECONDS",
+        _positive_float,
+        "120",
+        "how long a price quote holds for booking",
+    )
+
+    @property
+    def surge_rules(self) -> SurgeRules:
+        return SurgeRules(
+            cap_pct=self.surge_cap,
+            step_pct=self.surge_step,
+            min_hold_seconds=self.surge_min_hold_seconds,
+        )
 
     @classmethod
     def env_names(cls) -> tuple[str, ...]:

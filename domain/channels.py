@@ -12,6 +12,7 @@ import msgspec
 
 from domain.orders import FORBIDDEN, STAFF_ROLES, OrderFacts, can_view_order, may_see_track
 from domain.roles import Actor, Role
+from domain.zones import is_zone
 
 MAX_CHANNEL_NAME_LENGTH = 64
 MAX_CHANNEL_ID = 2**63 - 1
@@ -25,6 +26,8 @@ class ChannelKind(StrEnum):
     USER = "user"
     OPS = "ops"
     AUDIT = "audit"
+    ZONE = "zone"
+    """A demand zone's live price (``zone:{h3 cell}``): lossy, latest wins."""
 
 
 _SINGLETONS = frozenset({ChannelKind.OPS, ChannelKind.AUDIT})
@@ -42,10 +45,12 @@ _KIND_BY_SUFFIX = {
 }
 _ORDER_NAME = re.compile(r"order:([1-9][0-9]*)(?::(track|chat))?")
 _USER_NAME = re.compile(r"user:([1-9][0-9]*)")
+_ZONE_NAME = re.compile(r"zone:([0-9a-f]{15})")
 
 
 class Channel(msgspec.Struct, frozen=True):
-    """A channel; ``target_id`` is the order or user id, ``None`` only for ``ops``."""
+    """A channel; ``target_id`` is the order or user id, or the zone's H3 cell as a number;
+    ``None`` only for ``ops``."""
 
     kind: ChannelKind
     target_id: int | None
@@ -64,12 +69,14 @@ class Channel(msgspec.Struct, frozen=True):
             return str(self.kind.value)
         if self.kind == ChannelKind.USER:
             return f"user:{self.target_id}"
+        if self.kind == ChannelKind.ZONE:
+            return f"zone:{self.target_id:015x}"
         return f"order:{self.target_id}{_ORDER_SUFFIX[self.kind]}"
 
     @property
     def is_lossy(self) -> bool:
         """Latest wins: a slow subscriber may skip events here (and keeps only the newest)."""
-        return self.kind == ChannelKind.ORDER_TRACK
+        return self.kind in (ChannelKind.ORDER_TRACK, ChannelKind.ZONE)
 
     @property
     def is_database_backed(self) -> bool:
@@ -83,6 +90,11 @@ class Channel(msgspec.Struct, frozen=True):
     @property
     def user_id(self) -> int | None:
         return self.target_id if self.kind == ChannelKind.USER else None
+
+    @property
+    def zone(self) -> str | None:
+        """The H3 cell name of a zone channel."""
+        return f"{self.target_id:015x}" if self.kind == ChannelKind.ZONE else None
 
 
 OPS = Channel(ChannelKind.OPS, None)
@@ -106,6 +118,13 @@ def user_channel(user_id: int) -> Channel:
     return Channel(ChannelKind.USER, user_id)
 
 
+def zone_channel(zone: str) -> Channel:
+    """The live price of a zone; ``zone`` must be an H3 cell name (``domain.zones``)."""
+    if not is_zone(zone):
+        raise ValueError(f"not a zone {zone!r}")
+    return Channel(ChannelKind.ZONE, int(zone, 16))
+
+
 def parse_channel(name: str) -> Channel:
     """Parse a wire name; anything not exactly canonical raises ``ValueError("unknown
     channel ...")`` so one channel never has two names (no signs, spaces or leading zeros)."""
@@ -118,6 +137,8 @@ def parse_channel(name: str) -> Channel:
             return _build(ChannelKind.USER, match.group(1), name)
         if match := _ORDER_NAME.fullmatch(name):
             return _build(_KIND_BY_SUFFIX[match.group(2)], match.group(1), name)
+        if (match := _ZONE_NAME.fullmatch(name)) and is_zone(match.group(1)):
+            return Channel(ChannelKind.ZONE, int(match.group(1), 16))
     raise ValueError(f"unknown channel {str(name)[:MAX_CHANNEL_NAME_LENGTH]!r}")
 
 
@@ -148,6 +169,8 @@ def may_subscribe(actor: Actor, channel: Channel, order: OrderFacts | None) -> b
         return _is_staff(actor)
     if channel.kind == ChannelKind.USER:
         return _is_staff(actor) or actor.user_id == channel.target_id
+    if channel.kind == ChannelKind.ZONE:
+        return True  # a zone's price is public to anyone signed in
     if order is None or order.order_id != channel.order_id:
         return False
     if channel.kind == ChannelKind.ORDER_TRACK:

@@ -13,6 +13,7 @@ import msgspec
 
 from domain import events
 from domain.kpis import KpiSnapshot
+from domain.zones import Hotspot
 
 
 class OrderEventData(msgspec.Struct):
@@ -131,6 +132,34 @@ class AuditEntryData(msgspec.Struct):
     address: str | None
 
 
+class ZonePriceData(msgspec.Struct):
+    """A zone's live price: what a customer's app shows and a washer's app steers by."""
+
+    zone: str
+    multiplier: float
+    multiplier_pct: int
+    demand: int
+    supply: int
+    capped: bool
+    pinned: bool
+    computed_at: str
+    boundary: list[tuple[float, float]]
+    """The hexagon's corners, (lat, lng), for a map."""
+    hotspot: Hotspot | None
+    """The nearest zone paying 1.2x or more, for washers ("high demand 2 km north")."""
+
+
+class ZonesData(msgspec.Struct):
+    """Every active zone of one computation, for the admins' heatmap."""
+
+    zones: list[ZonePriceData]
+    computed_at: str
+    average_multiplier: float
+    """The mean surge of today's bookings (business day), 1.0 when there are none."""
+    surge_revenue_cents_today: int
+    """What surge added to the orders completed today (price minus base price)."""
+
+
 DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_CREATED: OrderEventData,
     events.ORDER_STATUS: OrderEventData,
@@ -143,6 +172,8 @@ DATA_BY_EVENT: dict[str, type[msgspec.Struct]] = {
     events.ORDER_LOCATION: OrderLocationData,
     events.WASHER_POSITION: WasherPositionData,
     events.AUDIT_ENTRY: AuditEntryData,
+    events.SURGE_ZONE: ZonePriceData,
+    events.SURGE_ZONES: ZonesData,
 }
 """The type of each event's `data` (the location pipeline builds `order.location` and
 `washer.position` as plain objects of these fields; tests decode them strictly into these

@@ -23,6 +23,10 @@ WASHER_POSITION: Final = "washer.position"
 KPI_TICK: Final = "kpi.tick"
 AUDIT_ENTRY: Final = "audit.entry"
 """An audit trail entry, on ``audit``, once the change it records is committed."""
+SURGE_ZONE: Final = "surge.zone"
+"""A zone's multiplier, demand and supply, on ``zone:{cell}`` (lossy, latest wins)."""
+SURGE_ZONES: Final = "surge.zones"
+"""Every active zone at once, coalesced once per computation, on ``ops``."""
 PRESENCE: Final = "presence"
 
 ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
@@ -39,6 +43,8 @@ ALL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
         WASHER_POSITION,
         KPI_TICK,
         AUDIT_ENTRY,
+        SURGE_ZONE,
+        SURGE_ZONES,
         PRESENCE,
     }
 )

@@ -114,6 +114,10 @@ class WasherProfile(IdentityAuditBase):
     last_fix_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
+ZONE_MAX = 16
+QUOTE_TOKEN_MAX = 32
+
+
 class Order(IdentityAuditBase):
     """A booked wash. `version` guards every update (optimistic concurrency: a lost race is a
     409), and `last_event_seq` is the order's current event sequence number, so a client can
@@ -147,6 +151,12 @@ class Order(IdentityAuditBase):
     """When a washer first took the order: time-to-assign is `assigned_at - created_at`."""
     last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    base_price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The price before surge (package by vehicle size); ``None`` on orders older than surge."""
+    surge_multiplier_pct: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The surge it was booked at, in percent (130 = 1.3x)."""
+    zone: Mapped[str | None] = mapped_column(String(ZONE_MAX), nullable=True, index=True)
+    """The demand zone (H3 cell) of its address."""
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -415,3 +425,49 @@ class OrderShare(IdentityBase):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class PriceQuote(IdentityBase):
+    """A price promised to one customer for one vehicle, package and zone until `expires_at`
+    (`domain.quotes`); `order_id` is set by the booking that used it. Clients name it by its
+    unguessable `token`, never by the row id."""
+
+    __tablename__ = "price_quote"
+
+    token: Mapped[str] = mapped_column(String(QUOTE_TOKEN_MAX), unique=True)
+    customer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    vehicle_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("vehicle.id", ondelete="CASCADE")
+    )
+    package_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("service_package.id", ondelete="CASCADE")
+    )
+    zone: Mapped[str] = mapped_column(String(ZONE_MAX))
+    base_price_cents: Mapped[int] = mapped_column(Integer)
+    multiplier_pct: Mapped[int] = mapped_column(Integer)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    order_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("wash_order.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class SurgeZone(IdentityBase):
+    """A demand zone's last computed load and multiplier, and an admin's cap or pin.
+
+    Written by the one process that computes surge (`app.workers.surge`), read by every
+    process that quotes or books, so every pod prices with the same numbers."""
+
+    __tablename__ = "surge_zone"
+
+    zone: Mapped[str] = mapped_column(String(ZONE_MAX), unique=True)
+    multiplier_pct: Mapped[int] = mapped_column(Integer, default=100)
+    since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    demand: Mapped[int] = mapped_column(Integer, default=0)
+    supply: Mapped[int] = mapped_column(Integer, default=0)
+    cap_pct: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pin_pct: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.answers import (
     OUTSIDE_AREA,
+    QUOTE_EXPIRED,
     REVIEW,
     SCHEDULE,
     TOO_MANY_OPEN,
@@ -64,7 +65,7 @@ class OrderController(Controller):
         "/",
         guards=[customer_only],
         summary="Book a wash; the price is computed here",
-        refuses=(OUTSIDE_AREA, TOO_MANY_OPEN, UNKNOWN_PACKAGE, *SCHEDULE),
+        refuses=(OUTSIDE_AREA, TOO_MANY_OPEN, UNKNOWN_PACKAGE, QUOTE_EXPIRED, *SCHEDULE),
         **IDEMPOTENT,
     )
     async def create_order(
@@ -81,6 +82,7 @@ class OrderController(Controller):
             data,
             area=settings.service_area,
             max_open_orders=settings.max_open_orders_per_customer,
+            zone_resolution=settings.surge_zone_resolution,
         )
         return orders.order_out(order)
 

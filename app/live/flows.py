@@ -4,6 +4,7 @@ chat limits. Built on the runtime's hub and database; started and stopped with t
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotAuthorizedException
@@ -18,6 +19,7 @@ from app.services.chat import ChatRateLimiter
 from app.settings import Settings
 from app.workers.dispatcher import Dispatcher
 from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
+from app.workers.surge import SurgeComputer
 from domain.channels import OPS
 from persistence.database import DATABASE_RETRY_AFTER_SECONDS, is_sqlite
 from realtime.broker import BrokerUnavailable
@@ -69,6 +71,18 @@ class LiveFlows:
             uses_advisory_lock=not is_sqlite(settings.database_url),
             interval=settings.dispatch_interval_seconds,
         )
+        self.surge = SurgeComputer(
+            runtime.session_factory,
+            self.geo,
+            runtime.hub,
+            rules=settings.surge_rules,
+            area=settings.service_area,
+            resolution=settings.surge_zone_resolution,
+            demand_window=timedelta(minutes=settings.surge_demand_window_minutes),
+            timezone=settings.business_timezone,
+            uses_advisory_lock=not is_sqlite(settings.database_url),
+            interval=settings.surge_interval_seconds,
+        )
         self.chat_limiter = ChatRateLimiter()
         ops = LiveOps(runtime.session_factory, runtime.hub, self.pipeline, self.chat_limiter)
         self.session_context = SessionContext(
@@ -91,6 +105,7 @@ class LiveFlows:
         self.track_sink.start()
         self.pipeline.start()
         self.dispatcher.start()
+        self.surge.start()
         # Order events on `ops` make cached active jobs stale in every process.
         with contextlib.suppress(BrokerUnavailable):
             await self._broker.listen(OPS.name, self.jobs.on_ops_event)
@@ -98,6 +113,7 @@ class LiveFlows:
     async def stop(self) -> None:
         with contextlib.suppress(BrokerUnavailable):
             await self._broker.unlisten(OPS.name, self.jobs.on_ops_event)
+        await self.surge.stop()
         await self.dispatcher.stop()
         await self.pipeline.stop()
         await self.track_sink.stop()

@@ -119,7 +119,11 @@ def _stream(
     context: SessionContext,
     channels: Sequence[Channel],
     required: Sequence[Channel] = (),
+    *,
+    latest: bool = False,
 ) -> ASGIApp:
+    """An SSE response for ``channels``; ``latest``: a stream without a position starts with
+    what the channels still hold (a lossy channel's newest event) instead of from now."""
     if runtime.draining:
         raise ApiError(503, "draining", "server restarting; reconnect and resume")
     # Browsers send Last-Event-ID only when EventSource reconnects by itself; a page that
@@ -132,6 +136,8 @@ def _stream(
     if refusal is not None:
         raise ApiError(429, "too_many_connections", refusal)
     since = decode_positions(last_event_id, [channel.name for channel in channels])
+    if latest:
+        since = {channel.name: since.get(channel.name, "0") for channel in channels}
     transport = SseTransport()
     session = LiveSession(context, transport, request.user, address)
     response = EventSourceResponse(
@@ -140,6 +146,10 @@ def _stream(
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
     return cast("ASGIApp", response)
+
+
+stream_channels = _stream
+"""For streams routed outside this module (`app.controllers.pricing`)."""
 
 
 @get(

@@ -6,6 +6,7 @@ from typing import Annotated
 import msgspec
 
 from app.schemas.common import Latitude, Longitude, PositiveId, Reason, Version
+from app.schemas.pricing import QuoteToken
 from domain.orders import OrderStatus
 from domain.ratings import MAX_COMMENT_LENGTH, MAX_STARS, MIN_STARS
 from domain.text import Text
@@ -24,6 +25,8 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     lng: Longitude
     scheduled_for: datetime | None = None
     notes: Notes | None = None
+    quote_id: QuoteToken | None = None
+    """A quote from `POST /api/quotes`: the booking pays exactly its price while it holds."""
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -58,6 +61,10 @@ class OrderOut(msgspec.Struct):
     notes: str | None
     seq: int
     version: int
+    base_price_cents: int | None
+    """The price before surge (`null` on orders booked before surge pricing)."""
+    surge_multiplier: float | None
+    zone: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -32,6 +32,7 @@ class DataExport(msgspec.Struct):
     second_factor: Annotated[Rows, msgspec.Meta(description="the authenticator (no secret)")]
     recovery_codes: Annotated[Rows, msgspec.Meta(description="when each was used (no code)")]
     share_links: Annotated[Rows, msgspec.Meta(description="orders' share links (no token)")]
+    price_quotes: Annotated[Rows, msgspec.Meta(description="prices quoted to the user")]
 
 
 class EraseIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -30,6 +30,7 @@ from persistence.models import (
     Order,
     OrderEvent,
     OrderShare,
+    PriceQuote,
     RecoveryCode,
     RefreshToken,
     Review,
@@ -96,6 +97,7 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
         second_factor=await all_of(TotpFactor, TotpFactor.user_id == user_id),
         recovery_codes=await all_of(RecoveryCode, RecoveryCode.user_id == user_id),
         share_links=await all_of(OrderShare, OrderShare.created_by == user_id),
+        price_quotes=await all_of(PriceQuote, PriceQuote.customer_id == user_id),
         audit_events=await all_of(
             AuditEvent,
             or_(

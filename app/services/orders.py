@@ -25,6 +25,7 @@ from app.schemas.orders import (
     OrderOut,
     TrackPointOut,
 )
+from app.services import pricing
 from app.services.catalog import own_vehicle
 from app.services.offers import close_offers, offer_of, require_open_offer
 from domain.audit import AuditAction, AuditTarget
@@ -43,9 +44,10 @@ from domain.orders import (
     may_see_track,
     order_visibility,
 )
-from domain.pricing import VehicleSize, price_order_cents
 from domain.roles import Actor, Role
-from persistence.models import Order, OrderEvent, ServicePackage, TrackPoint, User
+from domain.surge import as_factor
+from domain.zones import DEFAULT_ZONE_RESOLUTION, zone_of
+from persistence.models import Order, OrderEvent, TrackPoint, User
 from persistence.order_events import record_order_event
 
 
@@ -65,6 +67,11 @@ def order_out(order: Order) -> OrderOut:
         notes=order.notes,
         seq=order.last_event_seq,
         version=order.version,
+        base_price_cents=order.base_price_cents,
+        surge_multiplier=(
+            None if order.surge_multiplier_pct is None else as_factor(order.surge_multiplier_pct)
+        ),
+        zone=order.zone,
         created_at=order.created_at,
         updated_at=order.updated_at,
     )
@@ -113,24 +120,32 @@ async def create_order(
     *,
     area: ServiceArea | None = None,
     max_open_orders: int | None = None,
+    zone_resolution: int = DEFAULT_ZONE_RESOLUTION,
 ) -> Order:
     """Book a wash. ``area`` and ``max_open_orders`` are the booking limits (`domain.booking`);
-    the API always passes them, trusted seeding (demo data, benchmarks) may leave them out."""
+    the API always passes them, trusted seeding (demo data, benchmarks) may leave them out.
+    The price is the quote's when ``data.quote_id`` names one the customer may use, else the
+    zone's current surge (`app.services.pricing`)."""
     vehicle = await own_vehicle(session, customer.id, data.vehicle_id)
-    package = await session.get(ServicePackage, data.package_id)
-    if package is None or not package.is_active:
-        raise not_found("package")
+    package = await pricing.active_package(session, data.package_id)
     if area is not None:
         check_service_area(area, LatLng(data.lat, data.lng))
     if max_open_orders is not None:
         check_open_orders(await open_order_count(session, customer.id), max_open_orders)
     now = datetime.now(UTC)
+    zone = zone_of(LatLng(data.lat, data.lng), zone_resolution)
+    priced, quote = await pricing.price_booking(
+        session, customer.id, vehicle, package, zone, data.quote_id, now
+    )
     order = Order(
         customer_id=customer.id,
         vehicle_id=vehicle.id,
         package_id=package.id,
         status=OrderStatus.PENDING.value,
-        price_cents=price_order_cents(package.base_price_cents, VehicleSize(vehicle.size)),
+        price_cents=priced.price_cents,
+        base_price_cents=priced.base_price_cents,
+        surge_multiplier_pct=priced.multiplier_pct,
+        zone=zone,
         address=data.address.strip(),
         lat=round_coordinate(data.lat),
         lng=round_coordinate(data.lng),
@@ -140,6 +155,8 @@ async def create_order(
     )
     session.add(order)
     await session.flush()
+    if quote is not None:
+        await pricing.spend_quote(session, quote, order.id, priced)
     await record_order_event(
         session,
         order,

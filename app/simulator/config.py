@@ -70,6 +70,13 @@ class SimConfig:
     patience_seconds: float = 420.0
     """A customer whose order found no washer in this time cancels it: longer than the
     300 s assignment SLA, so a late order shows as a breach before it is given up."""
+    decline_above: float = 1.5
+    """Customers are price-sensitive: at a quoted surge of this or more, some decline."""
+    decline_share: float = 0.5
+    """The share of customers who decline a quote at or above `decline_above`."""
+    zone_resolution: int = 7
+    """The server's `SURGE_ZONE_RESOLUTION`: idle washers follow their zone's live price and
+    drive toward the high demand it points at."""
     max_in_flight: int = 8
     """HTTP requests the whole city may have in flight at once."""
     start_stagger: float = 0.25
@@ -94,6 +101,8 @@ class SimConfig:
             raise ValueError(f"speed must be above 0 and at most {MAX_SPEED_MPS:g} m/s")
         if self.wash_seconds < 0 or self.duration < 0:
             raise ValueError("wash seconds and duration must not be negative")
+        if not 0 <= self.decline_share <= 1 or self.decline_above < 1:
+            raise ValueError("decline share must be within 0..1 and its threshold at least 1.0")
         if self.fix_interval <= 0 or self.max_in_flight < 1:
             raise ValueError("fix interval and max in flight must be positive")
 

@@ -31,6 +31,12 @@ class Booking:
     address: str
 
 
+def declines_quote(multiplier: float, config: SimConfig, rng: random.Random) -> bool:
+    """Price sensitivity: at `decline_above` or more, a `decline_share` of customers walks
+    away (one draw per quote, so the share holds over many bookings)."""
+    return multiplier >= config.decline_above and rng.random() < config.decline_share
+
+
 class CustomerBot(Person):
     kind = "customer"
 
@@ -118,23 +124,30 @@ class CustomerBot(Person):
                 self.notice("no service packages to book")
                 return None
             package = self.rng.choice(packages)
-            order = await self.user.call(
-                "POST",
-                "/api/orders",
-                body={
-                    "vehicle_id": self.vehicle_id,
-                    "package_id": package["id"],
-                    "address": booking.address,
-                    "lat": round(booking.point.lat, 6),
-                    "lng": round(booking.point.lng, 6),
-                },
-            )
+            where = {"lat": round(booking.point.lat, 6), "lng": round(booking.point.lng, 6)}
+            wanted = {"vehicle_id": self.vehicle_id, "package_id": package["id"]}
+            quote = await self.user.call("POST", "/api/quotes", body={**wanted, **where})
+            if self.declines(float(quote["multiplier"])):
+                self._busy = False
+                self.say(f"declined a wash at {quote['multiplier']}x surge", "declined")
+                return None
+            body = {**wanted, **where, "address": booking.address, "quote_id": quote["quote_id"]}
+            try:
+                order = await self.user.call("POST", "/api/orders", body=body)
+            except ApiError as exc:
+                if exc.code != "quote_expired":
+                    raise
+                del body["quote_id"]  # the quote lapsed while deciding: take today's price
+                order = await self.user.call("POST", "/api/orders", body=body)
         except ApiError as exc:
             self._busy = False
             self.notice(f"could not book: {exc}")
             return None
         self.say(f"booked order {order['id']} ({package['name']}) at {booking.address}", "booked")
         return OrderView(order)
+
+    def declines(self, multiplier: float) -> bool:
+        return declines_quote(multiplier, self.config, self.rng)
 
     async def _watch(self, view: OrderView, *, booked_now: bool) -> None:
         """Follow the order to its end: chat, maybe cancel while pending, review at the end."""

@@ -24,6 +24,7 @@ from app.simulator.geo import Area, Step, Trip, Wander, plan_route
 from app.simulator.person import POLL_SECONDS, OrderView, Person, chat_event
 from app.simulator.report import Reporter
 from domain.geo import LatLng
+from domain.zones import is_zone, zone_center, zone_of
 
 ACTIVE = ("assigned", "en_route", "arrived", "in_progress")
 OFFER_POLL_SECONDS = 20.0
@@ -66,6 +67,7 @@ class WasherBot(Person):
         self.position: LatLng = area.center
         self.wander: Wander | None = None
         self._commute: tuple[Trip, float] | None = None
+        self._zone_channel: str | None = None
         """A drive back into the area (trip, departure time), when the washer is outside."""
 
     async def run(self) -> None:
@@ -166,22 +168,54 @@ class WasherBot(Person):
             route = plan_route(self.position, inside, self.rng, self.area.including(self.position))
             self._commute = (Trip(route, self.config.speed_mps), time.monotonic())
         next_poll = time.monotonic() + OFFER_POLL_SECONDS
-        while True:
-            if self.ticker.due():
-                if not self.on_duty():
-                    await self._sit_out()
-                await self._report(self._idle_step())
-                if time.monotonic() >= next_poll:
-                    next_poll = time.monotonic() + OFFER_POLL_SECONDS
-                    for offer in await self._open_offers():
-                        view = await self._consider(offer)
-                        if view is not None:
-                            return view
-            frame = await self.next_frame()
-            if frame is not None and frame.get("event") == "dispatch.offer":
-                view = await self._consider(frame.get("data") or {})
-                if view is not None:
-                    return view
+        try:
+            while True:
+                if self.ticker.due():
+                    if not self.on_duty():
+                        await self._sit_out()
+                    await self._report(self._idle_step())
+                    await self._follow_zone()
+                    if time.monotonic() >= next_poll:
+                        next_poll = time.monotonic() + OFFER_POLL_SECONDS
+                        for offer in await self._open_offers():
+                            view = await self._consider(offer)
+                            if view is not None:
+                                return view
+                frame = await self.next_frame()
+                if frame is not None and frame.get("event") == "dispatch.offer":
+                    view = await self._consider(frame.get("data") or {})
+                    if view is not None:
+                        return view
+                if frame is not None and frame.get("event") == "surge.zone":
+                    self._drift_toward((frame.get("data") or {}).get("hotspot"))
+        finally:
+            await self._leave_zone()
+
+    async def _follow_zone(self) -> None:
+        """Follow the live price of the zone we are in (its newest first), so its hotspot
+        tells us where the demand is."""
+        channel = f"zone:{zone_of(self.position, self.config.zone_resolution)}"
+        if channel == self._zone_channel or self.live is None:
+            return
+        await self._leave_zone()
+        self._zone_channel = channel
+        await self.live.follow(channel, since="0")
+
+    async def _leave_zone(self) -> None:
+        if self._zone_channel is not None and self.live is not None:
+            await self.live.unfollow(self._zone_channel)
+        self._zone_channel = None
+
+    def _drift_toward(self, hotspot: Any) -> None:
+        """Idle and nowhere to be: drive toward the nearest zone that pays more."""
+        if self._commute is not None or not isinstance(hotspot, dict):
+            return
+        if not is_zone(str(hotspot.get("zone", ""))):
+            return
+        target = self.area.clamp(zone_center(str(hotspot.get("zone", ""))))
+        route = plan_route(self.position, target, self.rng, self.area.including(self.position))
+        self._commute = (Trip(route, self.config.speed_mps), time.monotonic())
+        self.say(f"drives toward {hotspot.get('summary', 'high demand')}", "drifted")
 
     async def _sit_out(self) -> None:
         """Go offline (off duty, no fixes: the map shows no signal) until the scenario

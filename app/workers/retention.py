@@ -20,8 +20,13 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from domain.retention import EXPIRED_CHAT_BODY, RetainedKind, RetentionPolicy
-from persistence.models import ChatMessage, Notification, TrackPoint
+from domain.retention import (
+    EXPIRED_CHAT_BODY,
+    UNUSED_QUOTE_DAYS,
+    RetainedKind,
+    RetentionPolicy,
+)
+from persistence.models import ChatMessage, Notification, PriceQuote, TrackPoint
 
 log = structlog.get_logger("washline.retention")
 BATCH = 500
@@ -38,6 +43,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
             RetainedKind.TRACK_POINTS: settings.retention_track_points_days,
             RetainedKind.CHAT_BODIES: settings.retention_chat_days,
             RetainedKind.NOTIFICATIONS: settings.retention_notifications_days,
+            RetainedKind.UNUSED_QUOTES: UNUSED_QUOTE_DAYS,
         }
     )
 
@@ -48,6 +54,8 @@ def _expired(kind: RetainedKind, cutoff: datetime) -> tuple[Any, ColumnElement[b
         return TrackPoint, TrackPoint.recorded_at < cutoff
     if kind is RetainedKind.NOTIFICATIONS:
         return Notification, Notification.created_at < cutoff
+    if kind is RetainedKind.UNUSED_QUOTES:
+        return PriceQuote, (PriceQuote.expires_at < cutoff) & PriceQuote.order_id.is_(None)
     return ChatMessage, (ChatMessage.sent_at < cutoff) & (ChatMessage.body != EXPIRED_CHAT_BODY)
 
 

@@ -19,6 +19,7 @@ const BACK_OFF_CODES = [4009, 4029];
 export const SSE_EVENTS = [
   'order.created', 'order.status', 'order.location', 'chat.message', 'chat.typing', 'chat.read',
   'notification', 'dispatch.offer', 'dispatch.offer_withdrawn', 'washer.position', 'kpi.tick',
+  'surge.zone', 'surge.zones',
 ];
 
 // --- errors -------------------------------------------------------------------------------

@@ -24,6 +24,13 @@ AREA = Area(*AUSTIN)
 class FakeLive:
     def __init__(self) -> None:
         self.fixes: list[dict[str, Any]] = []
+        self.followed: list[tuple[str, str | None]] = []
+
+    async def follow(self, channel: str, since: str | None = None) -> None:
+        self.followed.append((channel, since))
+
+    async def unfollow(self, channel: str) -> None:
+        self.followed.remove(next(f for f in self.followed if f[0] == channel))
 
     async def send(self, op: str, **fields: Any) -> None:
         assert op == "location"
@@ -74,6 +81,8 @@ async def test_an_idle_washer_reports_each_beat_and_sits_out_off_duty(
     try:
         await until(lambda: len(live.fixes) >= 10)  # one fix a beat, not one every other
         assert availability == []
+        # an idle washer follows its zone's live price from the newest (surge.zone hotspots)
+        assert [since for channel, since in live.followed if channel.startswith("zone:")] == ["0"]
 
         duty["on"] = False
         await until(lambda: availability == [False])
@@ -88,3 +97,30 @@ async def test_an_idle_washer_reports_each_beat_and_sits_out_off_duty(
     finally:
         idle.cancel()
         await asyncio.gather(idle, return_exceptions=True)
+
+
+def test_an_idle_washer_drives_toward_the_hotspot_it_is_told_of() -> None:
+    from domain.geo import LatLng
+    from domain.zones import zone_of
+
+    rng = random.Random(3)
+    bot = WasherBot(
+        1,
+        SimConfig(fix_interval=0.01),
+        cast(Api, None),
+        rng,
+        Reporter(),
+        AREA,
+        lambda: asyncio.sleep(0, None),
+    )
+    bot.position = AREA.center
+    bot.wander = Wander(AREA.center, rng, AREA)
+    far = zone_of(LatLng(AREA.center.lat + 0.04, AREA.center.lng), 7)
+    assert far != zone_of(AREA.center, 7)
+    bot._drift_toward({"zone": far, "summary": "high demand 4 km north"})
+    assert bot._commute is not None
+    trip, _ = bot._commute
+    end = trip.at(10_000.0).position
+    assert zone_of(end, 7) == far  # the trip ends in the busy zone
+    bot._drift_toward({"zone": "nonsense"})  # already driving, and nonsense is ignored
+    assert bot._commute[0] is trip

@@ -73,3 +73,18 @@ def test_the_socket_drops_events_it_has_already_seen() -> None:
     live._dispatch("not json")
     assert [frame["id"] for frame in seen] == ["1", "2", "3"]
     assert notices == ["server refused an op: invalid_fix: x"]
+
+
+def test_customers_decline_a_share_of_quotes_above_the_threshold_only() -> None:
+    import random
+
+    from app.simulator.config import SimConfig
+    from app.simulator.customer import declines_quote
+
+    config = SimConfig(decline_above=1.5, decline_share=0.5)
+    rng = random.Random(7)
+    assert not any(declines_quote(1.4, config, rng) for _ in range(500))
+    declined = sum(declines_quote(1.8, config, rng) for _ in range(2000))
+    assert 850 < declined < 1150  # about half
+    never = SimConfig(decline_share=0.0)
+    assert not any(declines_quote(3.0, never, rng) for _ in range(100))

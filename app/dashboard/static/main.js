@@ -20,6 +20,7 @@ import { createFeed } from './feed.js';
 import { clock } from './format.js';
 import { createKpis } from './kpis.js';
 import { createMap } from './map.js';
+import { createSurge } from './surge.js';
 import { createRenderLoop } from './render-loop.js';
 import { createStore } from './store.js';
 import { createStream } from './stream.js';
@@ -42,8 +43,10 @@ const view = {
   lastEvent: $('#last-event'),
 };
 
+const surge = createSurge(document, { note: (event, text) => store.note(event, text) });
 const map = createMap($('#map'), $('#map-empty'), $('#map-summary'), {
   onSelectOrder: selectOrder,
+  onSelectZone: (zone) => surge.select(zone),
   onResize: () => store.invalidate(),
 });
 const kpis = createKpis($('#kpis'));
@@ -57,6 +60,7 @@ const loop = createRenderLoop(() => {
   const batch = store.takeDirty();
   map.render(store, batch);
   if (batch.kpis) kpis.render(store.state.kpis, { currency: store.state.config.currency });
+  if (batch.surge) surge.render(store.state.surge, { currency: store.state.config.currency });
   feed.render(batch.feedAdded, batch.feedBackfill);
   if (store.state.lastEventAt) view.lastEvent.textContent = `last event ${clock(store.state.lastEventAt)}`;
 });

@@ -3,11 +3,16 @@
 // status, a line from each busy washer to its order, and the selected order's track.
 // Only what changed since the last frame is touched; a new area redraws everything.
 //
-// Test hooks: every washer marker is `g[data-washer-id]` with `data-lat`, `data-lng`,
+// Demand zones are hexagons under everything else, coloured by their surge multiplier, with
+// demand and supply in their tooltip; clicking one selects it for the admin's cap or pin.
+//
+// Test hooks: every zone is `polygon[data-zone]` with `data-multiplier`, `data-demand` and
+// `data-supply`; every washer marker is `g[data-washer-id]` with `data-lat`, `data-lng`,
 // `data-x`, `data-y` and `data-state`; every order marker is `g[data-order-id]` with
 // `data-status`.
 
 import { duration, statusLabel } from './format.js';
+import { surgeColour, zoneLabel } from './surge.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const PAD = 28; // pixels kept free around the service area
@@ -73,7 +78,7 @@ function areaAround(points, current) {
   return { south: south - margin, west: west - margin, north: north + margin, east: east + margin };
 }
 
-export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) {
+export function createMap(svg, emptyNote, summary, { onSelectOrder, onSelectZone, onResize }) {
   let proj = null;
   let fallbackArea = null;
   let size = { width: 0, height: 0 };
@@ -89,8 +94,12 @@ export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) 
   const linkNodes = new Map();
 
   svg.addEventListener('click', (event) => {
-    const target = event.target.closest('[data-order-id], [data-washer-id]');
+    const target = event.target.closest('[data-order-id], [data-washer-id], [data-zone]');
     if (!target) return;
+    if (target.dataset.zone) {
+      onSelectZone(target.dataset.zone);
+      return;
+    }
     const orderId = target.dataset.orderId || target.dataset.activeOrderId;
     if (orderId) onSelectOrder(Number(orderId));
   });
@@ -100,7 +109,7 @@ export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) 
     washerNodes.clear();
     orderNodes.clear();
     linkNodes.clear();
-    for (const name of ['base', 'links', 'track', 'orders', 'washers']) {
+    for (const name of ['base', 'zones', 'links', 'track', 'orders', 'washers']) {
       layers[name] = el('g', { class: `layer layer-${name}` }, svg);
     }
   }
@@ -133,6 +142,27 @@ export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) 
     const corner = el('text', { class: 'coords', x: width - 12, y: height - 12 }, layers.base);
     const fmt = (value) => value.toFixed(3);
     corner.textContent = `service area ${fmt(area.south)}, ${fmt(area.west)} → ${fmt(area.north)}, ${fmt(area.east)}`;
+  }
+
+  function drawZones(store) {
+    layers.zones.replaceChildren();
+    const zones = (store.state.surge && store.state.surge.zones) || [];
+    for (const zone of zones) {
+      if (!Array.isArray(zone.boundary) || zone.boundary.length < 3) continue;
+      const points = zone.boundary
+        .map(([lat, lng]) => `${proj.x(lng).toFixed(1)},${proj.y(lat).toFixed(1)}`)
+        .join(' ');
+      const hex = el('polygon', {
+        class: `zone${zone.multiplier > 1 ? ' zone-surging' : ''}`,
+        points,
+        fill: surgeColour(zone.multiplier),
+        'data-zone': zone.zone,
+        'data-multiplier': zone.multiplier,
+        'data-demand': zone.demand,
+        'data-supply': zone.supply,
+      }, layers.zones);
+      el('title', {}, hex).textContent = zoneLabel(zone);
+    }
   }
 
   function place(node, lat, lng) {
@@ -308,6 +338,7 @@ export function createMap(svg, emptyNote, summary, { onSelectOrder, onResize }) 
     svg.classList.toggle('crowded', washerNodes.size > GLIDE_MAX_WASHERS);
     for (const id of linkIds) drawLink(store, id);
     if (all || batch.track || batch.selection) drawTrack(store);
+    if (all || batch.surge) drawZones(store);
     updateSummary(store);
   }
 

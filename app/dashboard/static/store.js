@@ -30,6 +30,7 @@ export function createStore() {
     connectionHistory: [],
     lastEventAt: null,
     serverOffsetMs: 0, // server clock minus ours, from KPI snapshots
+    surge: null, // the newest surge.zones: every active zone and the surge tiles
   };
   const dirty = {
     washers: new Set(),
@@ -42,6 +43,7 @@ export function createStore() {
     selection: false,
     track: false,
     connection: false,
+    surge: false,
   };
   const feedKeys = new Set();
   let onChange = () => {};
@@ -312,6 +314,14 @@ export function createStore() {
       setKpis(envelope.data);
       return [];
     }
+    if (name === 'surge.zones') {
+      if (envelope.data && Array.isArray(envelope.data.zones)) {
+        state.surge = envelope.data;
+        dirty.surge = true;
+        changed();
+      }
+      return [];
+    }
     if (name === 'order.created' || name === 'order.status') {
       applyOrderEvent(name, envelope);
       changed();
@@ -406,6 +416,7 @@ export function createStore() {
       selection: dirty.selection,
       track: dirty.track,
       connection: dirty.connection,
+      surge: dirty.surge,
     };
     dirty.washers = new Set();
     dirty.orders = new Set();
@@ -413,6 +424,7 @@ export function createStore() {
     dirty.feedBackfill = [];
     dirty.all = dirty.kpis = dirty.feedReset = dirty.selection = dirty.track = false;
     dirty.connection = false;
+    dirty.surge = false;
     return batch;
   }
 

@@ -9,7 +9,9 @@
 import { LiveConnection } from '/sdk/washline.js';
 import { accessToken, currentSession, ensureFresh, onSessionChange, refresh } from './auth.js';
 
-export const EVENT_TYPES = ['order.created', 'order.status', 'washer.position', 'kpi.tick'];
+export const EVENT_TYPES = [
+  'order.created', 'order.status', 'washer.position', 'kpi.tick', 'surge.zones',
+];
 const CHANNEL = 'ops';
 const SETTLE_MS = 15_000; // how long "resumed" / "reset" stay up before showing "live"
 

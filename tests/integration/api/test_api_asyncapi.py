@@ -65,6 +65,7 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
         "adminStream",
         "shareEvents",
         "auditEvents",
+        "pricingStream",
     }
     share = document["channels"]["shareEvents"]["messages"]
     assert {messages[ref["$ref"].rpartition("/")[2]]["name"] for ref in share.values()} == {
@@ -79,6 +80,11 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
     assert location == {"$ref": "#/components/schemas/OrderLocationData"}
     assert {"lat", "lng", "heading", "speed", "ts", "eta_seconds"} <= set(
         schemas["OrderLocationData"]["properties"]
+    )
+    zone_data = messages["event_surge_zone"]["payload"]["allOf"][1]["properties"]["data"]
+    assert zone_data == {"$ref": "#/components/schemas/ZonePriceData"}
+    assert {"zone", "multiplier", "demand", "supply", "hotspot"} <= set(
+        schemas["ZonePriceData"]["required"]
     )
     kpi_data = messages["event_kpi_tick"]["payload"]["allOf"][1]["properties"]["data"]
     assert {"orders_by_status", "washers", "sla"} <= set(schemas["KpiSnapshot"]["properties"])

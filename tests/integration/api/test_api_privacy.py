@@ -251,8 +251,9 @@ EXPORTED_AS = {
     "recovery_code": "recovery_codes",
     "audit_event": "audit_events",
     "order_share": "share_links",
+    "price_quote": "price_quotes",
 }
-NOT_ABOUT_A_PERSON = {"service_package", "outbox_event"}
+NOT_ABOUT_A_PERSON = {"service_package", "outbox_event", "surge_zone"}
 
 
 def test_every_table_is_exported_or_holds_nothing_about_a_person() -> None:
@@ -278,6 +279,9 @@ async def test_the_export_has_rows_of_every_table_that_holds_some(
     code = {"code": pyotp.TOTP(expect(started, 201)["secret"]).now()}
     confirm = await api.post("/api/me/mfa/totp/confirm", json=code, headers=customer_a.headers)
     expect(confirm, 200)
+    booked = expect(await api.get(f"/api/orders/{order_id}", headers=customer_a.headers), 200)
+    asked = {key: booked["order"][key] for key in ("vehicle_id", "package_id", "lat", "lng")}
+    expect(await api.post("/api/quotes", json=asked, headers=customer_a.headers), 200)
 
     mine = expect(await api.get("/api/me/export", headers=customer_a.headers), 200)
     washers = expect(await api.get("/api/me/export", headers=washer.headers), 200)

@@ -102,13 +102,23 @@ async def test_only_what_is_past_its_period_is_purged(
     before = purged_metric("track_points")
     purge, engine = purger(settings)
     try:
-        assert await purge.purge() == {"track_points": 3, "chat_bodies": 3, "notifications": 3}
+        assert await purge.purge() == {
+            "track_points": 3,
+            "chat_bodies": 3,
+            "notifications": 3,
+            "unused_quotes": 0,
+        }
         left = await counts(settings)
         assert left["track_points"] == 2
         assert left["chat_bodies"] == sorted([EXPIRED_CHAT_BODY] * 3 + ["message 4", "message 5"])
         assert purged_metric("track_points") == before + 3
         # a second run finds nothing left to purge (expired chat bodies are not counted again)
-        assert await purge.purge() == {"track_points": 0, "chat_bodies": 0, "notifications": 0}
+        assert await purge.purge() == {
+            "track_points": 0,
+            "chat_bodies": 0,
+            "notifications": 0,
+            "unused_quotes": 0,
+        }
     finally:
         await engine.dispose()
     assert (await counts(settings))["notifications"] >= 2  # the order's own notifications stay
@@ -201,5 +211,45 @@ async def test_washline_purge_runs_it_once(
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     await asyncio.to_thread(main, ["purge"])
-    assert capsys.readouterr().out.strip() == "track_points: 1, chat_bodies: 0, notifications: 0"
+    printed = capsys.readouterr().out.strip()
+    assert printed == "track_points: 1, chat_bodies: 0, notifications: 0, unused_quotes: 0"
     assert (await counts(settings_for(url)))["track_points"] == 1
+
+
+async def test_unused_quotes_go_a_day_after_they_expired_and_used_ones_stay(
+    settings: Settings, customer_a: ApiUser, order_a: dict[str, Any]
+) -> None:
+    from persistence.models import PriceQuote
+
+    engine = create_engine(settings.database_url)
+    async with create_session_factory(engine)() as session:
+        for token, expired_days, order_id in [
+            ("old-unused", 2, None),
+            ("old-used", 2, order_a["id"]),
+            ("recent-unused", 0.5, None),
+        ]:
+            session.add(
+                PriceQuote(
+                    token=token,
+                    customer_id=customer_a.id,
+                    vehicle_id=order_a["vehicle_id"],
+                    package_id=order_a["package_id"],
+                    zone="871f1d489ffffff",
+                    base_price_cents=2300,
+                    multiplier_pct=100,
+                    price_cents=2300,
+                    created_at=days_ago(expired_days),
+                    expires_at=days_ago(expired_days),
+                    order_id=order_id,
+                )
+            )
+        await session.commit()
+    purge, purge_engine = purger(settings)
+    try:
+        assert (await purge.purge())["unused_quotes"] == 1
+        async with create_session_factory(engine)() as session:
+            left = sorted((await session.scalars(select(PriceQuote.token))).all())
+        assert left == ["old-used", "recent-unused"]
+    finally:
+        await purge_engine.dispose()
+        await engine.dispose()

@@ -265,3 +265,30 @@ def test_may_publish_chat(actor_name: str, expected: bool) -> None:
 
 def test_unassigned_washer_may_not_chat_on_a_pending_order() -> None:
     assert not may_publish_chat(WASHER, order(OrderStatus.PENDING))
+
+
+def test_a_zone_channel_is_named_by_its_h3_cell_and_is_lossy() -> None:
+    from domain.channels import zone_channel
+
+    channel = zone_channel("87489e346ffffff")
+    assert channel.name == "zone:87489e346ffffff"
+    assert parse_channel(channel.name) == channel
+    assert channel.zone == "87489e346ffffff"
+    assert channel.is_lossy and not channel.is_database_backed
+
+
+@pytest.mark.parametrize(
+    "name", ["zone:87489E346FFFFFF", "zone:8ffffffffffffff", "zone:87489e346ffff", "zone:"]
+)
+def test_a_zone_channel_needs_a_canonical_cell(name: str) -> None:
+    with pytest.raises(ValueError):
+        parse_channel(name)
+
+
+def test_anyone_signed_in_may_follow_a_zone_price() -> None:
+    from domain.channels import zone_channel
+    from domain.roles import Actor, Role
+
+    zone = zone_channel("87489e346ffffff")
+    for role in (Role.CUSTOMER, Role.WASHER, Role.ADMIN):
+        assert may_subscribe(Actor(user_id=3, role=role), zone, None)

@@ -18,6 +18,8 @@ def test_event_names() -> None:
         "notification",
         "washer.position",
         "kpi.tick",
+        "surge.zone",
+        "surge.zones",
         "presence",
     } == events.ALL_EVENT_TYPES
     assert events.ORDER_STATUS == "order.status"
