@@ -18,6 +18,7 @@ def test_event_names() -> None:
         "notification",
         "washer.position",
         "kpi.tick",
+        "audit.entry",
         "surge.zone",
         "surge.zones",
         "presence",
