@@ -11,6 +11,7 @@ through Litestar, so everything the middlewares do for the handshake and the clo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from litestar import WebSocket
@@ -36,3 +37,12 @@ def direct_send(socket: WebSocket[Any, Any, Any]) -> Send:
     capture, e.g. mounted in another app)."""
     captured = cast("Send | None", socket.scope.get(DIRECT_SEND_KEY))
     return captured if captured is not None else socket.send
+
+
+def inline_writer(socket: WebSocket[Any, Any, Any]) -> Callable[[bytes], bool] | None:
+    """The server protocol's synchronous `write_now(text) -> bool`, when the socket is served
+    by `app.ws_protocol.BoundedWebSocketProtocol` (``washline serve``); None otherwise, and
+    the socket's frames all go through its writer."""
+    send = socket.scope.get(DIRECT_SEND_KEY)
+    write_now = getattr(getattr(send, "__self__", None), "write_now", None)
+    return cast("Callable[[bytes], bool]", write_now) if callable(write_now) else None
