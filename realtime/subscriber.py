@@ -73,7 +73,6 @@ class Subscriber:
     """
 
     __slots__ = (
-        "_closed",
         "_lossy_slots",
         "_name",
         "_positions",
@@ -83,6 +82,7 @@ class Subscriber:
         "_space_waiters",
         "close_code",
         "close_reason",
+        "closed",
         "coalesced",
         "dropped",
         "id",
@@ -104,7 +104,8 @@ class Subscriber:
         self._queue: deque[Item | _LossySlot] | None = None
         self._lossy_slots: dict[str, _LossySlot] | None = None
         self._positions: dict[str, str] | None = None
-        self._closed = False
+        self.closed = False
+        """Read-only for everyone else (a plain attribute: the fan-out reads it per delivery)."""
         self._reader: asyncio.Future[None] | None = None
         self._space_waiters: deque[asyncio.Future[None]] | None = None
         self._sink: Sink | None = None
@@ -112,10 +113,6 @@ class Subscriber:
     @property
     def name(self) -> str:
         return self._name or f"subscriber-{self.id}"
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def positions(self) -> Mapping[str, str]:
@@ -129,12 +126,12 @@ class Subscriber:
         """Deliver through ``sink`` from now on (instead of iteration); anything queued or a
         close that came before is handed to it at once."""
         self._sink = sink
-        if self._queue or self._closed:
+        if self._queue or self.closed:
             sink.wake()
 
     def offer(self, item: Item, *, lossy: bool = False) -> bool:
         """Deliver or queue ``item`` without waiting; False when it was not taken."""
-        if self._closed:
+        if self.closed:
             return False
         queue = self._queue
         if not queue:
@@ -176,7 +173,7 @@ class Subscriber:
     async def put(self, item: Item, *, lossy: bool = False) -> bool:
         """Queue ``item``, waiting for room: for catch-up after subscribe or reconnect,
         which runs in its own task and so may wait for this connection's writer."""
-        while not self._closed and not lossy and len(self) >= self.max_queue:
+        while not self.closed and not lossy and len(self) >= self.max_queue:
             waiter = asyncio.get_running_loop().create_future()
             if self._space_waiters is None:
                 self._space_waiters = deque()
@@ -191,9 +188,9 @@ class Subscriber:
     def close(self, code: int, reason: str = "") -> None:
         """Stop delivering; the transport closes with ``code`` once it has sent what it
         already took. The first close wins, so the reason the client sees is the original."""
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
+        self.closed = True
         self.close_code = code
         self.close_reason = reason
         self._queue = None
@@ -216,7 +213,7 @@ class Subscriber:
 
     async def __anext__(self) -> Item:
         while not self._queue:
-            if self._closed:
+            if self.closed:
                 raise StopAsyncIteration
             self._reader = asyncio.get_running_loop().create_future()
             try:
