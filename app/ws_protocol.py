@@ -13,22 +13,84 @@ coroutine, so each frame sent through it costs the caller an await; but when the
 up, the write itself never waits. `write_now` writes a text frame synchronously when the
 transport is not paused by flow control, and declines otherwise, so that the caller queues
 the frame and a writer task waits for the peer instead.
+
+Thousands of these sit idle per process, so the protocol also lets go of what it holds only
+for the handshake (the parsed request and response with their headers) once the socket is
+accepted, and its inbound queue holds a deque and a future only while a message waits:
+uvicorn's `asyncio.Queue` keeps three deques and an `Event` per connection for life.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
+from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
 
+WIRE_SCOPE_KEY = "washline.wire"
+"""Scope key under which the protocol puts itself for the app (`app.live.direct_send`)."""
 MAX_UNREAD_BYTES = 256 * 1024
 """What the server holds for one peer that is not reading, beyond what flow control holds."""
 
 log = logging.getLogger(__name__)
 
 
+class _InboundQueue:
+    """What the protocol asks of its `asyncio.Queue` of ASGI receive events (``put_nowait``,
+    ``get``, ``empty``), for its one consumer, the ASGI ``receive``; storage only while a
+    message waits."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        assert self._items is not None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def empty(self) -> bool:
+        return not self._items
+
+
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = _InboundQueue()  # type: ignore[assignment]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # set only when the handshake reaches the app
+        if scope is not None:
+            scope[WIRE_SCOPE_KEY] = self
+
+    def start_keepalive(self) -> None:
+        """Called once the handshake response is written: drop what only it needed."""
+        super().start_keepalive()
+        self.request = None  # type: ignore[assignment]
+        self.response = None  # type: ignore[assignment]
+
     def handle_ping(self) -> None:
         if self.transport.get_write_buffer_size() > MAX_UNREAD_BYTES:
             log.warning("dropping a WebSocket peer that sends pings but does not read")

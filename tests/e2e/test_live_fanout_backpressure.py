@@ -139,3 +139,45 @@ async def test_a_tenth_of_the_clients_stop_reading_mid_broadcast_and_only_they_a
         for connection in connections:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+async def _asyncio_tasks(api: httpx.AsyncClient) -> float:
+    for line in (await api.get("/metrics")).text.splitlines():
+        if line.startswith("washline_realtime_asyncio_tasks "):
+            return float(line.split()[-1])
+    raise AssertionError("no asyncio_tasks gauge")
+
+
+async def test_a_subscribed_socket_at_rest_or_keeping_up_holds_one_task(
+    start_server: Any, make_account: Any, http: Any, postgres_url: str, clean_redis_url: str
+) -> None:
+    """Frames to a socket that keeps up are written inline: no writer task per socket, at
+    rest or during a broadcast; the one task left is the handler reading client ops."""
+    clients, events = 15, 20  # under the per-user cap of 20
+    server = start_server(postgres_url, clean_redis_url)
+    admin = await make_account(server, postgres_url, Role.ADMIN)
+    api = http(server)
+    before = await _asyncio_tasks(api)
+    url = f"{server.ws_url}?token={admin.token}"
+    connections = [await _connect(url, stopper=False) for _ in range(clients)]
+    broker = RedisBroker(clean_redis_url)
+    try:
+        for connection in connections:
+            await connection.send(json.dumps({"op": "subscribe", "channel": "ops", "ref": 1}))
+            assert json.loads(await connection.recv())["ok"] is True
+        for n in range(events):
+            await broker.publish("ops", "load.test", {"n": n})
+        for connection in connections:
+            got: list[int] = []
+            while len(got) < events:
+                frame = json.loads(await asyncio.wait_for(connection.recv(), timeout=30))
+                if frame.get("event") == "load.test":
+                    got.append(frame["data"]["n"])
+            assert got == list(range(events))
+        # Per socket: its handler task, and nothing else (a writer per socket would double
+        # it). The margin covers the server's own background work coming and going.
+        assert await _asyncio_tasks(api) - before <= clients + 5
+    finally:
+        await broker.close()
+        for connection in connections:
+            await connection.close()
