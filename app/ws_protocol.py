@@ -10,9 +10,18 @@ politely, because it would not read a close frame either.
 
 `write_now` is the fan-out's fast path (`app.live.ws`): uvicorn's ASGI `send` is a
 coroutine, so each frame sent through it costs the caller an await; but when the peer keeps
-up, the write itself never waits. `write_now` writes a text frame synchronously when the
+up, the write itself never waits. `write_now` takes a text frame synchronously when the
 transport is not paused by flow control, and declines otherwise, so that the caller queues
 the frame and a writer task waits for the peer instead.
+
+A frame taken by `write_now` is *corked*: it waits in the sans-I/O connection's own output
+(``conn.data_to_send()``), and one callback per event-loop turn writes each corked socket's
+frames with one `transport.write`. uvloop writes to the socket inside `transport.write`
+whenever nothing is buffered, so writing each frame at once cost a `write(2)` per frame per
+socket: under a broadcast backlog that syscall was ~57 % of the server's thread
+(docs/benchmarks.md, "W1 under saturation"). Order holds because every other writer of
+this connection (uvicorn's `send`, pongs, pings, close) takes ``data_to_send()`` too, so
+corked frames leave before anything written after them.
 
 Thousands of these sit idle per process, so the protocol also lets go of what it holds only
 for the handshake (the parsed request and response with their headers) once the socket is
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import deque
 from typing import Any
 
@@ -34,6 +44,8 @@ WIRE_SCOPE_KEY = "washline.wire"
 """Scope key under which the protocol puts itself for the app (`app.live.direct_send`)."""
 MAX_UNREAD_BYTES = 256 * 1024
 """What the server holds for one peer that is not reading, beyond what flow control holds."""
+CORK_LIMIT_BYTES = 16 * 1024
+"""Corked frames of one socket beyond which `write_now` writes them at once, within the turn."""
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +111,10 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_ping()
 
     def write_now(self, text: bytes) -> bool:
-        """Write one text frame (UTF-8 ``text``) now if the peer is taking what it is sent:
-        the socket is open and its write buffer is below the high-water mark. False, having
-        written nothing, otherwise; never waits and never raises."""
+        """Take one text frame (UTF-8 ``text``) now if the peer is taking what it is sent:
+        the socket is open and its write buffer is below the high-water mark. The frame is
+        corked until the end of this loop turn (see the module doc). False, having taken
+        nothing, otherwise; never waits and never raises."""
         if (
             self.close_sent
             or self.disconnected
@@ -115,5 +128,58 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn.send_text(text)
         except InvalidState:
             return False
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        corked = self._corked_bytes
+        if corked < 0:  # nothing corked yet this turn
+            _flusher(self.loop).add(self)
+            corked = 0
+        corked += len(text)
+        if corked > CORK_LIMIT_BYTES:
+            self.uncork()
+            corked = 0
+        self._corked_bytes = corked
         return True
+
+    _corked_bytes = -1
+    """Bytes taken by `write_now` since the last flush; -1: not registered with the flusher."""
+
+    def uncork(self) -> None:
+        """Write what the connection has ready to send (corked frames first)."""
+        data = self.conn.data_to_send()
+        if data and not self.transport.is_closing():
+            self.transport.write(b"".join(data))
+
+
+class _Flusher:
+    """Uncorks, once per loop turn, every protocol `write_now` corked in that turn."""
+
+    __slots__ = ("_loop", "_pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[BoundedWebSocketProtocol] = []
+
+    def add(self, protocol: BoundedWebSocketProtocol) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(protocol)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for protocol in pending:
+            protocol._corked_bytes = -1
+            try:
+                protocol.uncork()
+            except Exception:  # one broken socket must not keep the others corked
+                log.exception("flushing a WebSocket failed")
+
+
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _flusher(loop: asyncio.AbstractEventLoop) -> _Flusher:
+    flusher = _flushers.get(loop)
+    if flusher is None:
+        flusher = _flushers[loop] = _Flusher(loop)
+    return flusher
