@@ -8,6 +8,8 @@ adds `Retry-After` to any 429 that lacks it, from `RateLimit-Reset` when there i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,11 +39,13 @@ class RetryAfterMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine for WebSockets: no frame of this wrapper stays alive per socket.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
 
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_retry_after(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 429:
                 headers = list(message.get("headers", []))

@@ -88,6 +88,7 @@ def uvicorn_config(
         http=http_protocol(settings.http_header_timeout_seconds),
         ws=BoundedWebSocketProtocol,
         ws_max_size=settings.ws_max_frame_bytes,
+        ws_per_message_deflate=settings.ws_permessage_deflate,
         ws_ping_interval=settings.heartbeat_seconds,
         ws_ping_timeout=settings.heartbeat_seconds,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,

@@ -271,6 +271,13 @@ class Settings:
         "50",
         "client ops per second per WebSocket",
     )
+    ws_permessage_deflate: bool = _setting(
+        "WS_PERMESSAGE_DEFLATE",
+        _boolean,
+        "false",
+        "negotiate permessage-deflate when a client offers it (browsers always do); off: "
+        "frames go uncompressed, each event is encoded once for every socket",
+    )
     outbound_queue_size: int = _setting(
         "OUTBOUND_QUEUE_SIZE",
         _positive_int,

@@ -57,7 +57,7 @@ class MemoryPresence:
         now = self._clock()
         for client_id in [c for c, (expires, _) in entries.items() if expires <= now]:
             del entries[client_id]
-        return {client_id: info for client_id, (_, info) in entries.items()}
+        return {client_id: dict(info) for client_id, (_, info) in entries.items()}
 
 
 class PresenceTracker:
@@ -74,7 +74,8 @@ class PresenceTracker:
         self._task: asyncio.Task[None] | None = None
 
     async def join(self, key: str, client_id: str, info: dict[str, Any] | None = None) -> None:
-        entry = dict(info or {})
+        # Not copied: a connection's one info dict serves all its keys (never mutated).
+        entry = info if info is not None else {}
         self._local[(key, client_id)] = entry
         with contextlib.suppress(BrokerUnavailable):
             await self.store.put(key, client_id, entry, self.ttl)

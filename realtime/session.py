@@ -55,10 +55,10 @@ class LiveSession:
 
     __slots__ = (
         "_expiry",
+        "_typing",
         "_wanted",
         "address",
         "budget",
-        "chat_access_until",
         "closing",
         "context",
         "presence",
@@ -91,9 +91,10 @@ class LiveSession:
         self.closing = False
         self.required: frozenset[str] = frozenset()
         """Channels the connection exists for: losing one ends it (an order's SSE stream)."""
-        self.chat_access_until: dict[int, float] = {}
-        """Orders whose chat this session may signal typing on, until a monotonic time."""
-        self._wanted: dict[str, Channel] = {}
+        self._typing: dict[int, float] | None = None
+        """Orders whose chat this session may signal typing on, until a monotonic time
+        (created on first use, like ``_wanted``: most connections never need them)."""
+        self._wanted: dict[str, Channel] | None = None
         self._expiry: asyncio.TimerHandle | None = None
 
     @property
@@ -190,12 +191,13 @@ class LiveSession:
                 self._end_access(channel)
                 return
             else:
-                self._wanted[channel.name] = channel
+                self._want(channel)
 
     async def unsubscribe(self, name: str) -> None:
         await self.context.hub.unsubscribe(self.subscriber, name)
         await self.presence.leave(name)
-        self._wanted.pop(name, None)
+        if self._wanted is not None:
+            self._wanted.pop(name, None)
         self._unwatch_if_idle(_order_of(name))
 
     async def _attach(self, channel: Channel, since: str | None) -> None:
@@ -218,7 +220,7 @@ class LiveSession:
         if order_id is None:
             return
         held = self.context.hub.subscriptions(self.subscriber)
-        names = [*held, *self._wanted]
+        names = [*held, *(self._wanted or ())]
         if not any(_order_of(name) == order_id for name in names):
             self.context.sessions.unwatch(self, order_id)
 
@@ -234,8 +236,9 @@ class LiveSession:
             channel = parse_channel(name)
             if not may_subscribe(actor, channel, facts):
                 await self._revoke(channel)
-        for name, channel in list(self._wanted.items()):
+        for name, channel in list((self._wanted or {}).items()):
             if channel.order_id == facts.order_id and may_subscribe(actor, channel, facts):
+                assert self._wanted is not None
                 del self._wanted[name]
                 await self._attach(channel, None)
         self._unwatch_if_idle(facts.order_id)
@@ -248,7 +251,25 @@ class LiveSession:
         elif self.transport.two_way:
             self.send(protocol.unsubscribed(channel.name, "forbidden", ENDED_MESSAGE))
         else:
-            self._wanted[channel.name] = channel  # the stream carries it again when allowed
+            self._want(channel)  # the stream carries it again when allowed
+
+    def _want(self, channel: Channel) -> None:
+        """Carry ``channel`` as soon as it is allowed (one-way streams)."""
+        if self._wanted is None:
+            self._wanted = {}
+        self._wanted[channel.name] = channel
+
+    # -- chat typing access -----------------------------------------------------------------
+
+    def typing_allowed_until(self, order_id: int) -> float | None:
+        """Until when (monotonic) this session was found a participant of the order's chat;
+        None if it never was."""
+        return self._typing.get(order_id) if self._typing is not None else None
+
+    def allow_typing(self, order_id: int, until: float) -> None:
+        if self._typing is None:
+            self._typing = {}
+        self._typing[order_id] = until
 
     def _end_access(self, channel: Channel) -> None:
         self.end(

@@ -59,7 +59,7 @@ class Subscription:
 
     def on_live(self, envelope: Envelope) -> None:
         """A live event from the broker; never waits."""
-        if not self.wants_more:
+        if not self.active or self.subscriber.closed:  # wants_more, inlined: per delivery
             return
         if envelope.id == EPHEMERAL_ID:
             if not self.recovering:  # nothing to catch up: an old typing signal is noise

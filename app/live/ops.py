@@ -97,16 +97,17 @@ class LiveOps:
 
     async def typing(self, session: LiveSession, op: protocol.Typing) -> None:
         now = time.monotonic()
-        if session.chat_access_until.get(op.order_id, 0.0) <= now:
+        allowed_until = session.typing_allowed_until(op.order_id)
+        if allowed_until is None or allowed_until <= now:
             try:
                 await self._check_participant(session, op)
             except DATABASE_DOWN:
                 # Typing needs no database: a participation checked before the outage keeps
                 # holding until the database can check it again; an unchecked one cannot.
-                if op.order_id not in session.chat_access_until:
+                if allowed_until is None:
                     raise
             else:
-                session.chat_access_until[op.order_id] = now + TYPING_ACCESS_SECONDS
+                session.allow_typing(op.order_id, now + TYPING_ACCESS_SECONDS)
         principal = session.principal
         await self._hub.publish_ephemeral(
             chat_channel(op.order_id).name,

@@ -7,7 +7,7 @@ channel's position (`order:7@12,order:7:chat@3`), so one `Last-Event-ID` resumes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, cast
 
 from litestar import Request, get
@@ -43,7 +43,7 @@ END_EVENT = "end"
 POSITION_SEPARATOR = ","
 
 
-def encode_positions(positions: dict[str, str], channels: Sequence[str]) -> str:
+def encode_positions(positions: Mapping[str, str], channels: Sequence[str]) -> str:
     """One channel: its plain id. Several: `channel@id` pairs for the channels with an id."""
     if len(channels) == 1:
         return positions.get(channels[0], "")

@@ -1,7 +1,8 @@
 """The multiplexed WebSocket `/ws`: the two-way transport of a `realtime.session.LiveSession`.
 
-One reader (this handler) hands client frames to the session; one writer task drains the
-session's bounded queue, so the fan-out never waits on this socket. Authentication happened
+The handler's task hands client frames to the session. The fan-out writes event frames
+inline while the socket takes them, and queues them for a short-lived writer task only while
+the socket is backpressured, so the fan-out never waits on this socket. Authentication happened
 in the middleware; a socket that arrived without a valid token is accepted only to be closed
 with 4001 and a reason a browser can read.
 """
@@ -15,17 +16,19 @@ from typing import Any, cast
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.types import WebSocketSendEvent
+from litestar.types import Empty, WebSocketSendEvent
+from litestar.utils.scope.state import ScopeState
 
 from app.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX, Principal
 from app.dependencies import Injected
 from app.lifecycle import Runtime
-from app.live.direct_send import direct_send
+from app.live.direct_send import direct_send, inline_writer
 from realtime import protocol
 from realtime.close_codes import POLICY_VIOLATION, UNAUTHORIZED
 from realtime.frames import ClosingFrame
 from realtime.session import LiveSession
 from realtime.session_context import SessionContext
+from realtime.subscriber import Item, Subscriber
 
 SUBPROTOCOL = "washline.v1"
 CLOSE_FLUSH_SECONDS = 5.0
@@ -36,41 +39,71 @@ log = logging.getLogger(__name__)
 
 
 class WebSocketTransport:
-    """Moves a session's frames over one accepted WebSocket."""
+    """Moves a session's frames over one accepted WebSocket.
+
+    It is the session subscriber's `realtime.subscriber.Sink`: the fan-out writes a frame
+    inline while the socket takes it (`write_now`), and only a socket under backpressure
+    gets a writer task, which drains its queue and ends when the queue is empty. The
+    handler's own task reads client frames; a connection at rest has no other task."""
 
     name = "ws"
     two_way = True
+    __slots__ = ("_send", "_shut", "_subscriber", "_wire", "_writer", "socket")
 
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self.socket = socket
+        self._send = direct_send(socket)
+        self._wire = inline_writer(socket)
+        self._subscriber: Subscriber | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._shut = False
+        """The close frame was sent (or the client is gone): nothing more to write."""
 
     async def run(self, session: LiveSession) -> None:
         await session.open()
-        tag = session.subscriber.id
-        writer = asyncio.create_task(self._write(session), name=f"ws-writer-{tag}")
-        reader = asyncio.create_task(self._read(session), name=f"ws-reader-{tag}")
+        self._subscriber = session.subscriber
+        session.subscriber.attach(self)
         try:
-            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-            if session.closing and not writer.done():
-                await asyncio.wait({writer}, timeout=CLOSE_FLUSH_SECONDS)
+            await self._read(session)
+            if session.closing and self._writer is not None:
+                await asyncio.wait({self._writer}, timeout=CLOSE_FLUSH_SECONDS)
+        except _GONE:
+            pass
+        except Exception as exc:
+            log.warning("websocket reader of %s failed: %r", session.subscriber.name, exc)
         finally:
             await session.close()
-            # The writer now sends the close frame; a socket that stopped reading may never
-            # take it, so the wait is bounded (the transport's ping timeout ends the rest).
-            await asyncio.wait({writer}, timeout=CLOSE_FLUSH_SECONDS)
-            for task in (reader, writer):
-                task.cancel()
-            results = await asyncio.gather(reader, writer, return_exceptions=True)
-            for result in results:
-                if isinstance(result, Exception) and not isinstance(result, _GONE):
-                    name = session.subscriber.name
-                    log.warning("websocket task of %s failed: %r", name, result)
+            # Closing the subscriber woke a writer to send the close frame; a socket that
+            # stopped reading may never take it, so the wait is bounded (the transport's
+            # ping timeout ends the rest).
+            writer = self._writer
+            if writer is not None:
+                await asyncio.wait({writer}, timeout=CLOSE_FLUSH_SECONDS)
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
 
-    async def _write(self, session: LiveSession) -> None:
-        send = direct_send(self.socket)
-        subscriber = session.subscriber
+    # -- realtime.subscriber.Sink ------------------------------------------------------------
+
+    def write_now(self, item: Item) -> bool:
+        """Write ``item`` inline if nothing is being written and the socket takes it now."""
+        if self._writer is not None or self._wire is None or isinstance(item, ClosingFrame):
+            return False
+        return self._wire(item.ws_frame)
+
+    def wake(self) -> None:
+        """Start the writer, unless one runs or the connection is already shut."""
+        if self._writer is None and not self._shut:
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Send what is queued, waiting for the peer as flow control says; once the queue
+        is empty the task ends. A closed subscriber's close code goes last."""
+        subscriber = self._subscriber
+        assert subscriber is not None
+        send = self._send
         try:
-            async for item in subscriber:
+            while (item := subscriber.get_nowait()) is not None:
                 frame: WebSocketSendEvent = {
                     "type": "websocket.send",
                     "bytes": None,
@@ -80,11 +113,17 @@ class WebSocketTransport:
                 if isinstance(item, ClosingFrame):
                     subscriber.close(item.code, item.reason)
                     break
+            if subscriber.close_code is not None:
+                self._shut = True
+                with contextlib.suppress(Exception):
+                    await self.socket.close(subscriber.close_code, subscriber.close_reason)
         except _GONE:
-            return
-        if subscriber.close_code is not None:
-            with contextlib.suppress(Exception):
-                await self.socket.close(subscriber.close_code, subscriber.close_reason)
+            self._shut = True
+        except Exception as exc:
+            self._shut = True
+            log.warning("websocket writer of %s failed: %r", subscriber.name, exc)
+        finally:
+            self._writer = None
 
     async def _read(self, session: LiveSession) -> None:
         while not session.finished:
@@ -131,7 +170,17 @@ async def live_socket(
         return
     transport = WebSocketTransport(socket)
     address = socket.client.host if socket.client else None
+    _release_handshake_state(socket)
     await transport.run(LiveSession(session_context, transport, principal, address))
+
+
+def _release_handshake_state(socket: WebSocket[Any, Any, Any]) -> None:
+    """Drop what the scope holds only for the handshake: the decoded token (the session
+    keeps the principal) and Litestar's parsed headers. The scope lives as long as the
+    socket; these are ~1.5 KB of every idle connection."""
+    socket.scope["auth"] = None
+    with contextlib.suppress(Exception):  # Litestar's connection state is internal
+        ScopeState.from_scope(socket.scope).headers = Empty
 
 
 __all__ = ["SUBPROTOCOL", "SUBPROTOCOL_PREFIX", "WebSocketTransport", "live_socket"]
