@@ -2,6 +2,8 @@
 
 export declare const PROTOCOL: 'washline.v1';
 export declare const SSE_EVENTS: string[];
+/** The code of an `access_revoked` error frame / SSE `end` event: the session is over. */
+export declare const ACCESS_REVOKED: 'access_revoked';
 
 export declare class WashlineError extends Error {}
 export declare class ApiError extends WashlineError {
@@ -106,6 +108,23 @@ export interface ChatMessageData {
   sender_role: string;
   sent_at: string;
 }
+/** `audit.entry` on `audit` (admins): one audit trail entry, as `GET /api/admin/audit` lists
+ * it without its `id`. */
+export interface AuditEntryData {
+  occurred_at: string;
+  /** What was done, e.g. `auth.login_failed`, `session.revoked`. */
+  action: string;
+  actor_id: number | null;
+  actor_role: string | null;
+  target_type: string | null;
+  target_id: number | null;
+  /** An edit's changed fields, before and after it. */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  detail: Record<string, unknown> | null;
+  request_id: string | null;
+  address: string | null;
+}
 export interface OfferData {
   offer_id: number;
   order_id: number;
@@ -124,6 +143,7 @@ export type LocationEvent = Envelope<'order.location', LocationData>;
 export type WasherPositionEvent = Envelope<'washer.position', WasherPositionData>;
 export type ChatMessageEvent = Envelope<'chat.message', ChatMessageData>;
 export type OfferEvent = Envelope<'dispatch.offer' | 'dispatch.offer_withdrawn', OfferData>;
+export type AuditEntryEvent = Envelope<'audit.entry', AuditEntryData>;
 /** Events added later within the protocol version: ignore what you do not know. */
 export type OtherEvent = Envelope<string, Record<string, unknown>>;
 export type LiveEvent =
@@ -132,6 +152,7 @@ export type LiveEvent =
   | WasherPositionEvent
   | ChatMessageEvent
   | OfferEvent
+  | AuditEntryEvent
   | OtherEvent;
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'resumed' | 'closed';
@@ -323,6 +344,10 @@ export interface LiveOptions {
   /** The channel's history is gone: reload its state over REST; the events that follow arrive. */
   onReset?: (channel: string) => void;
   onUnsubscribed?: (notice: { channel: string; code: string; message: string }) => void;
+  /** The server ended the session (`access_revoked`: revoked, password changed, account
+   * deactivated or erased; or a 4001 whose refresh is refused too). The connection has
+   * stopped for good and does not reconnect: the user must log in again. */
+  onEnded?: (ended: SessionEnded) => void;
   onState?: (state: ConnectionState) => void;
   requestTimeoutMs?: number;
   backoff?: BackoffOptions;
@@ -334,8 +359,18 @@ export interface LiveOptions {
   EventSource?: typeof EventSource;
 }
 
+export interface SessionEnded {
+  code: string;
+  /** `session_revoked`, `password_changed`, `account_deactivated`, `account_erased`, or
+   * `refresh_refused` when a 4001 came without a reason and the refresh was refused. */
+  reason: string;
+  message: string;
+}
+
 export declare class LiveConnection {
   constructor(options: LiveOptions);
+  /** Set once the server ended the session (see `onEnded`); null otherwise. */
+  readonly ended: SessionEnded | null;
   readonly positions: Positions;
   readonly channels: Set<string>;
   readonly connects: number;

@@ -6,7 +6,8 @@
 // - LiveConnection: the WebSocket /ws with the token as a subprotocol, re-authenticated with
 //   the `auth` op when tokens rotate; subscribe with `since`; reconnect with a jittered
 //   backoff and resume every channel from the last id handed to the app; duplicates dropped
-//   by id; `reset` handed to the app; SSE (EventSource) when WebSockets are not available.
+//   by id; `reset` handed to the app; SSE (EventSource) when WebSockets are not available;
+//   a session the server ended (`access_revoked`) handed to the app, never reconnected.
 
 export const PROTOCOL = 'washline.v1';
 const TOKEN_PREFIX = 'bearer.';
@@ -19,8 +20,11 @@ const BACK_OFF_CODES = [4009, 4029];
 export const SSE_EVENTS = [
   'order.created', 'order.status', 'order.location', 'chat.message', 'chat.typing', 'chat.read',
   'notification', 'dispatch.offer', 'dispatch.offer_withdrawn', 'washer.position', 'kpi.tick',
-  'surge.zone', 'surge.zones',
+  'surge.zone', 'surge.zones', 'audit.entry',
 ];
+/** The error code that says the session is over (revoked, password changed, account
+ * deactivated or erased): neither its tokens nor a reconnect can bring it back. */
+export const ACCESS_REVOKED = 'access_revoked';
 
 // --- errors -------------------------------------------------------------------------------
 
@@ -108,6 +112,7 @@ export function streamPath(channel, userId) {
   if (kind === 'order' && id) return `/api/orders/${id}/events`;
   if (channel === `user:${userId}`) return '/api/me/events';
   if (channel === 'ops') return '/api/admin/stream';
+  if (channel === 'audit') return '/api/admin/audit/events';
   return null;
 }
 
@@ -305,6 +310,8 @@ export class WashlineClient {
  * Follow channels live. Events reach `onEvent(envelope)` once each, in order per channel;
  * `onReset(channel)` says a channel's history is gone (reload it over REST);
  * `onUnsubscribed({channel, code, message})` that the server ended a subscription;
+ * `onEnded({code, reason, message})` that the server ended the session itself (`code`
+ * `access_revoked`): the connection is closed for good, the user must log in again;
  * `onState(state)`: connecting, live, reconnecting, resumed, closed.
  *
  * `tokens` is anything with `accessToken()`, `refresh(stale)`, `onRefresh(listener)` and
@@ -323,12 +330,12 @@ export class LiveConnection {
 
   constructor({
     baseUrl = '', tokens, transport = 'auto', onEvent = () => {}, onReset = () => {},
-    onUnsubscribed = () => {}, onState = () => {}, requestTimeoutMs = 10_000, backoff = {},
-    beforeReconnect = null, sseEvents = [], WebSocket: Socket, EventSource: Source,
+    onUnsubscribed = () => {}, onEnded = () => {}, onState = () => {}, requestTimeoutMs = 10_000,
+    backoff = {}, beforeReconnect = null, sseEvents = [], WebSocket: Socket, EventSource: Source,
   }) {
     Object.assign(this, {
       baseUrl: baseUrl.replace(/\/$/, ''), tokens, transport, onEvent, onReset, onUnsubscribed,
-      onState, requestTimeoutMs, backoffOptions: backoff, beforeReconnect, sseEvents,
+      onEnded, onState, requestTimeoutMs, backoffOptions: backoff, beforeReconnect, sseEvents,
     });
     this.Socket = Socket || globalThis.WebSocket;
     this.Source = Source || globalThis.EventSource;
@@ -338,11 +345,14 @@ export class LiveConnection {
     this.backoff = new Backoff(backoff);
     this.connects = 0; // connections opened (sockets or streams): the first is 1
     this.state = 'idle';
+    this.ended = null; // {code, reason, message} once the server ended the session
   }
 
   /** Start; resolves once the WebSocket is open (at once over SSE). */
   start() {
     if (!this.#stopped) return this.#started;
+    this.ended = null;
+    this.#revoked = null;
     this.#stopped = false;
     this.#generation += 1;
     this.#setState('connecting');
@@ -363,6 +373,17 @@ export class LiveConnection {
     if (this.#socket) this.#socket.close(1000, 'client closed');
     for (const path of [...this.#streams.keys()]) this.#closeStream(path);
     this.#setState('closed');
+  }
+
+  /** The session is over: stop for good (no retry could succeed) and tell the app once. */
+  #end(frame) {
+    if (this.ended) return;
+    this.ended = {
+      code: frame.code || ACCESS_REVOKED, reason: frame.reason || '', message: frame.message || '',
+    };
+    this.stop();
+    this.#resolveStart();
+    this.onEnded(this.ended);
   }
 
   /** The last event id handed over on `channel` (what a reconnect resumes from). */
@@ -434,6 +455,10 @@ export class LiveConnection {
       waiting.resolve(frame);
       return;
     }
+    if (frame.type === 'error' && frame.code === ACCESS_REVOKED) {
+      this.#revoked = frame; // the close (4001) that follows ends the connection for good
+      return;
+    }
     const channel = frame.channel;
     if (typeof channel !== 'string' || !this.channels.has(channel)) return;
     if (frame.type === 'event') {
@@ -468,6 +493,7 @@ export class LiveConnection {
   #isOpen() { return this.#socket !== null && this.#socket.readyState === 1 && this.#ready; }
 
   #ready = false;
+  #revoked = null; // the `access_revoked` frame this socket got before closing
   #resolveStart = () => {};
 
   async #runWebSocket() {
@@ -494,7 +520,16 @@ export class LiveConnection {
         this.stop();
         return;
       }
-      if (outcome.code === UNAUTHORIZED) await this.tokens.refresh(token).catch(() => {});
+      if (outcome.code === UNAUTHORIZED && this.#revoked) {
+        this.#end(this.#revoked);
+        return;
+      }
+      if (outcome.code === UNAUTHORIZED && await this.#sessionRefused(token)) {
+        if (!this.#stopped && generation === this.#generation) {
+          this.#end({ code: ACCESS_REVOKED, reason: 'refresh_refused' });
+        }
+        return;
+      }
       if (BACK_OFF_CODES.includes(outcome.code)) this.backoff.atLeast(4);
       this.#setState(this.#everOpened ? 'reconnecting' : 'connecting');
       await sleep(this.backoff.next());
@@ -566,6 +601,17 @@ export class LiveConnection {
       if (!(error instanceof LiveError)) throw error;
       this.#drop(channel);
       this.onUnsubscribed({ channel, code: error.code, message: error.detail });
+    }
+  }
+
+  /** After a 4001 without `access_revoked` (an expired token, or a socket opened with the
+   * token of a session that ended meanwhile): refresh; true when the refresh is refused too. */
+  async #sessionRefused(token) {
+    try {
+      await this.tokens.refresh(token);
+      return false;
+    } catch (error) {
+      return error !== null && typeof error === 'object' && error.status === 401;
     }
   }
 
@@ -665,7 +711,9 @@ export class LiveConnection {
       }
       source.close();
       stream.source = null;
-      if (ended.code === 'forbidden') {
+      if (ended.code === ACCESS_REVOKED) {
+        this.#end(ended);
+      } else if (ended.code === 'forbidden') {
         this.#closeStream(path);
         for (const channel of channels) this.#onFrame({ type: 'unsubscribed', channel, ...ended });
       } else if (ended.code === 'token_expired') {

@@ -47,6 +47,7 @@ ALWAYS_NUMBERS = [
 ]
 """KPI figures the snapshot always has (the others may be null, shown as a dash)."""
 CANCELLABLE = ["pending", "assigned", "en_route", "arrived"]
+CANCEL_ATTEMPTS = 5
 ACTIVE_ORDERS_TOLERANCE = 4
 """The city keeps changing between the page's last tick and our own request."""
 
@@ -87,20 +88,25 @@ async def server_kpis(base_url: str) -> dict[str, Any]:
 
 
 async def cancel_an_active_order(base_url: str) -> int:
-    """Cancel, as an admin, the newest order that is not finished; returns its id."""
+    """Cancel, as an admin, the newest order that is not finished; returns its id. The
+    simulator keeps moving orders: one it finished between the listing and the cancel
+    answers 409, and the next listing names another."""
     async with admin_client(base_url) as client:
         statuses = "&".join(f"status={s}" for s in CANCELLABLE)
-        listing = await client.get(f"/api/orders?{statuses}&limit=1")
-        listing.raise_for_status()
-        items = listing.json()["items"]
-        assert items, "the city has no order left to cancel"
-        order_id: int = items[0]["id"]
-        response = await client.post(
-            f"/api/orders/{order_id}/transitions",
-            json={"to": "cancelled", "reason": "browser test: cancelled by operations"},
-        )
-        response.raise_for_status()
-        return order_id
+        for _ in range(CANCEL_ATTEMPTS):
+            listing = await client.get(f"/api/orders?{statuses}&limit=1")
+            listing.raise_for_status()
+            items = listing.json()["items"]
+            assert items, "the city has no order left to cancel"
+            order_id: int = items[0]["id"]
+            response = await client.post(
+                f"/api/orders/{order_id}/transitions",
+                json={"to": "cancelled", "reason": "browser test: cancelled by operations"},
+            )
+            if response.status_code != 409:
+                response.raise_for_status()
+                return order_id
+        pytest.fail(f"every order moved on before it could be cancelled: {response.text}")
 
 
 async def sign_in(page: Page, base_url: str, email: str) -> None:

@@ -176,6 +176,10 @@ async def test_the_first_minutes_of_a_new_user(
         assert wrap["bottom"] <= VIEWPORT["height"], wrap
         assert area["width"] >= 0.7 * wrap["width"], (area, wrap)
         assert area["height"] >= 0.7 * wrap["height"], (area, wrap)
+        # The audit trail (this sign-in is its newest entry) fits beside the feed.
+        await expect(page.locator("#audit li").first).to_be_attached(timeout=WAIT_MS)
+        audit = await page.evaluate(BOX, ".audit-panel")
+        assert audit["bottom"] <= VIEWPORT["height"] and audit["height"] >= 100, audit
 
         await page.locator("#drilldown-close").click()
         await page.screenshot(path=output_dir / "dashboard-first-minutes.png")

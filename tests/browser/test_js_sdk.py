@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from washline_client import WashlineClient
 
 from domain.roles import Role
@@ -215,7 +216,7 @@ BUILDING_BLOCKS = """async () => {
   return {
     order, ops, typing, delays, afterReset,
     last: positions.snapshot(),
-    streams: ['order:7', 'order:7:track', 'user:3', 'user:4', 'ops']
+    streams: ['order:7', 'order:7:track', 'user:3', 'user:4', 'ops', 'audit']
       .map((c) => sdk.streamPath(c, 3)),
     resume: sdk.lastEventIdFor('/api/orders/7/events', { 'order:7': '3', 'order:7:chat': '1' },
                                ['order:7:chat', 'order:7']),
@@ -245,6 +246,89 @@ async def test_the_sdk_building_blocks_in_the_browser(
         "/api/me/events",
         None,
         "/api/admin/stream",
+        "/api/admin/audit/events",
     ]
     assert result["resume"] == "order:7@3,order:7:chat@1"
     assert result["single"] == "5-x"
+
+
+OPEN_AUDIT = """async ([email, password, transport]) => {
+  const sdk = await import('/sdk/washline.js');
+  const client = new sdk.WashlineClient();
+  await client.login(email, password);
+  window.seen = { events: [], states: [], ended: [] };
+  const live = client.live({
+    transport,
+    backoff: { baseMs: 200, capMs: 2000 },
+    onEvent: (event) => window.seen.events.push(event),
+    onState: (state) => window.seen.states.push(state),
+    onEnded: (ended) => window.seen.ended.push(ended),
+  });
+  window.live = live;
+  await live.start();
+  await live.subscribe('audit');
+  return client.user.id;
+}"""
+AUDIT_ACTIONS = (
+    "() => window.seen.events.filter((e) => e.event === 'audit.entry').map((e) => e.data.action)"
+)
+RECONNECT_WINDOW_S = 2.0
+"""Several of the page's first backoff delays (0.2 s to 0.8 s): a retry would be seen."""
+
+
+@pytest.mark.parametrize("transport", ["ws", "sse"])
+async def test_audit_entries_arrive_and_a_revoked_session_is_not_reconnected(
+    transport: str, browser: Browser, make_site: Callable[..., Site]
+) -> None:
+    """An admin follows `audit` (`audit.entry`); then an admin ends that session: the server
+    says `access_revoked` (a WebSocket error frame and close 4001, or the SSE `end` event),
+    the app hears it once through `onEnded`, and the SDK never connects again."""
+    site = make_site()
+    page = await open_page(browser, site)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    admin_id = await page.evaluate(OPEN_AUDIT, [ADMIN_EMAIL, PASSWORD, transport])
+    async with httpx.AsyncClient(base_url=site.base_url, timeout=10) as api:
+        # The stream may be open before the server has subscribed it: log in until an
+        # entry arrives (each login is one).
+        for _ in range(10):
+            login = await api.post(
+                "/api/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD}
+            )
+            login.raise_for_status()
+            try:
+                await page.wait_for_function(f"() => ({AUDIT_ACTIONS})().length > 0", timeout=3000)
+                break
+            except PlaywrightTimeout:
+                continue
+        assert "auth.login" in await page.evaluate(AUDIT_ACTIONS)
+        connects = await page.evaluate("window.live.connects")
+
+        attempts: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                attempts.append(request.url)
+                if "/ws" in request.url or "/events" in request.url or "/auth/" in request.url
+                else None
+            ),
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        revoked = await api.delete(f"/api/admin/users/{admin_id}/sessions", headers=headers)
+        assert revoked.status_code == 200, revoked.text
+
+    await page.wait_for_function("() => window.seen.ended.length > 0", timeout=WAIT_MS)
+    await asyncio.sleep(RECONNECT_WINDOW_S)
+    seen: dict[str, Any] = await page.evaluate("window.seen")
+    assert seen["ended"] == [
+        {
+            "code": "access_revoked",
+            "reason": "session_revoked",
+            "message": seen["ended"][0]["message"],
+        }
+    ]
+    assert seen["states"][-1] == "closed" and "reconnecting" not in seen["states"], seen["states"]
+    assert await page.evaluate("window.live.connects") == connects
+    assert await page.evaluate("window.live.ended.code") == "access_revoked"
+    assert attempts == []
+    assert errors == []

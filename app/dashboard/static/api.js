@@ -116,6 +116,11 @@ export function fetchRecentEvents(limit = 50) {
   return optional(`/api/admin/events/recent?limit=${limit}`);
 }
 
+/** The newest entries of the audit trail, newest first: the audit panel's backfill. */
+export async function fetchRecentAudit(limit = 20) {
+  return (await apiFetch(`/api/admin/audit?limit=${limit}`)).items;
+}
+
 export function fetchMe() {
   return apiFetch('/api/me');
 }

@@ -219,6 +219,12 @@ function scheduleRefresh() {
   }, delay);
 }
 
+/** The server ended the session (revoked, password changed, account deactivated): forget it
+ * here without asking the server, which refuses its tokens already. */
+export function forgetSession() {
+  save(null);
+}
+
 export async function logout() {
   const current = session;
   save(null);

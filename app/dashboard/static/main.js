@@ -1,7 +1,8 @@
 // Wires the console together: login, initial state over REST, the live stream, rendering.
 // Each part lives in its own module; this one only decides what happens when.
 
-import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder, fetchRecentEvents } from './api.js';
+import { ApiError, fetchActiveOrders, fetchAllWashers, fetchDashboardConfig, fetchKpis, fetchMe, fetchOrder, fetchRecentAudit, fetchRecentEvents } from './api.js';
+import { createAuditPanel } from './audit.js';
 import {
   AuthError,
   accessToken,
@@ -10,6 +11,7 @@ import {
   completeSignIn,
   currentSession,
   ensureFresh,
+  forgetSession,
   login,
   logout,
   onSessionChange,
@@ -27,6 +29,13 @@ import { createStream } from './stream.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DETAIL_CONCURRENCY = 2;
+const ENDED_MESSAGES = {
+  session_revoked: 'Your session was ended. Please sign in again.',
+  password_changed: 'Your password was changed. Please sign in again.',
+  account_deactivated: 'This account was deactivated.',
+  account_erased: 'This account was erased.',
+};
+let endedMessage = '';
 const CONNECTION_NOTES = {
   reconnecting: 'Connection lost; reconnecting…',
   resumed: 'Reconnected; missed events replayed from the last one received.',
@@ -54,6 +63,7 @@ const feed = createFeed($('#feed'), $('#feed-count'), {
   onSelectOrder: selectOrder,
   currency: () => store.state.config.currency,
 });
+const audit = createAuditPanel($('#audit'), $('#audit-count'));
 const drilldown = createDrilldown($('#drilldown'), store, { onClose: () => selectOrder(null) });
 
 const loop = createRenderLoop(() => {
@@ -128,6 +138,10 @@ const stream = createStream({
     await fetchMe(); // fails while the server is away; a refused token ends the session
   },
   onEvent(name, envelope) {
+    if (name === 'audit.entry') {
+      audit.add(envelope.data);
+      return;
+    }
     if (name === 'washer.position' && envelope.data && Array.isArray(envelope.data.positions)) {
       positionsReceived += envelope.data.positions.length;
     }
@@ -147,6 +161,12 @@ const stream = createStream({
       store.note('connection', CONNECTION_NOTES[state]);
     }
     renderBadge(view.badge, state);
+  },
+  onEnded(ended) {
+    // The server ended this session (revoked, password changed, account deactivated): its
+    // tokens open nothing any more, so sign in again rather than retry.
+    endedMessage = ENDED_MESSAGES[ended.reason] || ENDED_MESSAGES.session_revoked;
+    forgetSession();
   },
 });
 
@@ -176,8 +196,18 @@ async function startConsole() {
   stream.start();
   clearInterval(sweepTimer);
   sweepTimer = setInterval(() => store.sweep(), 1_000);
-  await loadState();
-  await backfillFeed();
+  await Promise.all([loadState().then(backfillFeed), backfillAudit()]);
+}
+
+/** The audit panel opens with the latest entries; the stream adds the ones after. */
+async function backfillAudit() {
+  try {
+    audit.backfill(await fetchRecentAudit());
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) {
+      store.note('error', `Could not load the audit trail: ${error.message || error}`);
+    }
+  }
 }
 
 /** The feed starts with what happened just before the page opened, not empty. The stream
@@ -192,6 +222,7 @@ async function backfillFeed() {
 
 function showLogin(message = '') {
   stream.stop();
+  audit.clear();
   clearInterval(sweepTimer);
   view.console.hidden = true;
   view.userBox.hidden = true;
@@ -250,7 +281,8 @@ $('#logout').addEventListener('click', async () => {
 let signedIn = currentSession() !== null;
 onSessionChange((session) => {
   if (!session) {
-    if (signedIn) showLogin('You have been signed out.');
+    if (signedIn) showLogin(endedMessage || 'You have been signed out.');
+    endedMessage = '';
     signedIn = false;
     return;
   }

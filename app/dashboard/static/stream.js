@@ -1,7 +1,8 @@
-// The `ops` firehose, followed with the Washline SDK (/sdk/washline.js) over its SSE
+// The `ops` firehose and the `audit` trail, followed with the Washline SDK (/sdk/washline.js) over its SSE
 // transport, and the connection state shown in the badge. The SDK reconnects with a jittered
 // backoff, resumes from the last event id it handed over, drops duplicates and hands `reset`
-// here; this module only adds what the console shows.
+// here; this module only adds what the console shows. When the server ends the session
+// (`access_revoked`) the SDK stops for good and `onEnded` says so: no reconnect is tried.
 //
 // States: connecting -> live; on error reconnecting; back with a position -> resumed; told
 // the history is gone -> reset (the caller reloads over REST). resumed/reset settle to live.
@@ -10,9 +11,10 @@ import { LiveConnection } from '/sdk/washline.js';
 import { accessToken, currentSession, ensureFresh, onSessionChange, refresh } from './auth.js';
 
 export const EVENT_TYPES = [
-  'order.created', 'order.status', 'washer.position', 'kpi.tick', 'surge.zones',
+  'order.created', 'order.status', 'washer.position', 'kpi.tick', 'surge.zones', 'audit.entry',
 ];
 const CHANNEL = 'ops';
+const AUDIT = 'audit'; // its own SSE stream; the panel backfills over REST, so no resume
 const SETTLE_MS = 15_000; // how long "resumed" / "reset" stay up before showing "live"
 
 /** The console's session (auth.js) as the token source the SDK asks for. */
@@ -37,7 +39,7 @@ const sessionTokens = {
   },
 };
 
-export function createStream({ beforeReconnect, onEvent, onReset, onState }) {
+export function createStream({ beforeReconnect, onEvent, onReset, onState, onEnded }) {
   let live = null;
   let lastSeen = ''; // the position of a stopped connection
   let state = '';
@@ -68,12 +70,18 @@ export function createStream({ beforeReconnect, onEvent, onReset, onState }) {
         receivedByType[envelope.event] = (receivedByType[envelope.event] || 0) + 1;
         onEvent(envelope.event, envelope);
       },
-      onReset() {
+      onReset(channel) {
+        if (channel !== CHANNEL) return; // the audit panel keeps what it has
         setState('reset');
         onReset();
       },
       onState(next) {
         if (next !== 'closed' && next !== 'idle') setState(next);
+      },
+      onEnded(ended) {
+        if (live) lastSeen = live.lastEventId(CHANNEL) || lastSeen;
+        live = null;
+        onEnded(ended);
       },
     });
   }
@@ -85,6 +93,7 @@ export function createStream({ beforeReconnect, onEvent, onReset, onState }) {
       live = connection();
       live.start();
       live.subscribe(CHANNEL, { since });
+      live.subscribe(AUDIT);
     },
     stop() {
       clearTimeout(settleTimer);
