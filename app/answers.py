@@ -199,6 +199,10 @@ SHARE_MISSING = refusal(
     NotFound, SHARE_NOT_FOUND, "the link is unknown, revoked, expired or its order finished"
 )
 SHARE_FINISHED = refusal(Conflict, ORDER_FINISHED, "the order is finished: nothing to share")
+SHARE_THROTTLED = Answer(
+    429, "rate_limited", "too many requests (or open streams) from this address; see Retry-After"
+)
+"""The public share routes' per-address limits (`app.share_limits`)."""
 TRACK_HIDDEN = refusal(Forbidden, TRACK_UNAVAILABLE, "the track shows only while on the way")
 REVIEW = (
     refusal(Conflict, "order_not_completed", "only completed orders can be reviewed"),

@@ -33,6 +33,7 @@ from app.openapi import BEARER, ErrorResponses, install
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.retry_after import with_retry_after
 from app.settings import Settings
+from app.share_limits import share_rate_limit
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:
@@ -115,6 +116,7 @@ def build_app(washline: Washline) -> Litestar:
         middleware=[
             PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
             _rate_limit(settings).middleware,
+            share_rate_limit(settings.share_rate_limit_per_minute).middleware,
             IdempotencyMiddleware(
                 washline.runtime.session_factory,
                 timedelta(seconds=settings.idempotency_lease_seconds),

@@ -222,8 +222,10 @@ def _add_share_stream(
         "address": "/api/share/{token}/events",
         "title": "A share link's live view of one order (no account; the token is the key)",
         "description": (
-            "Server-sent events: `event:` is the name, `data:` the object. Nothing about "
-            "the customer; the washer's first name only. docs/protocol.md, Share links."
+            "Server-sent events: `event:` is the name, `data:` the object. No names, no "
+            "address (the destination is a rounded pin), nothing about the customer; "
+            "rate-limited per client address (429 `rate_limited`). docs/protocol.md, "
+            "Share links."
         ),
         "parameters": {"token": {"description": "the share link's token"}},
         "messages": {key: _ref(f"#/components/messages/{key}") for key in keys},

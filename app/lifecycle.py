@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.live.history import DatabaseHistory
 from app.session_access import SessionAccess
 from app.settings import Settings
+from app.share_limits import StreamSlots
 from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
 from domain.channels import OPS
@@ -89,6 +90,8 @@ class Runtime:
         )
         self.access = SessionAccess(self.session_factory, self.broker, self.sessions)
         """Whether a token's session still holds, and ending sessions in every process."""
+        self.share_streams = StreamSlots(settings.share_max_streams_per_address)
+        """Open share-link streams per client address, in this process (`app.share_limits`)."""
         self.drained = asyncio.Event()
 
     async def start(self) -> None:

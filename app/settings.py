@@ -364,6 +364,19 @@ class Settings:
         "14400",
         "a share link of an order works this long at most (it ends with the order anyway)",
     )
+    share_rate_limit_per_minute: int = _setting(
+        "SHARE_RATE_LIMIT_PER_MINUTE",
+        _positive_int,
+        "120",
+        "requests per client address per minute to the public share routes (/api/share/*, "
+        "/track/{token})",
+    )
+    share_max_streams_per_address: int = _setting(
+        "SHARE_MAX_STREAMS_PER_ADDRESS",
+        _positive_int,
+        "20",
+        "open share-link event streams allowed per client address (in each process)",
+    )
     business_timezone: str = _setting(
         "BUSINESS_TIMEZONE",
         _time_zone,

@@ -1,8 +1,9 @@
 """Share links: who may make one, when a link is alive, and what its recipient may see.
 
 A share link lets anyone holding it watch ONE order on the way, without an account: the
-status, the washer's position and ETA, the washer's first name. Nothing that identifies the
-customer (name, address, the car, the price) and no ids leave through it. The rules are
+status, the washer's position and ETA, the destination as a rounded map pin. No names (neither
+the customer's nor the washer's), no address text, no car, no price and no ids leave
+through it. The rules are
 here, once, for the REST answer, the live stream and the page alike.
 """
 
@@ -29,6 +30,10 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 anything else is refused before any lookup."""
 
 
+PIN_DECIMALS = 3
+"""Decimal places of the destination pin's degrees (0.001 degree of latitude is ~111 m)."""
+
+
 def share_not_found() -> NotFound:
     """Unknown, malformed, revoked and expired links are answered alike: nothing leaks."""
     return NotFound(SHARE_NOT_FOUND, "this share link does not exist or has expired")
@@ -51,7 +56,7 @@ def is_alive(
     return revoked_at is None and now < expires_at and order_status not in ENDED_STATUSES
 
 
-def first_name(full_name: str) -> str:
-    """What a recipient learns of the washer: the first word of their name, nothing more."""
-    words = full_name.split()
-    return words[0] if words else ""
+def pin(lat: float, lng: float) -> tuple[float, float]:
+    """The destination as a recipient sees it: rounded to `PIN_DECIMALS` places (about
+    110 m), enough for a pin on the map, not enough to point at one house."""
+    return round(lat, PIN_DECIMALS), round(lng, PIN_DECIMALS)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from litestar import Controller, Request, delete, get, post
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.status_codes import HTTP_200_OK
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
-from app.answers import SHARE_FINISHED, SHARE_MISSING
+from app.answers import SHARE_FINISHED, SHARE_MISSING, SHARE_THROTTLED
 from app.auth import Principal, customer_only, requires_login
 from app.controllers.params import id_path
 from app.dependencies import Injected
@@ -72,8 +73,8 @@ class ShareController(Controller):
 
     @get(
         "/{token:str}",
-        summary="What a share link shows now: status, washer's first name, position, ETA",
-        refuses=(SHARE_MISSING,),
+        summary="What a share link shows now: status, washer's position, ETA, destination pin",
+        refuses=(SHARE_MISSING, SHARE_THROTTLED),
     )
     async def shared_order(
         self, token: str, db_session: AsyncSession, settings: Settings
@@ -85,18 +86,33 @@ class ShareController(Controller):
         "/{token:str}/events",
         tags=["sharing", "live"],
         opt={EVENT_STREAM: True},
-        refuses=(SHARE_MISSING,),
+        refuses=(SHARE_MISSING, SHARE_THROTTLED),
         summary="SSE stream of a share link: share.snapshot, share.status, share.location, end",
     )
-    async def share_events(self, token: str, runtime: Injected[Runtime]) -> ASGIApp:
+    async def share_events(
+        self, token: str, request: Request[Any, Any, Any], runtime: Injected[Runtime]
+    ) -> ASGIApp:
+        """At most `SHARE_MAX_STREAMS_PER_ADDRESS` open at once per client address."""
         if runtime.draining:
             raise ApiError(503, "draining", "server restarting; reconnect")
         async with runtime.session_factory() as session:
             share = await shares.resolve(session, token)
+        slot = runtime.share_streams.take(get_remote_address(request))
         stream = ShareStream(runtime, token, share.order.id)
-        response = EventSourceResponse(
-            stream.events(),
-            ping=runtime.settings.heartbeat_seconds,
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        response = cast(
+            "ASGIApp",
+            EventSourceResponse(
+                stream.events(),
+                ping=runtime.settings.heartbeat_seconds,
+                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            ),
         )
-        return cast("ASGIApp", response)
+
+        async def holding_the_slot(scope: Scope, receive: Receive, send: Send) -> None:
+            # However the response ends (finished, client gone, cancelled), the slot is back.
+            try:
+                await response(scope, receive, send)
+            finally:
+                slot.release()
+
+        return holding_the_slot

@@ -70,16 +70,12 @@ class ShareStream:
         self.subscriber = Subscriber(
             max_queue=runtime.settings.outbound_queue_size, transport="sse", name="share"
         )
-        self._washer_id: int | None = None
-        self._washer_name: str | None = None
 
     async def _snapshot(self) -> tuple[str, int]:
         """The snapshot's JSON and the order's event position it was read at."""
         async with self.runtime.session_factory() as session:
             share = await shares.resolve(session, self.token)
             view = await shares.shared_order(session, share, self.runtime.settings.service_area)
-            self._washer_id = share.order.washer_id
-            self._washer_name = view.washer_first_name
             return _json(view), share.order.last_event_seq
 
     async def _still_alive(self) -> bool:
@@ -90,17 +86,10 @@ class ShareStream:
             return False
         return True
 
-    async def _status(self, data: dict[str, Any]) -> SharedStatus:
-        washer_id = data.get("washer_id")
-        if washer_id != self._washer_id:
-            async with self.runtime.session_factory() as session:
-                self._washer_name = await shares.washer_first_name(session, washer_id)
-            self._washer_id = washer_id
-        return SharedStatus(
-            status=OrderStatus(data["status"]),
-            washer_first_name=self._washer_name,
-            occurred_at=data.get("occurred_at"),
-        )
+    @staticmethod
+    def _status(data: dict[str, Any]) -> SharedStatus:
+        """An `order.status` as a recipient sees it: the status and when, no one's name."""
+        return SharedStatus(status=OrderStatus(data["status"]), occurred_at=data.get("occurred_at"))
 
     async def events(self) -> AsyncIterator[ServerSentEvent]:
         hub = self.runtime.hub
@@ -135,7 +124,7 @@ class ShareStream:
             if not isinstance(item, Envelope):
                 continue
             if item.event in (ORDER_STATUS, ORDER_CREATED):
-                status = await self._status(item.data)
+                status = self._status(item.data)
                 yield ServerSentEvent(data=_json(status), event=STATUS)
                 if status.status in ENDED_STATUSES:
                     yield _ended(f"the order is {status.status.value}")

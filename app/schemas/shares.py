@@ -30,13 +30,22 @@ class SharedPosition(msgspec.Struct):
     eta_seconds: int | None = None
 
 
+class SharedPin(msgspec.Struct):
+    """Where the wash takes place, as a map pin only: rounded (`domain.sharing.pin`), never
+    an address."""
+
+    lat: float
+    lng: float
+
+
 class SharedOrder(msgspec.Struct):
-    """What a share link shows: the order's status, the washer's first name, position and
-    ETA while on the way. Nothing about the customer, the car or the price."""
+    """What a share link shows: the order's status, the washer's position and ETA while on
+    the way, the destination as a map pin. No names, nothing about the customer, the car or
+    the price."""
 
     status: OrderStatus
-    washer_first_name: str | None
     position: SharedPosition | None
+    destination: SharedPin
     expires_at: datetime
     area: ServiceArea
 
@@ -45,7 +54,6 @@ class SharedStatus(msgspec.Struct):
     """`share.status`: the order moved on."""
 
     status: OrderStatus
-    washer_first_name: str | None
     occurred_at: str | None = None
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.schemas.shares import SharedOrder, SharedPosition, ShareOut
+from app.schemas.shares import SharedOrder, SharedPin, SharedPosition, ShareOut
 from app.services.orders import visible_order
 from domain.errors import Forbidden
 from domain.geo import LatLng, ServiceArea, eta_seconds, haversine_m
@@ -24,12 +24,12 @@ from domain.orders import TRACKABLE_STATUSES, OrderStatus
 from domain.roles import Role
 from domain.sharing import (
     check_shareable,
-    first_name,
     is_alive,
     looks_like_token,
+    pin,
     share_not_found,
 )
-from persistence.models import Order, OrderShare, TrackPoint, User
+from persistence.models import Order, OrderShare, TrackPoint
 
 TRACK_PAGE = "/track/"
 
@@ -104,13 +104,6 @@ async def resolve(session: AsyncSession, token: str) -> ResolvedShare:
     return ResolvedShare(order=order, expires_at=share.expires_at)
 
 
-async def washer_first_name(session: AsyncSession, washer_id: int | None) -> str | None:
-    if washer_id is None:
-        return None
-    washer = await session.get(User, washer_id)
-    return first_name(washer.full_name) if washer is not None else None
-
-
 async def last_position(session: AsyncSession, order: Order) -> SharedPosition | None:
     """The washer's newest recorded fix for the order while on the way, with its ETA."""
     status = OrderStatus(order.status)
@@ -140,10 +133,11 @@ async def shared_order(
     session: AsyncSession, share: ResolvedShare, area: ServiceArea
 ) -> SharedOrder:
     order = share.order
+    lat, lng = pin(order.lat, order.lng)
     return SharedOrder(
         status=OrderStatus(order.status),
-        washer_first_name=await washer_first_name(session, order.washer_id),
         position=await last_position(session, order),
+        destination=SharedPin(lat=lat, lng=lng),
         expires_at=share.expires_at,
         area=area,
     )

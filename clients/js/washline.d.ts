@@ -406,13 +406,18 @@ export interface SharedPosition {
 }
 export interface SharedStatus {
   status: string;
-  washer_first_name: string | null;
   occurred_at?: string | null;
 }
+/** The destination as a map pin only, rounded to 3 decimal places (about 110 m). */
+export interface SharedPin {
+  lat: number;
+  lng: number;
+}
+/** What a share link shows: no names, no address. */
 export interface SharedOrder {
   status: string;
-  washer_first_name: string | null;
   position: SharedPosition | null;
+  destination: SharedPin;
   expires_at: string;
   area: { south: number; west: number; north: number; east: number };
 }

@@ -739,12 +739,13 @@ export const SHARE_EVENTS = ['share.snapshot', 'share.status', 'share.location']
 
 /**
  * Follow a share link live, without an account. `onSnapshot(order)` on every (re)connection
- * with the whole picture ({status, washer_first_name, position, expires_at, area});
- * `onStatus({status, washer_first_name, occurred_at})`; `onLocation({lat, lng, ts, heading,
- * speed, distance_m, eta_seconds})`; `onEnd({code, message})` once, when the link stops
- * working (order finished, revoked, expired); `onState(state)`: connecting, live,
- * reconnecting, closed. A dropped stream is reopened with a jittered backoff; a link that
- * answers 404 ends the follower instead.
+ * with the whole picture ({status, position, destination: {lat, lng}, expires_at, area});
+ * `onStatus({status, occurred_at})`; `onLocation({lat, lng, ts, heading, speed, distance_m,
+ * eta_seconds})`; `onEnd({code, message})` once, when the link stops working (order
+ * finished, revoked, expired); `onState(state)`: connecting, live, reconnecting, closed.
+ * A dropped stream is reopened with a jittered backoff (no sooner than a 429's
+ * `Retry-After`: the share routes are rate-limited per address); a link that answers 404
+ * ends the follower instead.
  */
 export class ShareFollower {
   #source = null;
@@ -818,24 +819,31 @@ export class ShareFollower {
       source.close();
       this.#source = null;
       this.#setState('reconnecting');
-      const gone = await this.#gone(); // EventSource does not say why it failed: ask REST
+      // EventSource does not say why it failed: ask REST
+      const { gone, retryAfterMs } = await this.#ask();
       if (this.#stopped) return;
       if (gone) {
         this.#end(gone);
         return;
       }
-      this.#timer = setTimeout(() => { if (!this.#stopped) this.#open(); }, this.backoff.next());
+      const wait = Math.max(this.backoff.next(), retryAfterMs);
+      this.#timer = setTimeout(() => { if (!this.#stopped) this.#open(); }, wait);
     };
   }
 
-  async #gone() {
+  /** Whether the link is dead (404), or how long a 429 asks to wait before trying again. */
+  async #ask() {
     try {
       const response = await this.fetch(`${this.baseUrl}${this.path}`, { cache: 'no-store' });
-      if (response.status !== 404) return null;
+      if (response.status === 429) {
+        const seconds = Number(response.headers.get('Retry-After'));
+        return { gone: null, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 0 };
+      }
+      if (response.status !== 404) return { gone: null, retryAfterMs: 0 };
       const refused = refusal(404, await response.text());
-      return { code: refused.code, message: refused.detail };
+      return { gone: { code: refused.code, message: refused.detail }, retryAfterMs: 0 };
     } catch {
-      return null;
+      return { gone: null, retryAfterMs: 0 };
     }
   }
 }

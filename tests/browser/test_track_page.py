@@ -1,7 +1,8 @@
 """The shareable live tracking page (`/track/{token}`) in a real Chromium against a real
 server on PostgreSQL + Redis: someone holding only the link sees the washer move on the map,
-the status and ETA change live, the page end when the wash is done, and nothing about the
-customer; a dead link shows a clear page. Everything waits on the page's state."""
+the status and ETA change live and the destination as a pin, the page end when the wash is
+done or the link is revoked, and no names or address; a dead link shows a clear page.
+Everything waits on the page's state."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.postgres, pytest
 WAIT_MS = 30_000
 CUSTOMER_NAME = "Casey Customer"
 WASHER_NAME = "Wesley Quentin Washer"
+ENDED = "This tracking link has ended"
 
 
 def fix(north_m: float, seconds_ago: float) -> dict[str, Any]:
@@ -70,7 +72,10 @@ async def test_a_recipient_watches_the_washer_drive_and_the_wash_finish(
         assert opened is not None and opened.status == 200
         await page.wait_for_selector("#tracking[data-state=live]", timeout=WAIT_MS)
         await page.wait_for_selector("#status[data-status=en_route]", timeout=WAIT_MS)
-        assert await page.text_content("#washer") == "Your washer: Wesley"
+        pin = await page.wait_for_selector("#destination-pin", timeout=WAIT_MS)
+        assert pin is not None
+        assert float(await pin.get_attribute("data-lat") or 0) == round(ADDRESS["lat"], 3)
+        assert float(await pin.get_attribute("data-lng") or 0) == round(ADDRESS["lng"], 3)
 
         async def drive(north_m: float, seconds_ago: float, moves: int) -> dict[str, str]:
             body = {"fixes": [fix(north_m, seconds_ago)]}
@@ -97,9 +102,10 @@ async def test_a_recipient_watches_the_washer_drive_and_the_wash_finish(
         await page.wait_for_selector("#tracking[data-state=ended]", timeout=WAIT_MS)
         assert await page.get_attribute("#status", "data-status") == "completed"
         assert await page.get_attribute("#ended", "data-code") == "share_ended"
+        assert await page.text_content("h1") == ENDED
 
         shown = await page.content()
-        for private in (CUSTOMER_NAME, "Casey", "Quentin", ADDRESS["address"], "TRK-1"):
+        for private in (*CUSTOMER_NAME.split(), *WASHER_NAME.split(), ADDRESS["address"], "TRK-1"):
             assert private not in shown
         assert errors == []
 
@@ -109,7 +115,45 @@ async def test_a_recipient_watches_the_washer_drive_and_the_wash_finish(
         ended = await browser.new_page()
         answer = await ended.goto(f"{site.base_url}{link['url']}")
         assert answer is not None and answer.status == 404
-        assert "no longer available" in (await ended.text_content("h1") or "")
+        assert await ended.text_content("h1") == ENDED
+        unknown = await ended.goto(f"{site.base_url}/track/{'U' * 43}")
+        assert unknown is not None and unknown.status == 404
+        assert await ended.text_content("h1") == ENDED
+
+
+async def test_a_revoked_link_ends_the_open_page_and_shows_ended_on_reload(
+    browser: Browser, site: Site, ops_database: str
+) -> None:
+    settings = settings_for(ops_database)
+    await add_user(settings, "revoke-customer@browser.test", Role.CUSTOMER, "Rhoda Revoker")
+    async with (
+        WashlineClient(site.base_url) as admin,
+        WashlineClient(site.base_url) as customer,
+    ):
+        await admin.login(ADMIN_EMAIL, PASSWORD)
+        await customer.login("revoke-customer@browser.test", PASSWORD)
+        package = await admin.call(
+            "POST",
+            "/api/packages",
+            {"name": "Revoked", "base_price_cents": 1100, "duration_minutes": 9},
+        )
+        vehicle = await customer.add_vehicle("Seat", "Ibiza", "RVK-1", "small")
+        order = await customer.book(vehicle_id=vehicle.id, package_id=package["id"], **ADDRESS)
+        link = await customer.share(order.id)
+
+        page = await browser.new_page()
+        await page.goto(f"{site.base_url}{link.url}")
+        await page.wait_for_selector("#tracking[data-state=live]", timeout=WAIT_MS)
+        assert await page.text_content("h1") != ENDED
+        assert await customer.revoke_shares(order.id) == 1
+        await page.wait_for_selector("#tracking[data-state=ended]", timeout=WAIT_MS)
+        assert await page.text_content("h1") == ENDED
+        assert await page.get_attribute("#ended", "data-code") == "share_ended"
+
+        reloaded = await page.reload()
+        assert reloaded is not None and reloaded.status == 404
+        assert await page.text_content("h1") == ENDED
+        assert "Rhoda" not in await page.content()
 
 
 SHARE_AND_FOLLOW = """async ([email, password, orderId]) => {

@@ -1,18 +1,20 @@
 """The share link's SSE stream (`/api/share/{token}/events`) on a real server, embedded
 (SQLite + in-process broker) and on PostgreSQL + Redis: a recipient without an account gets
 the snapshot, the washer's fixes and the status as they happen, cut down to what a recipient
-may see, and a last `end` event when the order finishes or the link is revoked."""
+may see, and a last `end` event when the order finishes or the link is revoked; an address
+holds only so many such streams open at once."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from washline_client import ShareLink, WashlineClient
 
 from domain.roles import Role
-from tests.e2e.streams import sse_stream
+from tests.e2e.streams import eventually, sse_stream
 from tests.support.database import truncate_all
 from tests.support.journey import ADDRESS
 from tests.support.sdk import sdk_client
@@ -82,7 +84,11 @@ async def test_a_recipient_follows_the_wash_to_its_end(
     assert reader.status == 200
     assert names[0] == "share.snapshot" and names[-1] == "end"
     snapshot = reader.events[0][2]
-    assert (snapshot["status"], snapshot["washer_first_name"]) == ("assigned", "Wanda")
+    assert snapshot["status"] == "assigned"
+    assert snapshot["destination"] == {
+        "lat": round(ADDRESS["lat"], 3),
+        "lng": round(ADDRESS["lng"], 3),
+    }
     statuses = [data["status"] for _, name, data in reader.events if name == "share.status"]
     assert statuses == ["en_route", "arrived", "in_progress", "completed"]
     located = [data for _, name, data in reader.events if name == "share.location"]
@@ -91,7 +97,8 @@ async def test_a_recipient_follows_the_wash_to_its_end(
     assert reader.events[-1][2]["code"] == "share_ended"
     for _, _, data in reader.events:
         assert not keys_of(data) & PRIVATE_KEYS
-        assert "Carla" not in str(data)
+        assert "Carla" not in str(data) and "Wanda" not in str(data)
+        assert not any("name" in key for key in keys_of(data))
 
 
 async def test_a_revoked_link_ends_its_open_stream(
@@ -113,3 +120,40 @@ async def test_a_revoked_link_ends_its_open_stream(
             await reader.ended.wait()  # within the stream's re-check period
     assert [name for _, name, _ in reader.events] == ["share.snapshot", "end"]
     assert reader.events[-1][2]["code"] == "share_ended"
+
+
+async def test_an_address_holds_only_so_many_share_streams_open(
+    backend: tuple[str, str], start_server: Any
+) -> None:
+    database_url, redis_url = backend
+    if redis_url:
+        await truncate_all(database_url)
+    server = start_server(database_url, redis_url, SHARE_MAX_STREAMS_PER_ADDRESS="2")
+    async with (
+        sdk_client(server, database_url, Role.ADMIN) as admin,
+        sdk_client(server, database_url, Role.CUSTOMER) as customer,
+        sdk_client(server, database_url, Role.WASHER) as washer,
+    ):
+        order_id = await assigned_order(admin, customer, washer)
+        link = await customer.share(order_id)
+    url = f"/api/share/{link.token}/events"
+    async with (
+        httpx.AsyncClient(base_url=server.base_url, timeout=10) as client,
+        sse_stream(server.base_url, url, {}) as (first, _),
+    ):
+        await first.wait_count(1)
+        async with sse_stream(server.base_url, url, {}) as (second, _):
+            await second.wait_count(1)
+            refused = await client.get(url)
+            assert refused.status_code == 429
+            assert refused.json()["code"] == "rate_limited"
+            assert "2 open share streams" in refused.json()["message"]
+            assert int(refused.headers["retry-after"]) >= 1
+            # Reading the link once is still allowed: only streams are capped.
+            assert (await client.get(f"/api/share/{link.token}")).status_code == 200
+
+        async def reopened() -> bool:  # the closed stream's slot comes back
+            async with client.stream("GET", url) as answer:
+                return answer.status_code == 200
+
+        await eventually(reopened)

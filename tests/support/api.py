@@ -12,13 +12,16 @@ from domain.geo import ServiceArea
 
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for an app under test: cheap password hashing, generous auth rate limits."""
+    """Settings for an app under test: cheap password hashing, generous rate limits."""
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": database_url,
         "password_hash_fast": True,
         "auth_rate_limit_per_minute": 10_000,
         "auth_account_rate_limit_per_minute": 10_000,
+        # Share links' per-address limits have their own tests.
+        "share_rate_limit_per_minute": 10_000,
+        "share_max_streams_per_address": 1000,
         "log_level": "WARNING",
         # The API fixtures book in Berlin, the end-to-end journeys in Austin: serve both.
         "service_area": ServiceArea(south=25.0, west=-100.0, north=60.0, east=20.0),

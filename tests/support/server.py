@@ -42,6 +42,8 @@ class ServerProcess:
             "PASSWORD_HASH_FAST": "true",
             "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
             "AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE": "100000",
+            "SHARE_RATE_LIMIT_PER_MINUTE": "100000",
+            "SHARE_MAX_STREAMS_PER_ADDRESS": "1000",
             "DRAIN_DELAY_SECONDS": "0",
             **self.env,
         }

@@ -1,11 +1,13 @@
-// The share link's page: status, the washer's first name, ETA and position on a map, live.
+// The share link's page: status, ETA, the washer's position and the destination pin on a
+// map, live. No names and no address: the destination is only a (rounded) pin.
 // The token is the last segment of the page's own URL; everything else comes from the
 // share stream through the JavaScript SDK's ShareFollower (SSE, reconnects by itself).
 // The map is the dashboard's SVG projection of the service area: no tiles, works offline.
 //
 // Test hooks: `#tracking[data-state]` (connecting, live, reconnecting, ended), `#status`
 // with `data-status`, the washer marker `g#washer-marker` with `data-lat`, `data-lng`,
-// `data-x`, `data-y` and `data-moves` (fixes drawn so far).
+// `data-x`, `data-y` and `data-moves` (fixes drawn so far), the destination pin
+// `circle#destination-pin` with `data-lat`, `data-lng`; `#heading` says when the link ended.
 
 import { ShareFollower } from '/sdk/washline.js';
 import { projection } from '/dashboard/static/map.js';
@@ -18,6 +20,7 @@ const map = document.getElementById('map');
 const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 
 let area = null;
+let destination = null;
 let proj = null;
 const trail = [];
 let moves = 0;
@@ -42,6 +45,17 @@ function drawMap() {
   el('rect', {
     class: 'area', x: proj.left, y: proj.top, width: proj.right - proj.left, height: proj.bottom - proj.top, rx: 6,
   }, map);
+  if (destination) {
+    el('circle', {
+      class: 'pin',
+      id: 'destination-pin',
+      r: 6,
+      cx: proj.x(destination.lng).toFixed(1),
+      cy: proj.y(destination.lat).toFixed(1),
+      'data-lat': String(destination.lat),
+      'data-lng': String(destination.lng),
+    }, map);
+  }
   el('polyline', { class: 'trail', id: 'trail' }, map);
   const marker = el('g', { id: 'washer-marker', 'data-moves': String(moves) }, map);
   marker.style.display = 'none';
@@ -87,11 +101,10 @@ function showPosition(position) {
   drawPosition();
 }
 
-function showStatus({ status, washer_first_name: washer }) {
+function showStatus({ status }) {
   const label = document.getElementById('status');
   label.dataset.status = status;
   label.textContent = statusLabel(status);
-  text('washer', washer ? `Your washer: ${washer}` : '');
   if (!['assigned', 'en_route', 'arrived'].includes(status)) {
     text('eta', status === 'in_progress' ? 'washing now' : '—');
   }
@@ -109,6 +122,7 @@ const follower = new ShareFollower({
   token,
   onSnapshot(order) {
     area = order.area;
+    destination = order.destination;
     showStatus(order);
     drawMap();
     showPosition(order.position);
@@ -119,10 +133,12 @@ const follower = new ShareFollower({
   onEnd({ code, message }) {
     setState('ended');
     page.dataset.state = 'ended';
+    text('heading', 'This tracking link has ended');
     const note = document.getElementById('ended');
     note.hidden = false;
     note.dataset.code = code;
-    note.textContent = `This tracking link has ended: ${message || code}.`;
+    const why = message || code;
+    note.textContent = `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
   },
 });
 

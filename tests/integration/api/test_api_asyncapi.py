@@ -74,7 +74,11 @@ async def test_it_describes_every_op_frame_and_event_the_server_knows(api: Clien
         "share.location",
         "end",
     }
-    assert set(schemas["SharedOrder"]["required"]) >= {"status", "washer_first_name", "area"}
+    assert set(schemas["SharedOrder"]["required"]) >= {"status", "destination", "area"}
+    assert set(schemas["SharedPin"]["properties"]) == {"lat", "lng"}
+    for name in ("SharedOrder", "SharedStatus", "SharedPin"):
+        fields = set(schemas[name]["properties"])
+        assert not any("name" in field or "address" in field for field in fields), fields
     assert "customer_id" not in str(schemas["SharedOrder"]) + str(schemas["SharedPosition"])
     location = messages["event_order_location"]["payload"]["allOf"][1]["properties"]["data"]
     assert location == {"$ref": "#/components/schemas/OrderLocationData"}
