@@ -23,8 +23,12 @@ DEPTH = 5_000
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[str]:
-    """A uvicorn server in this event loop, on the test's database; yields host:port."""
+async def server(settings: Settings, customer_a: ApiUser) -> AsyncIterator[str]:
+    """A uvicorn server in this event loop, on the test's database; yields host:port.
+
+    It starts once the customer is signed in through the test client's own app: two apps
+    writing one SQLite file from one event loop (the login and the second app's start-up)
+    can hold each other past SQLite's busy timeout, which no deployment does."""
     async with serve_in_process(create_app(settings)) as address:
         yield address
 
@@ -56,7 +60,7 @@ async def test_an_order_id_past_a_bigint_is_an_error_frame(
 
 
 async def test_nul_in_a_chat_body_is_an_error_frame(
-    server: str, customer_a: ApiUser, order_a: dict[str, Any]
+    order_a: dict[str, Any], server: str, customer_a: ApiUser
 ) -> None:
     frame = {"op": "chat", "order_id": order_a["id"], "body": "at the\u0000 gate", "ref": "nul"}
     async with live_client(f"ws://{server}/ws", customer_a.access_token) as client:
