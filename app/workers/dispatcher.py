@@ -29,9 +29,10 @@ from app.workers.outage import WorkerOutage
 from domain.dispatch import DISPATCH_RADII_M, WasherCandidate, choose_offer_targets
 from domain.geo import LatLng, haversine_m
 from domain.offers import OPEN
-from domain.orders import ACTIVE_STATUSES, OrderStatus
-from persistence.models import DispatchOffer, Order, User, WasherProfile
+from domain.orders import OrderStatus
+from persistence.models import DispatchOffer, Order
 from persistence.outbox import DISPATCH, CommitSignal
+from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
 
@@ -155,25 +156,8 @@ class Dispatcher:
                 select(DispatchOffer.washer_id).where(DispatchOffer.order_id == order.id)
             )
         )
-        available = set(
-            await session.scalars(
-                select(WasherProfile.user_id)
-                .join(User, User.id == WasherProfile.user_id)
-                .where(
-                    WasherProfile.user_id.in_(ids),
-                    WasherProfile.is_available.is_(True),
-                    User.is_active.is_(True),
-                )
-            )
-        )
-        busy = set(
-            await session.scalars(
-                select(Order.washer_id).where(
-                    Order.washer_id.in_(ids),
-                    Order.status.in_([s.value for s in ACTIVE_STATUSES]),
-                )
-            )
-        )
+        available = await available_washers(session, ids)
+        busy = await busy_washers(session, ids)
         candidates = [
             WasherCandidate(
                 washer_id=n.washer_id,

@@ -34,10 +34,11 @@ from domain.event_data import ZonePriceData, ZonesData, as_data
 from domain.events import SURGE_ZONE, SURGE_ZONES
 from domain.geo import LatLng, ServiceArea, haversine_m
 from domain.kpis import business_day_start
-from domain.orders import ACTIVE_STATUSES, OrderStatus
+from domain.orders import OrderStatus
 from domain.surge import BASE_PCT, SurgeRules, ZoneControl, ZoneSurge, as_factor, next_surge
 from domain.zones import nearest_hotspot, supply_by_zone, zone_boundary, zone_of
-from persistence.models import Order, OrderEvent, SurgeZone, User, WasherProfile
+from persistence.models import Order, OrderEvent, SurgeZone
+from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
 from realtime.hub import Hub
@@ -177,25 +178,8 @@ class SurgeComputer:
         if not nearby:
             return []
         ids = [n.washer_id for n in nearby]
-        available = set(
-            await session.scalars(
-                select(WasherProfile.user_id)
-                .join(User, User.id == WasherProfile.user_id)
-                .where(
-                    WasherProfile.user_id.in_(ids),
-                    WasherProfile.is_available.is_(True),
-                    User.is_active.is_(True),
-                )
-            )
-        )
-        busy = set(
-            await session.scalars(
-                select(Order.washer_id).where(
-                    Order.washer_id.in_(ids),
-                    Order.status.in_([s.value for s in ACTIVE_STATUSES]),
-                )
-            )
-        )
+        available = await available_washers(session, ids)
+        busy = await busy_washers(session, ids)
         return [
             zone_of(n.fix.position, self._resolution)
             for n in nearby

@@ -1,0 +1,41 @@
+"""Which of some washers are on duty and which are busy: the one query pair that dispatch
+and surge pricing both read, so "available" and "busy" mean the same in both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.orders import ACTIVE_STATUSES
+from persistence.models import Order, User, WasherProfile
+
+
+async def available_washers(session: AsyncSession, ids: Sequence[int]) -> set[int]:
+    """Those of `ids` whose account is active and who are marked available."""
+    return set(
+        await session.scalars(
+            select(WasherProfile.user_id)
+            .join(User, User.id == WasherProfile.user_id)
+            .where(
+                WasherProfile.user_id.in_(ids),
+                WasherProfile.is_available.is_(True),
+                User.is_active.is_(True),
+            )
+        )
+    )
+
+
+async def busy_washers(session: AsyncSession, ids: Sequence[int]) -> set[int]:
+    """Those of `ids` with an order in an active status."""
+    return {
+        washer_id
+        for washer_id in await session.scalars(
+            select(Order.washer_id).where(
+                Order.washer_id.in_(ids),
+                Order.status.in_([s.value for s in ACTIVE_STATUSES]),
+            )
+        )
+        if washer_id is not None
+    }
