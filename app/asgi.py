@@ -20,20 +20,20 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 
-from app.answers import RATE_LIMITED_PATHS
-from app.api_docs import render_plugins
-from app.auth import build_jwt_auth
 from app.bootstrap import Washline, WashlinePlugin
-from app.content_types import JsonBodyRequest, json_bodies_only
-from app.errors import EXCEPTION_HANDLERS
-from app.idempotency import IdempotencyMiddleware
+from app.http.answers import RATE_LIMITED_PATHS
+from app.http.api_docs import render_plugins
+from app.http.auth import build_jwt_auth
+from app.http.content_types import JsonBodyRequest, json_bodies_only
+from app.http.errors import EXCEPTION_HANDLERS
+from app.http.idempotency import IdempotencyMiddleware
+from app.http.openapi import BEARER, ErrorResponses, install
+from app.http.retry_after import with_retry_after
+from app.http.share_limits import share_rate_limit
 from app.live.direct_send import CaptureDirectSend
 from app.logs import configure_logging, with_request_ids
-from app.openapi import BEARER, ErrorResponses, install
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
-from app.retry_after import with_retry_after
 from app.settings import Settings
-from app.share_limits import share_rate_limit
 
 
 def _rate_limit(settings: Settings) -> RateLimitConfig:

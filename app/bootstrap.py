@@ -22,35 +22,34 @@ from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ControllerRouterHandler
 
-from app.api_docs import docs_asset
 from app.asyncapi import asyncapi_document
-from app.controllers.accounts import AuthController, MeController, UsersController
-from app.controllers.admin import AdminController
-from app.controllers.admin_console import AdminConsoleController
-from app.controllers.audit import AuditController
-from app.controllers.catalog import PackageController, VehicleController
-from app.controllers.chat import ChatController
-from app.controllers.health import health, ready
-from app.controllers.location import WasherLiveController
-from app.controllers.mfa import MfaController, MfaLoginController
-from app.controllers.notifications import NotificationController
-from app.controllers.offers import OfferController
-from app.controllers.orders import OrderController
-from app.controllers.pricing import QuoteController, ZoneAdminController, pricing_stream
-from app.controllers.privacy import MyDataController, UserDataController
-from app.controllers.root import root
-from app.controllers.sessions import MySessionsController, UserSessionsController
-from app.controllers.shares import OrderShareController, ShareController
-from app.controllers.washers import WasherController
 from app.dashboard.routes import DASHBOARD_ROUTES
-from app.errors import database_outage
+from app.http.api_docs import docs_asset
+from app.http.controllers.accounts import AuthController, MeController, UsersController
+from app.http.controllers.admin import AdminController
+from app.http.controllers.admin_console import AdminConsoleController
+from app.http.controllers.audit import AuditController
+from app.http.controllers.catalog import PackageController, VehicleController
+from app.http.controllers.chat import ChatController
+from app.http.controllers.health import health, ready
+from app.http.controllers.location import WasherLiveController
+from app.http.controllers.mfa import MfaController, MfaLoginController
+from app.http.controllers.notifications import NotificationController
+from app.http.controllers.offers import OfferController
+from app.http.controllers.orders import OrderController
+from app.http.controllers.pricing import QuoteController, ZoneAdminController, pricing_stream
+from app.http.controllers.privacy import MyDataController, UserDataController
+from app.http.controllers.root import root
+from app.http.controllers.sessions import MySessionsController, UserSessionsController
+from app.http.controllers.shares import OrderShareController, ShareController
+from app.http.controllers.washers import WasherController
+from app.http.reads import READS, provide_reads, read_session_factory
 from app.lifecycle import Runtime
 from app.live.flows import LiveFlows
 from app.live.presence import channel_presence, washers_online
 from app.live.sse import admin_stream, audit_events, my_events, order_events
 from app.live.ws import live_socket
 from app.mfa_secrets import seal_stored_secrets, secret_box
-from app.reads import READS, provide_reads, read_session_factory
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
 from app.tracing import Tracing
@@ -58,7 +57,7 @@ from app.track.routes import TRACK_ROUTES
 from app.workers.heartbeat import Heartbeat
 from app.workers.kpis import KpiService
 from app.workers.retention import RetentionPurge, retention_policy
-from persistence.database import is_sqlite
+from persistence.database import database_outage, is_sqlite
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import Principal
+from app.principal import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
 from app.schemas.orders import OrderIn
 from app.services import accounts, catalog, orders

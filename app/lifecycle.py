@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.http.share_limits import StreamSlots
 from app.live.history import DatabaseHistory
 from app.session_access import SessionAccess
 from app.settings import Settings
-from app.share_limits import StreamSlots
 from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
 from domain.channels import OPS
@@ -91,7 +91,7 @@ class Runtime:
         self.access = SessionAccess(self.session_factory, self.broker, self.sessions)
         """Whether a token's session still holds, and ending sessions in every process."""
         self.share_streams = StreamSlots(settings.share_max_streams_per_address)
-        """Open share-link streams per client address, in this process (`app.share_limits`)."""
+        """Open share-link streams per client address, in this process (`app.http.share_limits`)."""
         self.drained = asyncio.Event()
 
     async def start(self) -> None:

@@ -16,20 +16,11 @@ import time
 
 from litestar.stores.base import Store
 
-from app.errors import ApiError
 from app.rate_limit_store import ResilientStore
+from domain.errors import RateLimited
 
 WINDOW_SECONDS = 60
 _memory_lock = asyncio.Lock()
-
-
-class RateLimited(ApiError):
-    """429 `rate_limited` saying when to come back. (The `RateLimit-*` headers stay those of
-    the per-address limit, whose middleware writes them on every response.)"""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(429, "rate_limited", message)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 def account_key(email: str, window: int) -> str:
@@ -54,7 +45,11 @@ async def limit_account_attempts(store: Store, email: str, limit: int) -> None:
     window = int(now // WINDOW_SECONDS)
     if await _count(store, account_key(email, window)) > limit:
         retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-        raise RateLimited("too many login attempts for this account; try again later", retry_after)
+        raise RateLimited(
+            "rate_limited",
+            "too many login attempts for this account; try again later",
+            retry_after=retry_after,
+        )
 
 
 async def limit_mfa_attempts(store: Store, user_id: int, limit: int) -> None:
@@ -64,4 +59,8 @@ async def limit_mfa_attempts(store: Store, user_id: int, limit: int) -> None:
     window = int(now // WINDOW_SECONDS)
     if await _count(store, f"mfa-account:{user_id}:{window}") > limit:
         retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-        raise RateLimited("too many codes for this account; try again later", retry_after)
+        raise RateLimited(
+            "rate_limited",
+            "too many codes for this account; try again later",
+            retry_after=retry_after,
+        )

@@ -1,7 +1,7 @@
 """JSON structured logs, each request's lines carrying its request id.
 
 The same outermost wrapper adds the security headers of every answer
-(`app.response_headers`), since it already rewrites each response's headers.
+(`app.http.response_headers`), since it already rewrites each response's headers.
 
 The request id comes from the caller's `X-Request-ID` header when it is sane, else it is
 generated; it is echoed in the response so a client's bug report can be matched to our logs.
@@ -21,7 +21,7 @@ from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opentelemetry import trace
 
-from app.response_headers import add_security_headers
+from app.http.response_headers import add_security_headers
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

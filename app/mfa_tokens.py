@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 
 import jwt
 
-from app.errors import ApiError
 from app.security import ALGORITHM
 from app.settings import Settings
+from domain.errors import Unauthenticated
 from domain.mfa import MFA_TOKEN_TTL
 
 TOKEN_TYPE = "mfa"
-INVALID_MFA_TOKEN = ApiError(
-    401, "invalid_mfa_token", "the login's second step expired or is invalid; log in again"
+INVALID_MFA_TOKEN = Unauthenticated(
+    "invalid_mfa_token", "the login's second step expired or is invalid; log in again"
 )
 
 
@@ -39,11 +39,10 @@ def read_mfa_token(token: str, settings: Settings) -> int:
         raise INVALID_MFA_TOKEN from None
 
 
-def mfa_required(user_id: int, settings: Settings) -> ApiError:
+def mfa_required(user_id: int, settings: Settings) -> Unauthenticated:
     """The answer to a right password for an account with a second factor: 401
     `mfa_required` carrying the `mfa_token` to send with the code to `/api/auth/mfa`."""
-    return ApiError(
-        401,
+    return Unauthenticated(
         "mfa_required",
         "enter the code from your authenticator app (or a recovery code)",
         mfa_token=mint_mfa_token(user_id, settings),

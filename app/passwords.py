@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from app.errors import ApiError
+from domain.errors import Invalid
 from domain.passwords import password_weakness
 
 WORD_LIST = "common_passwords.txt"
@@ -27,4 +27,4 @@ def check_new_password(password: str, email: str) -> None:
     """Refuse a password a new account may not have: 400 `weak_password`, saying why."""
     reason = password_weakness(password, email=email, common=common_passwords())
     if reason is not None:
-        raise ApiError(400, "weak_password", f"the password {reason}")
+        raise Invalid("weak_password", f"the password {reason}")

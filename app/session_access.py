@@ -30,7 +30,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.errors import database_outage
+from persistence.database import database_outage
 from persistence.models import RefreshToken, User
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.control import ACCESS_ENDED_EVENT, CONTROL_CHANNEL, AccessEnded, EndReason

@@ -26,7 +26,7 @@ from typing import Any
 
 import asyncpg
 
-from app.auth import Principal
+from app.principal import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
 from app.schemas.orders import OrderIn
 from app.security import mint_access_token

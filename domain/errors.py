@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 
 class RefusalKind(StrEnum):
+    UNAUTHENTICATED = "unauthenticated"
+    """The caller's credentials (password, refresh token, second-factor proof) do not hold."""
     NOT_FOUND = "not_found"
     """Absent, or invisible to the caller: the two are answered alike so nothing leaks."""
     FORBIDDEN = "forbidden"
@@ -60,6 +62,10 @@ class Refusal(Exception):
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, kind={self.kind.value})"
 
 
+class Unauthenticated(Refusal):
+    default_kind = RefusalKind.UNAUTHENTICATED
+
+
 class NotFound(Refusal):
     default_kind = RefusalKind.NOT_FOUND
 
@@ -77,7 +83,14 @@ class Invalid(Refusal):
 
 
 class RateLimited(Refusal):
+    """Too many requests; ``retry_after`` (seconds), when known, tells the client when to
+    come back (HTTP sends it as ``Retry-After``, never in the body)."""
+
     default_kind = RefusalKind.RATE_LIMITED
+
+    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
 
 
 class Unavailable(Refusal):

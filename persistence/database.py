@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from asyncpg.exceptions import PostgresConnectionError
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    PostgresConnectionError,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -105,3 +110,36 @@ def _disconnect_as_database_down(context: ExceptionContext) -> BaseException | N
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+RESTARTING: tuple[type[BaseException], ...] = (
+    PostgresConnectionError,
+    ConnectionError,
+    AdminShutdownError,
+    CrashShutdownError,
+    CannotConnectNowError,
+)
+"""Driver errors of a server going down or coming back ("the database system is not yet
+accepting connections", "terminating connection due to administrator command")."""
+
+
+def lost_connection(exc: DBAPIError) -> bool:
+    """A driver error that SQLAlchemy could not classify, raised because the connection went
+    away mid-query or the server is still starting (asyncpg's "connection was closed in the
+    middle of operation" and "not yet accepting connections" arrive as a bare `DBAPIError`):
+    the database restarting, not a fault of the request."""
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if isinstance(cause, RESTARTING):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def database_outage(exc: BaseException) -> bool:
+    """Whether `exc` is the database being down or restarting (the live ops ask this too)."""
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    return isinstance(exc, DBAPIError) and lost_connection(exc)

@@ -324,7 +324,7 @@ IDEMPOTENCY_KEY_MAX = 255
 
 
 class IdempotencyKey(IdentityBase):
-    """A request a client may retry, and the response it got (`app.idempotency`).
+    """A request a client may retry, and the response it got (`app.http.idempotency`).
 
     The row is inserted before the handler runs, with no `status`: the unique constraint is
     the lock that keeps a concurrent retry from running the handler a second time. Rows

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from litestar.exceptions import NotAuthorizedException
 
-from app.auth import Principal, principal_from_token, with_second_factor_rule
-from app.errors import DATABASE_UNAVAILABLE, database_outage
+from app.http.errors import DATABASE_UNAVAILABLE
 from app.lifecycle import Runtime
 from app.live.access import DatabaseOrderFacts
 from app.live.ops import LiveOps
+from app.principal import Principal, principal_from_token, with_second_factor_rule
 from app.security import decode_access_token
 from app.services.chat import ChatRateLimiter
 from app.settings import Settings
@@ -21,7 +21,7 @@ from app.workers.dispatcher import Dispatcher
 from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
 from app.workers.surge import SurgeComputer
 from domain.channels import OPS
-from persistence.database import DATABASE_RETRY_AFTER_SECONDS, is_sqlite
+from persistence.database import DATABASE_RETRY_AFTER_SECONDS, database_outage, is_sqlite
 from realtime.broker import BrokerUnavailable
 from realtime.fix_writer import FixWriter, RedisFixWriter
 from realtime.geo_index import GeoIndex, MemoryGeoIndex, RedisGeoIndex

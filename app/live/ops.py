@@ -12,7 +12,7 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import Principal
+from app.principal import Principal
 from app.services import chat
 from domain.channels import chat_channel
 from domain.errors import Refusal, RefusalKind

@@ -13,10 +13,10 @@ from typing import Any
 
 from litestar import get
 
-from app.answers import BAD_CHANNEL, PRESENCE_DOWN
-from app.auth import admin_only
 from app.dependencies import Injected
-from app.errors import ApiError, redis_down_headers
+from app.http.answers import BAD_CHANNEL, PRESENCE_DOWN
+from app.http.auth import admin_only
+from app.http.errors import ApiError, redis_down_headers
 from app.lifecycle import Runtime
 from domain.channels import parse_channel
 from domain.roles import Role

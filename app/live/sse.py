@@ -14,13 +14,14 @@ from litestar import Request, get
 from litestar.types import ASGIApp
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from app.answers import STREAM
-from app.auth import Principal, admin_only, requires_login
-from app.controllers.params import id_path
 from app.dependencies import Injected
-from app.errors import ApiError, not_found
+from app.http.answers import STREAM
+from app.http.auth import admin_only, requires_login
+from app.http.controllers.params import id_path
+from app.http.errors import ApiError, not_found
+from app.http.openapi import EVENT_STREAM
 from app.lifecycle import Runtime
-from app.openapi import EVENT_STREAM
+from app.principal import Principal
 from domain.channels import (
     AUDIT,
     OPS,
@@ -149,7 +150,7 @@ def _stream(
 
 
 stream_channels = _stream
-"""For streams routed outside this module (`app.controllers.pricing`)."""
+"""For streams routed outside this module (`app.http.controllers.pricing`)."""
 
 
 @get(

@@ -19,10 +19,11 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.types import Empty, WebSocketSendEvent
 from litestar.utils.scope.state import ScopeState
 
-from app.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX, Principal
 from app.dependencies import Injected
+from app.http.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX
 from app.lifecycle import Runtime
 from app.live.direct_send import direct_send, inline_writer
+from app.principal import Principal
 from realtime import protocol
 from realtime.close_codes import POLICY_VIOLATION, UNAUTHORIZED
 from realtime.frames import ClosingFrame

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
-from app.errors import ApiError
 from app.mfa_tokens import mfa_required
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
@@ -31,10 +30,11 @@ from app.security import (
 )
 from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from domain.roles import SYSTEM_ACTOR, Actor, Role
 from persistence.models import USER_AGENT_MAX, RefreshToken, TotpFactor, User, WasherProfile
 
-INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "email or password is wrong")
+INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", "email or password is wrong")
 
 
 def user_out(user: User) -> UserOut:
@@ -70,7 +70,7 @@ async def create_user(
     Audited as `user.created` by `actor` (an admin, or the system for the CLI and demo
     data), or as `auth.register` by the new user when `self_service`."""
     if role is Role.SYSTEM:
-        raise ApiError(400, "invalid_role", "the system role cannot be given to a user")
+        raise Invalid("invalid_role", "the system role cannot be given to a user")
     check_new_password(password, email)
     user = User(
         email=normalise_email(email),
@@ -91,7 +91,7 @@ async def create_user(
         await session.commit()
     except IntegrityError:
         await session.rollback()
-        raise ApiError(409, "email_taken", "an account with this email already exists") from None
+        raise Conflict("email_taken", "an account with this email already exists") from None
     return user
 
 
@@ -163,7 +163,7 @@ async def login(
         raise INVALID_CREDENTIALS
     if not user.is_active:
         await _login_failed(session, user, "account_disabled")
-        raise ApiError(403, "account_disabled", "this account is disabled")
+        raise Forbidden("account_disabled", "this account is disabled")
     if await session.scalar(
         select(TotpFactor.id).where(
             TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
@@ -182,8 +182,8 @@ async def _login_failed(session: AsyncSession, user: User | None, reason: str) -
     await session.commit()
 
 
-INVALID_REFRESH_TOKEN = ApiError(
-    401, "invalid_refresh_token", "refresh token is unknown, expired or revoked"
+INVALID_REFRESH_TOKEN = Unauthenticated(
+    "invalid_refresh_token", "refresh token is unknown, expired or revoked"
 )
 
 
@@ -251,7 +251,7 @@ async def refresh(
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         await session.rollback()
-        raise ApiError(401, "invalid_refresh_token", "the account is no longer active")
+        raise Unauthenticated("invalid_refresh_token", "the account is no longer active")
     return await issue_tokens(session, settings, user, family_id=family_id, user_agent=user_agent)
 
 
@@ -264,5 +264,5 @@ async def logout(session: AsyncSession, raw: str) -> None:
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise ApiError(404, "not_found", "user not found")
+        raise NotFound("not_found", "user not found")
     return user

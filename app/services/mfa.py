@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
-from app.errors import ApiError
 from app.login_limits import limit_mfa_attempts
 from app.mfa_secrets import SecretBox, secret_box
 from app.mfa_tokens import read_mfa_token
@@ -27,7 +26,7 @@ from app.security import verify_password
 from app.services.accounts import issue_tokens
 from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
-from domain.errors import Conflict, Forbidden, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, Unauthenticated
 from domain.mfa import (
     ATTEMPTS_PER_MINUTE,
     RECOVERY_CODE_COUNT,
@@ -184,9 +183,9 @@ async def complete_login(
     user = await session.get(User, user_id)
     factor = await _factor(session, user_id)
     if user is None or not user.is_active:
-        raise ApiError(401, "invalid_mfa_token", "the account is no longer active")
+        raise Unauthenticated("invalid_mfa_token", "the account is no longer active")
     if factor is None or factor.confirmed_at is None:
-        raise ApiError(401, "invalid_mfa_token", "the account has no second factor; log in again")
+        raise Unauthenticated("invalid_mfa_token", "the account has no second factor; log in again")
     target = (AuditTarget.USER, user.id)
     kind = await _accept_code(session, secret_box(settings), factor, code)
     if kind is None:

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
-from app.auth import Principal
 from app.metrics import ORDER_TRANSITIONS, ORDERS_CREATED, TIME_TO_ASSIGN
+from app.principal import Principal
 from app.schemas.orders import (
     OrderDetailOut,
     OrderEventOut,

@@ -14,7 +14,7 @@ from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal
+from app.principal import Principal
 from app.schemas.pricing import QuoteIn, QuoteOut, ZoneControlIn, ZoneOut
 from app.services.catalog import own_vehicle
 from domain.booking import check_service_area

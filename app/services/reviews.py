@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal
+from app.principal import Principal
 from app.schemas.orders import PublicReviewOut, ReviewIn, ReviewOut
 from app.services.orders import visible_order
 from domain.errors import Conflict, not_found

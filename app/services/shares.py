@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal
+from app.principal import Principal
 from app.schemas.shares import SharedOrder, SharedPin, SharedPosition, ShareOut
 from app.services.orders import visible_order
 from domain.errors import Forbidden

@@ -1,4 +1,4 @@
-"""The interactive API docs (`app.api_docs`) in Chromium with the network cut off: every
+"""The interactive API docs (`app.http.api_docs`) in Chromium with the network cut off: every
 request that is not to the app itself is refused, and the page must still list the
 operations and run "Try it out" against the server."""
 

@@ -5,7 +5,7 @@ Revises: 0004
 Create Date: 2026-12-02 15:20:00.000000
 
 Responses to retried POSTs, kept per (user, method, path, key) so that a retry is answered
-with the first response instead of running again (`app.idempotency`).
+with the first response instead of running again (`app.http.idempotency`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The OpenAPI document tells the truth (`app.answers`, `app.openapi`): each operation
+"""The OpenAPI document tells the truth (`app.http.answers`, `app.http.openapi`): each operation
 declares the errors its guards and refusals give, the real media types and its own security;
 and driving every operation as every kind of caller gets only statuses and codes it declares."""
 
@@ -12,7 +12,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
-from app.auth import AUTH_OPTIONAL, RoleGuard
+from app.http.auth import AUTH_OPTIONAL, RoleGuard
 from app.settings import Settings
 from tests.support.api import ApiUser, expect
 from tests.support.api import test_settings as settings_for

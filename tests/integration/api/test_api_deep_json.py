@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
-from app.content_types import takes_json_body
+from app.http.content_types import takes_json_body
 from tests.support.api import ApiUser, expect
 
 Client = AsyncTestClient[Litestar]

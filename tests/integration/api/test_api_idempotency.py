@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
-from app.idempotency import request_hash
+from app.http.idempotency import request_hash
 from app.services import chat as chat_service
 from app.settings import Settings
 from persistence.database import create_engine, create_session_factory

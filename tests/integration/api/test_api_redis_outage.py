@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.errors import EXCEPTION_HANDLERS
+from app.http.errors import EXCEPTION_HANDLERS
 from app.settings import Settings
 from realtime.broker import BrokerUnavailable
 from tests.support.api import ApiUser, expect

@@ -1,6 +1,6 @@
 """Domain refusals at the HTTP edge: each kind has its status, and the body is the refusal.
 
-Services raise `domain.errors.Refusal`s and never choose a status; `app.errors` maps the kind
+Services raise `domain.errors.Refusal`s and never choose a status; `app.http.errors` maps the kind
 to the status in one table. These tests pin the mapping through real endpoints, and check
 that a refusal's code, message and fields are the whole body.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
-from app.errors import EXCEPTION_HANDLERS, STATUS_BY_KIND
+from app.http.errors import EXCEPTION_HANDLERS, STATUS_BY_KIND
 from domain.errors import RefusalKind, Unavailable
 from tests.support.api import ApiUser, expect
 
@@ -24,6 +24,7 @@ def test_every_kind_of_refusal_has_one_status() -> None:
     assert set(STATUS_BY_KIND) == set(RefusalKind)
     assert STATUS_BY_KIND == {
         RefusalKind.INVALID: 400,
+        RefusalKind.UNAUTHENTICATED: 401,
         RefusalKind.FORBIDDEN: 403,
         RefusalKind.NOT_FOUND: 404,
         RefusalKind.CONFLICT: 409,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.retry_after import DEFAULT_RETRY_AFTER_SECONDS, retry_after
+from app.http.retry_after import DEFAULT_RETRY_AFTER_SECONDS, retry_after
 from app.server import uvicorn_config
 from app.settings import Settings, SettingsError
 

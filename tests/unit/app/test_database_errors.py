@@ -6,7 +6,7 @@ from __future__ import annotations
 from asyncpg.exceptions import CannotConnectNowError, ConnectionDoesNotExistError, DataError
 from sqlalchemy.exc import DBAPIError
 
-from app.errors import lost_connection
+from persistence.database import lost_connection
 
 
 def _translated(cause: Exception) -> DBAPIError:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ApiError
-from app.share_limits import SHARE_PATHS, StreamSlots
+from app.http.errors import ApiError
+from app.http.share_limits import SHARE_PATHS, StreamSlots
 
 TOKEN = "A" * 43
 

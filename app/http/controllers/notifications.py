@@ -8,8 +8,9 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal, requires_login
-from app.controllers.params import IdCursor, Limit
+from app.http.auth import requires_login
+from app.http.controllers.params import IdCursor, Limit
+from app.principal import Principal
 from app.schemas.chat import NotificationOut, NotificationsReadIn, UnreadCountOut
 from app.services import notifications
 from persistence.models import Notification

@@ -9,10 +9,11 @@ from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal, requires_login
 from app.dependencies import Injected
+from app.http.auth import requires_login
+from app.http.openapi import error_response
 from app.mfa_secrets import secret_box
-from app.openapi import error_response
+from app.principal import Principal
 from app.schemas.accounts import TokenPair
 from app.schemas.mfa import (
     MfaCodeIn,

@@ -8,10 +8,10 @@ import asyncio
 import msgspec
 from litestar import Controller, get
 
-from app.answers import KPIS_LOADING
-from app.auth import admin_only
 from app.dependencies import Injected
-from app.errors import ApiError
+from app.http.answers import KPIS_LOADING
+from app.http.auth import admin_only
+from app.http.errors import ApiError
 from app.settings import Settings
 from app.workers.kpis import KpiService
 from domain.dispatch import STALE_AFTER

@@ -13,12 +13,6 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
-from asyncpg.exceptions import (
-    AdminShutdownError,
-    CannotConnectNowError,
-    CrashShutdownError,
-    PostgresConnectionError,
-)
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
@@ -29,7 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Refusal, RefusalKind
 from domain.text import NO_NUL_PATTERN
-from persistence.database import DATABASE_DOWN, DATABASE_RETRY_AFTER_SECONDS
+from persistence.database import (
+    DATABASE_DOWN,
+    DATABASE_RETRY_AFTER_SECONDS,
+    lost_connection,
+)
 from realtime.broker import BrokerUnavailable
 
 log = structlog.get_logger("washline.errors")
@@ -52,6 +50,7 @@ CODE_BY_STATUS = {
 
 STATUS_BY_KIND: dict[RefusalKind, int] = {
     RefusalKind.INVALID: 400,
+    RefusalKind.UNAUTHENTICATED: 401,
     RefusalKind.FORBIDDEN: 403,
     RefusalKind.NOT_FOUND: 404,
     RefusalKind.CONFLICT: 409,
@@ -96,7 +95,7 @@ class ErrorBody(msgspec.Struct):
     """The body of every error response (what `_body` below builds), for the OpenAPI document.
 
     Litestar would otherwise document its default `{status_code, detail, extra}`, a shape
-    this API never sends; `app.openapi.ErrorResponses` puts this one on every operation.
+    this API never sends; `app.http.openapi.ErrorResponses` puts this one on every operation.
     """
 
     code: Annotated[
@@ -222,10 +221,12 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_refusal(request: Request[Any, Any, Any], exc: Refusal) -> Response[Any]:
     """A domain refusal: its code, message and fields as the body, its kind as the status."""
+    retry_after = getattr(exc, "retry_after", None)
     return Response(
         _body(exc.code, exc.message, **exc.fields),
         status_code=STATUS_BY_KIND[exc.kind],
         media_type=MediaType.JSON,
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 
@@ -278,39 +279,6 @@ def handle_redis_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
         media_type=MediaType.JSON,
         headers=redis_down_headers(),
     )
-
-
-RESTARTING: tuple[type[BaseException], ...] = (
-    PostgresConnectionError,
-    ConnectionError,
-    AdminShutdownError,
-    CrashShutdownError,
-    CannotConnectNowError,
-)
-"""Driver errors of a server going down or coming back ("the database system is not yet
-accepting connections", "terminating connection due to administrator command")."""
-
-
-def lost_connection(exc: DBAPIError) -> bool:
-    """A driver error that SQLAlchemy could not classify, raised because the connection went
-    away mid-query or the server is still starting (asyncpg's "connection was closed in the
-    middle of operation" and "not yet accepting connections" arrive as a bare `DBAPIError`):
-    the database restarting, not a fault of the request."""
-    if exc.connection_invalidated:
-        return True
-    cause: BaseException | None = exc.orig
-    while cause is not None:
-        if isinstance(cause, RESTARTING):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def database_outage(exc: BaseException) -> bool:
-    """Whether `exc` is the database being down or restarting (the live ops ask this too)."""
-    if isinstance(exc, DATABASE_DOWN):
-        return True
-    return isinstance(exc, DBAPIError) and lost_connection(exc)
 
 
 def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:

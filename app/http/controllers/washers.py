@@ -7,10 +7,11 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import EMAIL_TAKEN, WEAK_PASSWORD
-from app.auth import Principal, admin_only, requires_login, washer_only
-from app.controllers.params import Limit, Offset, id_path
 from app.dependencies import Injected
+from app.http.answers import EMAIL_TAKEN, WEAK_PASSWORD
+from app.http.auth import admin_only, requires_login, washer_only
+from app.http.controllers.params import Limit, Offset, id_path
+from app.principal import Principal
 from app.schemas.orders import PublicReviewOut
 from app.schemas.washers import AvailabilityIn, WasherIn, WasherOut, WasherPatch
 from app.services import reviews, washers

@@ -1,6 +1,6 @@
 """What each HTTP route can answer besides success, derived from the rules that answer.
 
-The OpenAPI document (`app.openapi`) declares these per operation, and the contract tests
+The OpenAPI document (`app.http.openapi`) declares these per operation, and the contract tests
 check the server against them, so a client learns every status and `code` from the document
 alone. Most answers follow from what a route is, each in one rule here:
 
@@ -9,11 +9,11 @@ alone. Most answers follow from what a route is, each in one rule here:
 - it names a resource in its path: 404 `not_found` (absent and invisible answered alike);
 - it uses the database: 503 `database_unavailable` (with `Retry-After`), and a write may lose
   a race or clash with a uniqueness rule: 409 `conflict`;
-- it takes an `Idempotency-Key` (`app.idempotency`): its 400, 409 and 422;
+- it takes an `Idempotency-Key` (`app.http.idempotency`): its 400, 409 and 422;
 - it is throttled per address (`RATE_LIMITED_PATHS`, which `app.asgi` limits): 429 `rate_limited`.
 
 What only a route's own service refuses is listed on the route with `refuses=(...)`, from the
-catalogue at the end; a domain refusal's status comes from `app.errors.STATUS_BY_KIND`.
+catalogue at the end; a domain refusal's status comes from `app.http.errors.STATUS_BY_KIND`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import Any, NamedTuple
 
 from litestar.handlers import HTTPRouteHandler
 
-from app.auth import AUTH_OPTIONAL, PUBLIC_PATHS, RoleGuard
-from app.content_types import takes_json_body
-from app.errors import STATUS_BY_KIND
-from app.idempotency import OPT_KEY as IDEMPOTENT
-from app.reads import READS
+from app.http.auth import AUTH_OPTIONAL, PUBLIC_PATHS, RoleGuard
+from app.http.content_types import takes_json_body
+from app.http.errors import STATUS_BY_KIND
+from app.http.idempotency import OPT_KEY as IDEMPOTENT
+from app.http.reads import READS
 from domain.booking import OUTSIDE_SERVICE_AREA, TOO_MANY_OPEN_ORDERS
 from domain.channels import TRACK_UNAVAILABLE
 from domain.dispatch import OFFER_TTL
@@ -202,7 +202,7 @@ SHARE_FINISHED = refusal(Conflict, ORDER_FINISHED, "the order is finished: nothi
 SHARE_THROTTLED = Answer(
     429, "rate_limited", "too many requests (or open streams) from this address; see Retry-After"
 )
-"""The public share routes' per-address limits (`app.share_limits`)."""
+"""The public share routes' per-address limits (`app.http.share_limits`)."""
 TRACK_HIDDEN = refusal(Forbidden, TRACK_UNAVAILABLE, "the track shows only while on the way")
 REVIEW = (
     refusal(Conflict, "order_not_completed", "only completed orders can be reviewed"),

@@ -15,7 +15,7 @@ from litestar import Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
-from app.errors import not_found
+from app.http.errors import not_found
 
 ASSETS_PATH = "/schema/assets"
 ASSETS: dict[str, str] = {

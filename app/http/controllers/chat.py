@@ -8,12 +8,13 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import CHAT
-from app.auth import Principal, requires_login
-from app.controllers.params import Limit, SeqCursor, id_path
 from app.dependencies import Injected
-from app.idempotency import IDEMPOTENT
+from app.http.answers import CHAT
+from app.http.auth import requires_login
+from app.http.controllers.params import Limit, SeqCursor, id_path
+from app.http.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
+from app.principal import Principal
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
 from app.services import chat
 from persistence.models import ChatMessage, ChatRead

@@ -10,7 +10,7 @@ streams until the server runs out of them).
   counted in each process (a stream lives in one process; a client spread over several pods
   gets that many in each).
 
-Over either: 429 `rate_limited` with `Retry-After` (`app.retry_after`).
+Over either: 429 `rate_limited` with `Retry-After` (`app.http.retry_after`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 
-from app.errors import ApiError
+from app.http.errors import ApiError
 
 SHARE_PATHS = re.compile(r"^/(?:api/share/[^/]+(?:/events)?|track/[^/]+)$")
 """The public routes of a share link (the page's static assets are not counted)."""

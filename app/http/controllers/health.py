@@ -16,8 +16,8 @@ from typing import Any
 from litestar import MediaType, Response, get
 from sqlalchemy import text
 
-from app.answers import NOT_READY
 from app.dependencies import Injected
+from app.http.answers import NOT_READY
 from app.lifecycle import Runtime
 
 CHECK_TIMEOUT_SECONDS = 2.0

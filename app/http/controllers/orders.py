@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import (
+from app.http.answers import (
     OUTSIDE_AREA,
     QUOTE_EXPIRED,
     REVIEW,
@@ -19,10 +19,11 @@ from app.answers import (
     TRANSITION,
     UNKNOWN_PACKAGE,
 )
-from app.auth import Principal, customer_only, requires_login
-from app.controllers.params import IdFilter, Limit, Offset, id_path
-from app.errors import ApiError
-from app.idempotency import IDEMPOTENT
+from app.http.auth import customer_only, requires_login
+from app.http.controllers.params import IdFilter, Limit, Offset, id_path
+from app.http.errors import ApiError
+from app.http.idempotency import IDEMPOTENT
+from app.principal import Principal
 from app.schemas.common import Page
 from app.schemas.orders import (
     OrderDetailOut,

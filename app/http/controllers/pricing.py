@@ -11,12 +11,13 @@ from litestar.status_codes import HTTP_200_OK
 from litestar.types import ASGIApp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import OUTSIDE_AREA, STREAM, UNKNOWN_PACKAGE, Answer
-from app.auth import Principal, admin_only, customer_only, requires_login
 from app.dependencies import Injected
+from app.http.answers import OUTSIDE_AREA, STREAM, UNKNOWN_PACKAGE, Answer
+from app.http.auth import admin_only, customer_only, requires_login
+from app.http.openapi import EVENT_STREAM
 from app.lifecycle import Runtime
 from app.live.sse import stream_channels
-from app.openapi import EVENT_STREAM
+from app.principal import Principal
 from app.schemas.common import Latitude, Longitude
 from app.schemas.pricing import QuoteIn, QuoteOut, ZoneControlIn, ZoneOut
 from app.services import pricing

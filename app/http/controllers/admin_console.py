@@ -13,10 +13,10 @@ from litestar import Controller, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import admin_only
-from app.controllers.params import id_path
 from app.dependencies import Injected
-from app.errors import not_found
+from app.http.auth import admin_only
+from app.http.controllers.params import id_path
+from app.http.errors import not_found
 from app.lifecycle import Runtime
 from domain.channels import OPS
 from persistence.models import User

@@ -9,7 +9,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import (
+from app.dependencies import Injected
+from app.http.answers import (
     ACCOUNT_DISABLED,
     EMAIL_TAKEN,
     INVALID_CREDENTIALS,
@@ -19,10 +20,10 @@ from app.answers import (
     MFA_REQUIRED,
     WEAK_PASSWORD,
 )
-from app.auth import Principal, admin_only, requires_login
-from app.dependencies import Injected
+from app.http.auth import admin_only, requires_login
+from app.http.openapi import error_response
 from app.login_limits import limit_account_attempts
-from app.openapi import error_response
+from app.principal import Principal
 from app.schemas.accounts import (
     ChangePasswordRequest,
     CreateUserRequest,

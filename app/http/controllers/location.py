@@ -9,10 +9,11 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal, washer_only
 from app.dependencies import Injected
-from app.idempotency import IDEMPOTENT
+from app.http.auth import washer_only
+from app.http.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
+from app.principal import Principal
 from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
 from app.schemas.offers import OfferOut
 from app.services.offers import open_offers_of

@@ -12,14 +12,15 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
-from app.answers import SHARE_FINISHED, SHARE_MISSING, SHARE_THROTTLED
-from app.auth import Principal, customer_only, requires_login
-from app.controllers.params import id_path
 from app.dependencies import Injected
-from app.errors import ApiError
+from app.http.answers import SHARE_FINISHED, SHARE_MISSING, SHARE_THROTTLED
+from app.http.auth import customer_only, requires_login
+from app.http.controllers.params import id_path
+from app.http.errors import ApiError
+from app.http.openapi import EVENT_STREAM
 from app.lifecycle import Runtime
 from app.live.share_stream import ShareStream
-from app.openapi import EVENT_STREAM
+from app.principal import Principal
 from app.schemas.shares import SharedOrder, ShareOut, SharesRevokedOut
 from app.services import shares
 from app.settings import Settings

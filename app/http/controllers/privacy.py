@@ -9,10 +9,11 @@ from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal, admin_only, requires_login
-from app.controllers.params import id_path
 from app.dependencies import Injected
-from app.openapi import error_response
+from app.http.auth import admin_only, requires_login
+from app.http.controllers.params import id_path
+from app.http.openapi import error_response
+from app.principal import Principal
 from app.schemas.privacy import AdminEraseIn, DataExport, EraseIn, ErasureOut
 from app.services import data_export, erasure
 from app.session_access import SessionAccess

@@ -16,7 +16,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 READS = "reads"
-"""The dependency's name (`app.answers` counts it as using the database)."""
+"""The dependency's name (`app.http.answers` counts it as using the database)."""
 
 
 def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -17,7 +17,7 @@ from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.params import BodyKwarg
 
-from app.errors import ApiError
+from app.http.errors import ApiError
 
 TOO_DEEP = "json_too_deep"
 

@@ -3,7 +3,7 @@ and a token required exactly where the server requires one.
 
 Litestar documents a handler's errors with its default `{status_code, detail, extra}` body and
 knows nothing of the answers our guards, middleware and services give. As each route is
-registered, `ErrorResponses` asks `app.answers` what the handler can answer and declares each
+registered, `ErrorResponses` asks `app.http.answers` what the handler can answer and declares each
 status once, with `ErrorBody` and the list of its `code`s; it sets the handler's `security`
 (none on public routes), and the real media type of event streams and of `/metrics`. What a
 `ResponseSpec` cannot say (a `Retry-After` header) `finish_document` adds to the built document.
@@ -23,9 +23,9 @@ from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.prometheus import PrometheusController
 from litestar.routes import BaseRoute, HTTPRoute
 
-from app.answers import Answer, answers_for, needs_token
-from app.auth import AUTH_OPTIONAL
-from app.errors import ErrorBody
+from app.http.answers import Answer, answers_for, needs_token
+from app.http.auth import AUTH_OPTIONAL
+from app.http.errors import ErrorBody
 
 BEARER = "BearerToken"
 """The one security scheme: `Authorization: Bearer <access token>`."""

@@ -8,9 +8,10 @@ from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import OFFER_OVER
-from app.auth import Principal, washer_only
-from app.controllers.params import id_path
+from app.http.answers import OFFER_OVER
+from app.http.auth import washer_only
+from app.http.controllers.params import id_path
+from app.principal import Principal
 from app.schemas.offers import OfferAnswerIn, OfferOut
 from app.schemas.orders import OrderOut
 from app.services import offer_answers, orders

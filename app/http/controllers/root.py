@@ -12,7 +12,7 @@ from typing import Any
 from litestar import MediaType, Request, Response, get
 from litestar.response import Redirect
 
-from app.auth import AUTH_OPTIONAL
+from app.http.auth import AUTH_OPTIONAL
 
 LINKS = {
     "dashboard": "/dashboard",

@@ -9,10 +9,10 @@ from litestar import Controller, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import Answer
-from app.auth import admin_only
-from app.controllers.params import IdCursor, IdFilter
-from app.errors import ApiError
+from app.http.answers import Answer
+from app.http.auth import admin_only
+from app.http.controllers.params import IdCursor, IdFilter
+from app.http.errors import ApiError
 from app.schemas.audit import AuditEventOut, AuditPage
 from domain.audit import AuditAction, AuditTarget
 from persistence.audit import AuditFilter, audit_page

@@ -41,7 +41,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import Principal
+from app.principal import Principal
 from domain.errors import Conflict, Invalid, Refusal, RefusalKind
 from persistence.models import IdempotencyKey
 

@@ -14,18 +14,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import jwt
-import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-from app.errors import ApiError
+from app.http.errors import ApiError
+from app.principal import Principal, principal_from_token, with_second_factor_rule
 from app.security import ALGORITHM
 from app.settings import Settings
-from domain.mfa import lacks_required_second_factor
-from domain.roles import Actor, Role
+from domain.roles import Role
 
 if TYPE_CHECKING:
     from app.session_access import SessionAccess
@@ -49,39 +48,6 @@ PUBLIC_PATHS = [
 ]
 
 
-class Principal(msgspec.Struct, frozen=True):
-    """Who is calling, as the access token says; no database lookup needed."""
-
-    id: int
-    role: Role
-    email: str
-    expires_at: float
-    session_id: str | None = None
-    """The refresh-token family (session) the token was issued with; None for older tokens."""
-    second_factor: bool = False
-    """The session passed a second factor (`app.services.mfa`)."""
-    lacks_second_factor: bool = False
-    """An admin who must, and did not, log in with a second factor: admin routes refuse."""
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(user_id=self.id, role=self.role)
-
-
-def principal_from_token(token: Token) -> Principal | None:
-    try:
-        return Principal(
-            id=int(token.sub),
-            role=Role(token.extras["role"]),
-            email=str(token.extras.get("email", "")),
-            expires_at=token.exp.timestamp(),
-            session_id=str(token.extras["sid"]) if token.extras.get("sid") else None,
-            second_factor="otp" in (token.extras.get("amr") or ()),
-        )
-    except (KeyError, ValueError):
-        return None
-
-
 async def retrieve_principal(
     token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal | None:
@@ -97,16 +63,6 @@ class SessionEnded(NotAuthorizedException):
 
 
 SESSION_ENDED_MESSAGE = "this session has ended; log in again"
-
-
-def with_second_factor_rule(principal: Principal, settings: Settings) -> Principal:
-    """Mark an admin who lacks a second factor the operator requires (HTTP, SSE, WebSocket
-    handshake and the `auth` op alike)."""
-    if lacks_required_second_factor(
-        principal.role, principal.second_factor, required_for_admins=settings.requires_admin_mfa
-    ):
-        return msgspec.structs.replace(principal, lacks_second_factor=True)
-    return principal
 
 
 def principal_retriever(

@@ -7,9 +7,10 @@ from typing import Any
 from litestar import Controller, Request, delete, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answers import PACKAGE_IN_USE, PACKAGE_NAME_TAKEN, VEHICLE_IN_USE
-from app.auth import AUTH_OPTIONAL, Principal, admin_only, customer_only
-from app.controllers.params import id_path
+from app.http.answers import PACKAGE_IN_USE, PACKAGE_NAME_TAKEN, VEHICLE_IN_USE
+from app.http.auth import AUTH_OPTIONAL, admin_only, customer_only
+from app.http.controllers.params import id_path
+from app.principal import Principal
 from app.schemas.catalog import (
     PackageIn,
     PackageOut,
