@@ -1,22 +1,31 @@
-"""Starting the simulator beside `washline run`: a child process, launched once the server
-answers `/ready`, stopped when the server exits.
+"""Starting the city simulator (the `washline_simulator` package) as a child process:
+`washline simulate` becomes it, and `washline run` launches it once the server answers
+`/ready` and stops it when the server exits.
 
 A separate process (not a task in the server's loop) so the simulated clients load the
 server exactly as real ones do, over sockets, and a simulator problem cannot slow or crash
-the server it is driving.
+the server it is driving. The app never imports the simulator: it is a client of the public
+API like any other, and only its command line is shared.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 
 import httpx
 
 READY_POLL_SECONDS = 0.5
 STOP_SECONDS = 12.0
 """How long the simulator may take to go off duty and hang up before it is killed."""
+SIMULATOR_MODULE = "washline_simulator"
+SCENARIOS = ("calm", "rush-hour", "storm")
+"""The days the simulator can play (its `--scenario` choices), so `washline run` refuses a
+misspelt one before serving; a unit test holds this list to the simulator's own."""
+DEFAULT_SCENARIO = "calm"
 
 
 def local_base_url(host: str, port: int) -> str:
@@ -31,7 +40,14 @@ def local_base_url(host: str, port: int) -> str:
 
 
 def simulator_command(base_url: str, *options: str) -> list[str]:
-    return [sys.executable, "-m", "app.cli", "simulate", "--base-url", base_url, *options]
+    """The simulator driving `base_url`, run by this interpreter (the same environment)."""
+    return [sys.executable, "-m", SIMULATOR_MODULE, "--base-url", base_url, *options]
+
+
+def become_simulator(arguments: Sequence[str]) -> None:
+    """`washline simulate ARGS`: replace this process with the simulator, so its flags,
+    help, signals and exit status are exactly the simulator's own."""
+    os.execv(sys.executable, [sys.executable, "-m", SIMULATOR_MODULE, *arguments])
 
 
 class SimulatorLauncher:
