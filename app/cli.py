@@ -130,8 +130,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
     if not args.no_simulate:
         url = local_base_url(args.host, args.port)
         launcher = SimulatorLauncher(url, run_simulator_command(url, args.scenario))
-        launcher.start()
-        print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
+        if launcher.start():
+            print(
+                "the city simulator starts once the server is ready (--no-simulate: off)",
+                flush=True,
+            )
     try:
         serve(settings, args.host, args.port)
     finally:

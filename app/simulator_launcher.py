@@ -10,6 +10,7 @@ API like any other, and only its command line is shared.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -44,9 +45,24 @@ def simulator_command(base_url: str, *options: str) -> list[str]:
     return [sys.executable, "-m", SIMULATOR_MODULE, "--base-url", base_url, *options]
 
 
+NOT_INSTALLED = (
+    "the city simulator is not installed in this environment "
+    "(`make` installs it; elsewhere: pip install clients/python clients/simulator)"
+)
+
+
+def simulator_installed() -> bool:
+    """Whether this interpreter can run the simulator (the server image, for one, has no
+    use for it and leaves it out)."""
+    return importlib.util.find_spec(SIMULATOR_MODULE) is not None
+
+
 def become_simulator(arguments: Sequence[str]) -> None:
     """`washline simulate ARGS`: replace this process with the simulator, so its flags,
     help, signals and exit status are exactly the simulator's own."""
+    if not simulator_installed():
+        print(f"washline simulate: {NOT_INSTALLED}", file=sys.stderr)
+        raise SystemExit(2)
     os.execv(sys.executable, [sys.executable, "-m", SIMULATOR_MODULE, *arguments])
 
 
@@ -62,8 +78,14 @@ class SimulatorLauncher:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._launch_when_ready, daemon=True)
 
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Begin waiting for the server; False (and a word why) when there is no simulator
+        to start."""
+        if not simulator_installed():
+            print(f"washline run: {NOT_INSTALLED}; serving without it", file=sys.stderr)
+            return False
         self._thread.start()
+        return True
 
     def _launch_when_ready(self) -> None:
         while not self._stopping.is_set():

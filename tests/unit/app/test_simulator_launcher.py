@@ -97,8 +97,21 @@ def test_washline_simulate_hands_its_flags_to_the_simulator_process() -> None:
     assert parse("--washers", "2", "--duration", "5") == SimConfig(washers=2, duration=5)
 
 
-@pytest.mark.parametrize("flag", ["--no-simulate", "--scenario"])
-def test_run_help_names_the_simulator_flags(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        _parser().parse_args(["run", "--help"])
-    assert flag in capsys.readouterr().out
+def test_without_the_simulator_installed_simulate_says_so_and_run_serves_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server image leaves the simulator out: a clear word and status 2, not a
+    traceback; `washline run` serves without it."""
+    import app.simulator_launcher as launcher
+
+    assert launcher.simulator_installed()  # `make` installs it here
+    monkeypatch.setattr(launcher, "SIMULATOR_MODULE", "washline_simulator_absent")
+    assert not launcher.simulator_installed()
+    with pytest.raises(SystemExit) as stopped:
+        launcher.become_simulator(["--help"])
+    assert stopped.value.code == 2
+    assert "not installed" in capsys.readouterr().err
+    waiting = launcher.SimulatorLauncher("http://127.0.0.1:9")
+    assert waiting.start() is False
+    assert "serving without it" in capsys.readouterr().err
+    assert waiting.stop() is None
