@@ -109,14 +109,14 @@ def run_simulator_command(base_url: str, scenario: str) -> list[str]:
     driven too (when the database has them), so the demo orders assigned to them get worked
     and no demo washer sits on the map without a signal."""
     from app.demo import WASHERS
-    from app.simulator.launcher import simulator_command
+    from app.simulator_launcher import simulator_command
 
     return simulator_command(base_url, "--scenario", scenario, "--demo-washers", str(len(WASHERS)))
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> None:
     """Migrate, load the demo, serve; with the city simulator beside it unless told not to."""
-    from app.simulator.launcher import SimulatorLauncher, local_base_url
+    from app.simulator_launcher import SimulatorLauncher, local_base_url
 
     overrides = demo_overrides(os.environ, simulate=not args.no_simulate)
     for name, value in overrides.items():
@@ -130,8 +130,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
     if not args.no_simulate:
         url = local_base_url(args.host, args.port)
         launcher = SimulatorLauncher(url, run_simulator_command(url, args.scenario))
-        launcher.start()
-        print("the city simulator starts once the server is ready (--no-simulate: off)", flush=True)
+        if launcher.start():
+            print(
+                "the city simulator starts once the server is ready (--no-simulate: off)",
+                flush=True,
+            )
     try:
         serve(settings, args.host, args.port)
     finally:
@@ -140,8 +143,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from app.simulator.config import add_arguments as add_simulator_arguments
-    from app.simulator.config import add_scenario_argument
+    from app.simulator_launcher import DEFAULT_SCENARIO, SCENARIOS
 
     parser = argparse.ArgumentParser(prog="washline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,16 +162,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not start the city simulator (simulated washers and customers)",
     )
-    add_scenario_argument(run)
-    simulate = commands.add_parser(
-        "simulate",
-        help="drive simulated washers and customers against a running server",
-        description="Simulated washers and customers as real clients of the HTTP API and "
-        "the /ws socket: washers report GPS, take offers, drive and wash; customers book, "
-        "chat, cancel now and then, and review. Runs until --duration or SIGINT/SIGTERM.",
+    run.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default=DEFAULT_SCENARIO,
+        help="the simulated city's day (`washline simulate --help` describes each)",
     )
-    add_simulator_arguments(simulate)
-    simulate.set_defaults(subparser=simulate)
+    commands.add_parser(
+        "simulate",
+        add_help=False,  # its flags and --help are the simulator's own
+        help="drive simulated washers and customers against a running server "
+        "(`washline simulate --help` lists its flags)",
+    )
     srv = commands.add_parser("serve", help="serve the app (production entry point)")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
@@ -195,13 +199,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
-    if args.command == "simulate":
-        # A client of the server: it needs none of the server's settings.
-        from app.simulator.city import simulate
-        from app.simulator.config import from_namespace
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["simulate"]:
+        # A client of the server, in its own package: it needs none of the server's settings.
+        from app.simulator_launcher import become_simulator
 
-        raise SystemExit(simulate(from_namespace(args, args.subparser)))
+        become_simulator(arguments[1:])
+    args = _parser().parse_args(arguments)
     if args.command == "settings":
         print("\n".join(settings_table(Settings.documentation())))
         return

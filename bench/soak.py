@@ -33,8 +33,8 @@ import httpx
 import psutil
 import redis.asyncio as aioredis
 import websockets
+from washline_simulator.config import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
-from app.simulator.config import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from bench.common import free_port
 from tests.support.services import ThrowawayPostgres, ThrowawayRedis
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
+from washline_simulator.config import SimConfig
 
 from app.demo import ADMIN_EMAIL, ADMIN_PASSWORD, WASHERS, load_demo_data
-from app.simulator.config import SimConfig
 from persistence.database import create_engine, create_session_factory
 from tests.browser.conftest import Site
 from tests.support.api import test_settings as settings_for

@@ -3,7 +3,10 @@
 `domain` is plain rules (no I/O library, nothing of ours but itself); `realtime` is the live
 core on top of it; `persistence` never reaches into the application; inside `app`, services
 and workers are transport-free (no HTTP edge, no live transport), so one use case serves
-every edge the same way. A new import that breaks a rule fails here, naming the file.
+every edge the same way. The city simulator (`clients/simulator`) is a client like any
+other: it reaches the server only through the public Python SDK, never its code; and the app
+only starts it as a process, never imports it. A new import that breaks a rule fails here,
+naming the file.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 IO_LIBRARIES = ("sqlalchemy", "asyncpg", "redis", "litestar", "httpx", "websockets", "uvicorn")
 
 
-def imports_of(package: str) -> Iterator[tuple[str, str]]:
-    """(file, imported module) for every absolute import in `package` (a dotted path)."""
-    folder = ROOT.joinpath(*package.split("."))
+def imports_of(package: str, root: Path = ROOT) -> Iterator[tuple[str, str]]:
+    """(file, imported module) for every absolute import in `package` (a dotted path under
+    `root`)."""
+    folder = root.joinpath(*package.split("."))
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
@@ -59,3 +63,29 @@ def test_the_rules_see_real_imports() -> None:
     found = {module for _, module in imports_of("app.services")}
     assert "domain.errors" in found
     assert any(within(module, "persistence") for module in found)
+
+
+SIMULATOR_ROOT = ROOT / "clients" / "simulator"
+SERVER_PACKAGES = ("app", "domain", "realtime", "persistence")
+
+
+def test_the_simulator_imports_nothing_of_the_server() -> None:
+    """Only the SDK (and libraries): what a phone app could import."""
+    found = list(imports_of("washline_simulator", SIMULATOR_ROOT))
+    assert any(within(module, "washline_client") for _, module in found)  # the walker sees
+    breaches = [
+        f"{path} imports {module}"
+        for path, module in found
+        if within(module, *SERVER_PACKAGES, "tests")
+    ]
+    assert breaches == []
+
+
+def test_the_app_never_imports_the_simulator() -> None:
+    """The app starts the simulator as a process (`python -m washline_simulator`)."""
+    breaches = [
+        f"{path} imports {module}"
+        for path, module in imports_of("app")
+        if within(module, "washline_simulator")
+    ]
+    assert breaches == []

@@ -11,11 +11,13 @@ resumes every channel exactly where it stopped.
 
 from washline_client.backoff import Backoff
 from washline_client.errors import (
+    ACCESS_REVOKED,
     ApiError,
     ConnectionRefused,
     LiveError,
     NotConnected,
     RequestTimeout,
+    SessionEnded,
     WashlineError,
 )
 from washline_client.events import (
@@ -39,15 +41,20 @@ from washline_client.models import (
     Offer,
     Order,
     OrderDetail,
+    OrderPage,
     Package,
+    Quote,
     Review,
     ShareLink,
     Vehicle,
+    Washer,
 )
 from washline_client.rest import WashlineClient
+from washline_client.retries import RetryPolicy, retry_after
 from washline_client.tokens import TokenKeeper, TokenPair, User
 
 __all__ = [
+    "ACCESS_REVOKED",
     "ApiError",
     "Backoff",
     "ChatMessageData",
@@ -66,19 +73,25 @@ __all__ = [
     "OfferData",
     "Order",
     "OrderDetail",
+    "OrderPage",
     "OrderStatusData",
     "Package",
+    "Quote",
     "RequestTimeout",
     "Reset",
+    "RetryPolicy",
     "Review",
+    "SessionEnded",
     "ShareLink",
     "TokenKeeper",
     "TokenPair",
     "Unsubscribed",
     "User",
     "Vehicle",
+    "Washer",
     "WasherPosition",
     "WasherPositionData",
     "WashlineClient",
     "WashlineError",
+    "retry_after",
 ]

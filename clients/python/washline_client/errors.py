@@ -8,13 +8,19 @@ class WashlineError(Exception):
 
 
 class ApiError(WashlineError):
-    """The server refused a REST request; `code` is the stable machine-readable reason."""
+    """The server refused a REST request; `code` is the stable machine-readable reason.
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    `retry_after` is how many seconds the server asked the caller to wait before trying
+    again (a 429's or a 503's `Retry-After`), None when it did not say."""
+
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 class LiveError(WashlineError):
@@ -51,3 +57,21 @@ class ConnectionRefused(WashlineError):
         super().__init__(f"connection closed for good: {code} {reason}")
         self.code = code
         self.reason = reason
+
+
+ACCESS_REVOKED = "access_revoked"
+"""The error code that says the session is over (revoked, password changed, account
+deactivated or erased): the user must log in again."""
+
+
+class SessionEnded(WashlineError):
+    """The server ended the session itself (`code` `access_revoked`; `reason` says why:
+    `session_revoked`, `password_changed`, `account_deactivated`, `account_erased`, or
+    `refresh_refused` when a 4001 was followed by a refused refresh). The live connection
+    is closed for good and never reconnects: the user must log in again."""
+
+    def __init__(self, code: str, reason: str, message: str = "") -> None:
+        super().__init__(f"session ended: {code} ({reason or 'no reason given'})")
+        self.code = code
+        self.reason = reason
+        self.message = message

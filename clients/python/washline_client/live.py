@@ -9,6 +9,11 @@ When the server can no longer serve a `since` it says `reset`: the app gets a `R
 The WebSocket carries the token as a subprotocol and re-authenticates with `auth` whenever
 the tokens rotate; the SSE fallback (`transport="sse"`, or `"auto"` when the WebSocket
 handshake is refused) reopens its streams from the same positions with a fresh token.
+
+When the server ends the session itself (`access_revoked`: the error frame before close
+4001, or the SSE `end` event; or a 4001 whose refresh is refused too) nothing reconnects:
+the app is told once, through `on_ended` and a `SessionEnded` raised by `next()`, and the
+user must log in again.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from washline_client.backoff import Backoff
 from washline_client.errors import (
+    ACCESS_REVOKED,
     ApiError,
     ConnectionRefused,
     LiveError,
     NotConnected,
+    SessionEnded,
     WashlineError,
 )
 from washline_client.events import (
@@ -47,6 +54,7 @@ from washline_client.ws import Frame, WsLink, ws_url
 
 Transport = Literal["ws", "sse", "auto"]
 ResetHandler = Callable[[Reset], Awaitable[None] | None]
+EndedHandler = Callable[[SessionEnded], Awaitable[None] | None]
 UNAUTHORIZED, ACCESS_ENDED = 4001, 4003
 BACK_OFF_CODES = (4009, 4029)
 """Close codes that mean "too many": skip the short delays."""
@@ -55,7 +63,11 @@ log = logging.getLogger(__name__)
 
 class LiveConnection:
     """Follow channels live. `async with client.live() as live:` then `subscribe`, and read
-    items with `await live.next()` or `async for item in live`."""
+    items with `await live.next()` or `async for item in live`.
+
+    `on_reset(reset)`: a channel's history is gone (reload it over REST).
+    `on_ended(ended)`: the server ended the session (`ended.code` `access_revoked`,
+    `ended.reason` why); the connection is closed for good and `ended` is kept in `ended`."""
 
     def __init__(
         self,
@@ -64,6 +76,7 @@ class LiveConnection:
         *,
         transport: Transport = "auto",
         on_reset: ResetHandler | None = None,
+        on_ended: EndedHandler | None = None,
         request_timeout: float = 10.0,
         backoff: Backoff | None = None,
         sse_read_timeout: float = 60.0,
@@ -72,6 +85,11 @@ class LiveConnection:
         self.tokens = tokens
         self.transport: Transport = transport
         self.on_reset = on_reset
+        self.on_ended = on_ended
+        self.ended: SessionEnded | None = None
+        """Why the server ended the session, once it has (the connection is then closed)."""
+        self._revoked: Frame | None = None
+        """The `access_revoked` frame the current socket got before its close."""
         self.request_timeout = request_timeout
         self.backoff = backoff or Backoff()
         self.positions = Positions()
@@ -82,6 +100,7 @@ class LiveConnection:
         self._link: WsLink | None = None
         self._connected = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._detached: set[asyncio.Future[None]] = set()
         self._sse = SseFollower(
             httpx.AsyncClient(base_url=self.base_url, timeout=request_timeout),
             tokens,
@@ -91,6 +110,7 @@ class LiveConnection:
             self._stream_opened,
             self.backoff,
             sse_read_timeout,
+            self._end,
         )
         self._closed = False
         tokens.on_refresh(self._reauthenticate)
@@ -176,7 +196,10 @@ class LiveConnection:
         return msgspec.convert(reply, LocationReply, strict=False)
 
     async def next(self, timeout: float | None = None) -> LiveItem:
-        """The next event, reset or unsubscribed notice; raises what ended the connection."""
+        """The next event, reset or unsubscribed notice; raises what ended the connection
+        (`SessionEnded` once the server ended the session, every time it is asked again)."""
+        if self.ended is not None and self._items.empty():
+            raise self.ended
         item = await asyncio.wait_for(self._items.get(), timeout)
         if isinstance(item, WashlineError):
             raise item
@@ -190,6 +213,9 @@ class LiveConnection:
 
     def _on_frame(self, frame: Frame) -> None:
         kind, channel = frame.get("type"), frame.get("channel")
+        if kind == "error" and frame.get("code") == ACCESS_REVOKED:
+            self._revoked = frame  # the close (4001) that follows ends the connection for good
+            return
         if not isinstance(channel, str) or channel not in self.channels:
             return  # a channel dropped meanwhile, or a frame for no channel
         if kind == "event":
@@ -208,6 +234,31 @@ class LiveConnection:
             self._drop(channel)
             code, message = str(frame.get("code", "forbidden")), str(frame.get("message", ""))
             self._items.put_nowait(Unsubscribed(channel, code, message))
+
+    def _end(self, frame: Frame) -> None:
+        """The session is over: stop for good (no retry could succeed) and tell the app once."""
+        if self.ended is not None:
+            return
+        self.ended = SessionEnded(
+            str(frame.get("code") or ACCESS_REVOKED),
+            str(frame.get("reason") or ""),
+            str(frame.get("message") or ""),
+        )
+        self._closed = True
+        self._items.put_nowait(self.ended)
+        self._connected.set()  # a connect() still waiting returns; next() raises the end
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
+        self._sse.stop_all()
+        if self.on_ended is not None:
+            self._spawn_detached(self._call_ended(self.ended))
+
+    async def _call_ended(self, ended: SessionEnded) -> None:
+        assert self.on_ended is not None
+        result = self.on_ended(ended)
+        if inspect.isawaitable(result):
+            await result
 
     async def _call_reset(self, reset: Reset) -> None:
         assert self.on_reset is not None
@@ -241,6 +292,7 @@ class LiveConnection:
                 await asyncio.sleep(self.backoff.next_delay())
                 continue
             self._link = link
+            self._revoked = None
             reader = asyncio.create_task(link.run())
             try:
                 for channel in sorted(self.channels):
@@ -265,12 +317,24 @@ class LiveConnection:
             self._closed = True
             self._items.put_nowait(ConnectionRefused(code, reason))
             return
-        if code == UNAUTHORIZED:
-            with contextlib.suppress(WashlineError):
-                await self.tokens.refresh(token)  # expired before we re-authenticated
+        if code == UNAUTHORIZED and self._revoked is not None:
+            return self._end(self._revoked)
+        if code == UNAUTHORIZED and await self._session_refused(token):
+            return self._end({"code": ACCESS_REVOKED, "reason": "refresh_refused"})
         if code in BACK_OFF_CODES:
             self.backoff.at_least(4)
         await asyncio.sleep(self.backoff.next_delay())
+
+    async def _session_refused(self, token: str) -> bool:
+        """After a 4001 without `access_revoked` (an expired token, or a socket opened with
+        the token of a session that ended meanwhile): refresh; True when that is refused."""
+        try:
+            await self.tokens.refresh(token)
+        except ApiError as refused:
+            return refused.status == 401
+        except WashlineError:
+            pass  # unreachable for now: retry later
+        return False
 
     async def _subscribe_on(self, link: WsLink, channel: str) -> None:
         fields: dict[str, Any] = {"channel": channel}
@@ -322,3 +386,10 @@ class LiveConnection:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _spawn_detached(self, work: Awaitable[None]) -> None:
+        """Run `work` to its end even though the connection is closing (its own tasks are
+        cancelled by then): the app's `on_ended` must be called."""
+        task = asyncio.ensure_future(work)
+        self._detached.add(task)
+        task.add_done_callback(self._detached.discard)

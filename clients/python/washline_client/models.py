@@ -40,6 +40,37 @@ class Order(msgspec.Struct):
     notes: str | None = None
 
 
+class OrderPage(msgspec.Struct):
+    items: list[Order]
+    total: int
+    limit: int
+    offset: int
+
+
+class Quote(msgspec.Struct):
+    """A price held for a while: book with `quote_id` to pay exactly `price_cents`."""
+
+    quote_id: str
+    price_cents: int
+    base_price_cents: int
+    multiplier: float
+    zone: str
+    expires_at: datetime
+
+
+class Washer(msgspec.Struct):
+    id: int
+    email: str
+    full_name: str
+    is_active: bool
+    is_available: bool
+    rating_average: float = 0.0
+    rating_count: int = 0
+    last_lat: float | None = None
+    last_lng: float | None = None
+    last_fix_at: datetime | None = None
+
+
 class OrderHistoryEntry(msgspec.Struct):
     seq: int
     from_status: str | None

@@ -1,8 +1,12 @@
-"""The REST half of the SDK: login and refresh, and helpers for each step of a wash.
+"""The REST half of the SDK: accounts and sessions, and helpers for each step of a wash.
 
-Every call carries a fresh access token (refreshed ahead of expiry; a 401 gets one forced
-refresh and one retry). Refusals raise `ApiError` with the server's `code`; a call that
-outlives its timeout raises `RequestTimeout`. Writes carry an `Idempotency-Key`.
+One client is one signed-in user. Every call carries a fresh access token (refreshed ahead
+of expiry; a 401 gets one forced refresh and one retry). Refusals raise `ApiError` with the
+server's `code`, `message` and `status` (and `retry_after` when the server said how long to
+wait); a call that outlives its timeout raises `RequestTimeout`. Writes carry an
+`Idempotency-Key`. Many clients (one per user of a program acting for several people) can
+share one `httpx.AsyncClient` and its connection pool; a `RetryPolicy` makes them repeat
+what is safe to repeat.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from washline_client.errors import ApiError, RequestTimeout, WashlineError
+from washline_client.errors import ApiError
 from washline_client.live import LiveConnection, Transport
 from washline_client.models import (
     Message,
@@ -22,12 +26,17 @@ from washline_client.models import (
     Offer,
     Order,
     OrderDetail,
+    OrderPage,
     Package,
+    Quote,
     Receipt,
     Review,
     ShareLink,
     Vehicle,
+    Washer,
 )
+from washline_client.retries import RetryPolicy
+from washline_client.sender import Sender
 from washline_client.tokens import TokenKeeper, TokenPair, User
 
 T = TypeVar("T")
@@ -35,12 +44,25 @@ DEFAULT_TIMEOUT = 10.0
 
 
 class WashlineClient:
-    """One signed-in user's view of a Washline server. Use as `async with`."""
+    """One signed-in user's view of a Washline server. Use as `async with`.
 
-    def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    `http`: an `httpx.AsyncClient` on the same server to send with (shared by many clients,
+    and left open by `aclose`); by default the client makes and owns its own.
+    `retry`: which failed requests to repeat (default: none)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._owns_http = http is None
+        self.http = http or httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self.sender = Sender(self.http, timeout, retry or RetryPolicy())
         self.tokens = TokenKeeper(self._refresh_pair)
 
     async def __aenter__(self) -> WashlineClient:
@@ -50,7 +72,12 @@ class WashlineClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._owns_http:
+            await self.http.aclose()
+
+    @property
+    def signed_in(self) -> bool:
+        return self.tokens.signed_in
 
     @property
     def user(self) -> User:
@@ -63,12 +90,29 @@ class WashlineClient:
         self.tokens.set(msgspec.convert(body, TokenPair))
         return self.user
 
+    async def register(self, email: str, password: str, full_name: str) -> User:
+        """Create a customer account and sign in as it (409 `email_taken` when it exists)."""
+        body = {"email": email, "password": password, "full_name": full_name}
+        self.tokens.set(
+            msgspec.convert(await self._send("POST", "/api/auth/register", body), TokenPair)
+        )
+        return self.user
+
+    async def health(self) -> bool:
+        """Whether the server answers at all (no token needed); `ApiError`/`WashlineError`
+        when it does not."""
+        await self._send("GET", "/health")
+        return True
+
     async def refresh(self) -> TokenPair:
         """Rotate the tokens now (they are also rotated by themselves ahead of expiry)."""
         return await self.tokens.refresh()
 
     async def _refresh_pair(self, refresh_token: str) -> TokenPair:
-        body = await self._send("POST", "/api/auth/refresh", {"refresh_token": refresh_token})
+        # Never repeated after a lost answer: a refresh token presented twice ends the session.
+        body = await self.sender.send(
+            "POST", "/api/auth/refresh", {"refresh_token": refresh_token}, repeatable=False
+        )
         return msgspec.convert(body, TokenPair)
 
     def live(self, *, transport: Transport = "auto", **options: Any) -> LiveConnection:
@@ -82,9 +126,31 @@ class WashlineClient:
     async def packages(self) -> list[Package]:
         return _as(await self.call("GET", "/api/packages"), list[Package])
 
-    async def add_vehicle(self, make: str, model: str, plate: str, size: str) -> Vehicle:
+    async def add_vehicle(
+        self, make: str, model: str, plate: str, size: str, color: str | None = None
+    ) -> Vehicle:
         body = {"make": make, "model": model, "plate": plate, "size": size}
+        if color is not None:
+            body["color"] = color
         return _as(await self.call("POST", "/api/vehicles", body), Vehicle)
+
+    async def vehicles(self) -> list[Vehicle]:
+        return _as(await self.call("GET", "/api/vehicles"), list[Vehicle])
+
+    async def quote(self, *, vehicle_id: int, package_id: int, lat: float, lng: float) -> Quote:
+        """Today's price there; book with `quote_id` to pay exactly it (409 `quote_expired`
+        once it lapsed)."""
+        body = {"vehicle_id": vehicle_id, "package_id": package_id, "lat": lat, "lng": lng}
+        return _as(await self.call("POST", "/api/quotes", body), Quote)
+
+    async def orders(
+        self, *, status: list[str] | None = None, limit: int = 20, offset: int = 0
+    ) -> OrderPage:
+        """The caller's orders (a washer's: those assigned to them), newest first."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status:
+            params["status"] = status
+        return _as(await self.call("GET", "/api/orders", params=params), OrderPage)
 
     async def book(
         self,
@@ -96,6 +162,7 @@ class WashlineClient:
         lng: float,
         scheduled_for: datetime | None = None,
         notes: str | None = None,
+        quote_id: str | None = None,
     ) -> Order:
         body: dict[str, Any] = {
             "vehicle_id": vehicle_id,
@@ -108,6 +175,8 @@ class WashlineClient:
             body["scheduled_for"] = scheduled_for.isoformat()
         if notes is not None:
             body["notes"] = notes
+        if quote_id is not None:
+            body["quote_id"] = quote_id
         return _as(await self.call("POST", "/api/orders", body), Order)
 
     async def order(self, order_id: int) -> OrderDetail:
@@ -120,6 +189,20 @@ class WashlineClient:
 
     async def set_available(self, available: bool) -> None:
         await self.call("PUT", "/api/washers/me/availability", {"is_available": available})
+
+    async def washer_profile(self) -> Washer:
+        """The signed-in washer's own record (where the server last saw them, among others)."""
+        return _as(await self.call("GET", "/api/washers/me"), Washer)
+
+    async def create_washer(self, email: str, password: str, full_name: str) -> Washer:
+        """Admin: a new washer account (409 `email_taken` when it exists)."""
+        body = {"email": email, "password": password, "full_name": full_name}
+        return _as(await self.call("POST", "/api/washers", body), Washer)
+
+    async def washers(self, *, limit: int = 100, offset: int = 0) -> list[Washer]:
+        """Admin: one page of washer accounts."""
+        params = {"limit": limit, "offset": offset}
+        return _as(await self.call("GET", "/api/washers", params=params), list[Washer])
 
     async def offers(self) -> list[Offer]:
         """The caller's open offers: what to show after (re)connecting."""
@@ -207,28 +290,9 @@ class WashlineClient:
         token: str | None = None,
         **extra_headers: str,
     ) -> Any:
-        headers = dict(extra_headers)
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            response = await self.http.request(
-                method, path, json=json, params=params, headers=headers
-            )
-        except httpx.TimeoutException:
-            raise RequestTimeout(f"{method} {path}", self.timeout) from None
-        except httpx.TransportError as failed:
-            raise WashlineError(f"{method} {path}: {failed!r}") from failed
-        if response.status_code >= 400:
-            raise _refusal(response)
-        return response.json() if response.content else None
-
-
-def _refusal(response: httpx.Response) -> ApiError:
-    try:
-        body = response.json()
-        return ApiError(response.status_code, str(body["code"]), str(body.get("message", "")))
-    except (ValueError, KeyError, TypeError):
-        return ApiError(response.status_code, "http_error", response.text[:200])
+        return await self.sender.send(
+            method, path, json, params=params, token=token, headers=extra_headers
+        )
 
 
 def _as(body: Any, kind: type[T]) -> T:

@@ -2,7 +2,9 @@
 reopened from the SDK's positions after it ends, with a fresh token and a jittered backoff.
 
 A stream refused (403/404) or ended with `forbidden` reports its channels as unsubscribed;
-one ended with `token_expired` reopens at once with the refreshed token.
+one ended with `token_expired` reopens at once with the refreshed token; one ended with
+`access_revoked` (or refused with 401 when the refresh is refused too) ends the session:
+`on_ended` is told and nothing reopens.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 import httpx
 
 from washline_client.backoff import Backoff
-from washline_client.errors import ApiError, LiveError, WashlineError
+from washline_client.errors import ACCESS_REVOKED, ApiError, LiveError, WashlineError
 from washline_client.positions import Positions
 from washline_client.sse import Frame, last_event_id, read_stream, stream_path
 from washline_client.tokens import TokenKeeper
@@ -36,6 +38,7 @@ class SseFollower:
         on_open: Callable[[], None],
         backoff: Backoff,
         read_timeout: float,
+        on_ended: Callable[[Frame], None],
     ) -> None:
         self._http = http
         self._tokens = tokens
@@ -45,6 +48,7 @@ class SseFollower:
         self._on_open = on_open
         self._backoff = backoff
         self._read_timeout = read_timeout
+        self._on_ended = on_ended
         self._streams: dict[str, asyncio.Task[None]] = {}
 
     def _path(self, channel: str) -> str | None:
@@ -66,6 +70,15 @@ class SseFollower:
             task = self._streams.pop(path, None)
             if task is not None:
                 task.cancel()
+
+    def stop_all(self) -> None:
+        """Stop every stream (the session ended), the one calling this included once it
+        returns: it is not cancelled under its own feet."""
+        current = asyncio.current_task()
+        for task in self._streams.values():
+            if task is not current:
+                task.cancel()
+        self._streams.clear()
 
     async def close(self) -> None:
         tasks = list(self._streams.values())
@@ -105,12 +118,13 @@ class SseFollower:
             except ApiError as refused:
                 if refused.status in (403, 404):
                     return self._unsubscribe(channels, refused.code, refused.message)
-                if refused.status == 401:
-                    with contextlib.suppress(WashlineError):
-                        await self._tokens.refresh(token)
+                if refused.status == 401 and await self._session_refused(token):
+                    return self._on_ended({"code": ACCESS_REVOKED, "reason": "refresh_refused"})
             except (httpx.HTTPError, OSError, WashlineError) as failed:
                 log.debug("SSE stream %s failed: %r", path, failed)
             ended = ended or {}
+            if ended.get("code") == ACCESS_REVOKED:
+                return self._on_ended(ended)  # the session is over: never reopen
             if ended.get("code") == "forbidden":
                 return self._unsubscribe(channels, "forbidden", str(ended.get("message", "")))
             if ended.get("code") == "token_expired":
@@ -118,3 +132,13 @@ class SseFollower:
                     await self._tokens.refresh(token)  # a no-op when already rotated
                 continue  # reopen at once, from the same positions
             await asyncio.sleep(backoff.next_delay())
+
+    async def _session_refused(self, token: str) -> bool:
+        """A 401: refresh; True when the refresh is refused too (the session ended)."""
+        try:
+            await self._tokens.refresh(token)
+        except ApiError as refused:
+            return refused.status == 401
+        except WashlineError as failed:
+            log.debug("token refresh failed, retrying: %r", failed)
+        return False

@@ -59,6 +59,10 @@ class TokenKeeper:
     def user(self) -> User:
         return self.pair.user
 
+    @property
+    def signed_in(self) -> bool:
+        return self._pair is not None
+
     def set(self, pair: TokenPair) -> None:
         self._pair = pair
         self._issued_at = datetime.now(UTC)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from washline_simulator.config import DEFAULT_ADMIN_PASSWORD, SIM_PASSWORD
 
 from app.demo import ADMIN_PASSWORD, DEMO_PASSWORD
 from app.passwords import check_new_password, common_passwords
-from app.simulator.config import DEFAULT_ADMIN_PASSWORD, SIM_PASSWORD
 from domain.errors import Refusal, RefusalKind
 from domain.passwords import MIN_LENGTH
 

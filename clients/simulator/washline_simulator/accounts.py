@@ -1,101 +1,107 @@
 """Simulated people's accounts: log in, or create the account first; keep the token fresh.
 
-The city is meant to be restarted at will against the same server, so every account is
-looked up before it is made: a second run logs the same washers and customers back in.
+Each person is one SDK client (`WashlineClient`) with their own tokens, on the city's
+shared pool. The city is meant to be restarted at will against the same server, so every
+account is looked up before it is made: a second run logs the same washers and customers
+back in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from app.simulator.clients import Api, ApiError
+from washline_client import Washer, WashlineClient
 
-REFRESH_MARGIN = 60.0
-"""Refresh this many seconds before the access token expires (less for very short TTLs)."""
+from washline_simulator.clients import Api, ApiError, WashlineError, reachable
+
+T = TypeVar("T")
+
 MIN_REFRESH_PAUSE = 5.0
-
-
-def _expiry(value: Any) -> float:
-    """Epoch seconds of the server's `expires_at` (ISO-8601); soon, when unreadable."""
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return time.time() + 120
+"""The shortest pause between two refreshes (a failed one is retried after it, too)."""
 
 
 class Session:
-    """One person's tokens. Requests that meet a 401 renew the token once and retry."""
+    """One person's SDK client. Requests that meet a 401 the SDK could not mend (the
+    refresh was refused too: the session ended) log in again and retry once."""
 
     def __init__(self, api: Api, email: str, password: str) -> None:
         self.api = api
         self.email = email
         self.password = password
-        self.user_id = 0
-        self.role = ""
-        self.access_token = ""
-        self.refresh_token = ""
-        self.expires_at = 0.0
-        self._renewing = asyncio.Lock()
+        self.client = api.client()
 
-    def adopt(self, pair: dict[str, Any]) -> None:
-        """Take the tokens of a login, registration or refresh answer."""
-        self.access_token = str(pair["access_token"])
-        self.refresh_token = str(pair["refresh_token"])
-        self.expires_at = _expiry(pair.get("expires_at"))
-        user = pair.get("user") or {}
-        self.user_id = int(user.get("id", self.user_id))
-        self.role = str(user.get("role", self.role))
+    @property
+    def user_id(self) -> int:
+        return self.client.user.id if self.client.signed_in else 0
+
+    @property
+    def role(self) -> str:
+        return self.client.user.role if self.client.signed_in else ""
+
+    @property
+    def access_token(self) -> str:
+        return self.client.tokens.pair.access_token if self.client.signed_in else ""
 
     async def login(self) -> None:
         """Raises ApiError (401 when the account does not exist or the password is wrong)."""
-        self.adopt(
-            await self.api.auth_call(
-                "/api/auth/login", {"email": self.email, "password": self.password}
-            )
-        )
+        await reachable(self.api.sign_in(lambda: self.client.login(self.email, self.password)))
 
-    def seconds_left(self) -> float:
-        return self.expires_at - time.time()
+    async def register(self, full_name: str) -> None:
+        """Create the customer account and sign in as it (409 when it exists)."""
+        await reachable(
+            self.api.sign_in(lambda: self.client.register(self.email, self.password, full_name))
+        )
 
     def refresh_delay(self) -> float:
         """How long to wait before refreshing: ahead of expiry, but not in a tight loop."""
-        lifetime_left = self.seconds_left()
-        margin = min(REFRESH_MARGIN, max(lifetime_left * 0.2, 1.0))
-        return max(MIN_REFRESH_PAUSE, lifetime_left - margin)
+        return max(MIN_REFRESH_PAUSE, self.client.tokens.seconds_until_refresh())
 
     async def renew(self) -> None:
-        """Rotate the refresh token for a new pair; log in again if it was refused."""
-        async with self._renewing:
+        """Rotate the tokens for a new pair; log in again if the refresh was refused."""
+        try:
+            await self.client.refresh()
+        except ApiError as exc:
+            if exc.status not in (400, 401):
+                raise
+            await self.login()
+
+    async def token(self, force: bool = False) -> str:
+        """A token good for at least a little while; `force` when the last one was refused."""
+        if not self.client.signed_in:
+            await self.login()
+        elif force:
+            await self.renew()
+        else:
             try:
-                pair = await self.api.call(
-                    "POST", "/api/auth/refresh", body={"refresh_token": self.refresh_token}
-                )
-                self.adopt(pair)
+                return await self.client.tokens.access_token()
             except ApiError as exc:
                 if exc.status not in (400, 401):
                     raise
                 await self.login()
-
-    async def token(self, force: bool = False) -> str:
-        """A token good for at least a little while; `force` when the last one was refused."""
-        if force or not self.access_token or self.seconds_left() < 30:
-            if self.refresh_token:
-                await self.renew()
-            else:
-                await self.login()
         return self.access_token
 
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def call(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        """Any API call as this person: the decoded JSON answer; ApiError otherwise."""
+        return await self.signed_in_call(
+            lambda client: client.call(method, path, body, params=params)
+        )
+
+    async def signed_in_call(self, action: Callable[[WashlineClient], Awaitable[T]]) -> T:
+        """`action` on this person's client, logged in first if need be; ApiError for a
+        refusal, and (status 0, `unreachable`) for a server that did not answer."""
+        if not self.client.signed_in:
+            await self.login()
         try:
-            return await self.api.call(method, path, token=await self.token(), **kwargs)
+            return await reachable(action(self.client))
         except ApiError as exc:
             if exc.status != 401:
                 raise
-        return await self.api.call(method, path, token=await self.token(force=True), **kwargs)
+        await self.login()  # the session ended (or its refresh was refused): start anew
+        return await reachable(action(self.client))
 
     async def keep_fresh(self, on_new_token: Callable[[str], Awaitable[None]]) -> None:
         """Forever: refresh ahead of expiry and hand the new token to `on_new_token` (the
@@ -104,7 +110,7 @@ class Session:
             await asyncio.sleep(self.refresh_delay())
             try:
                 await self.renew()
-            except ApiError:
+            except WashlineError:
                 await asyncio.sleep(MIN_REFRESH_PAUSE)
                 continue
             await on_new_token(self.access_token)
@@ -135,11 +141,7 @@ async def washer_session(
     if manager is None:
         raise ApiError(401, "no_admin", f"{email} does not exist and no admin could create it")
     try:
-        await manager.call(
-            "POST",
-            "/api/washers",
-            body={"email": email, "password": password, "full_name": full_name},
-        )
+        await manager.signed_in_call(lambda c: c.create_washer(email, password, full_name))
     except ApiError as exc:
         if exc.status != 409:  # made meanwhile (another run): logging in will tell
             raise
@@ -160,12 +162,7 @@ async def customer_session(
         if exc.status != 401:
             raise
     try:
-        session.adopt(
-            await api.auth_call(
-                "/api/auth/register",
-                {"email": email, "password": password, "full_name": full_name},
-            )
-        )
+        await session.register(full_name)
     except ApiError as exc:
         if exc.status != 409:
             raise
@@ -179,8 +176,12 @@ async def washer_emails(admin: Session) -> set[str]:
     emails: set[str] = set()
     offset = 0
     while True:
-        page = await admin.call("GET", "/api/washers", params={"limit": 100, "offset": offset})
-        emails.update(str(washer["email"]) for washer in page)
+        page = await admin.signed_in_call(_washers_from(offset))
+        emails.update(washer.email for washer in page)
         if len(page) < 100:
             return emails
         offset += len(page)
+
+
+def _washers_from(offset: int) -> Callable[[WashlineClient], Awaitable[list[Washer]]]:
+    return lambda client: client.washers(limit=100, offset=offset)

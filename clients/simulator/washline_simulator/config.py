@@ -11,8 +11,8 @@ import argparse
 import math
 from dataclasses import dataclass
 
-from app.simulator.geo import Area
-from app.simulator.scenario import DEFAULT_SCENARIO, SCENARIOS
+from washline_simulator.geo import Area
+from washline_simulator.scenario import DEFAULT_SCENARIO, SCENARIOS
 
 MAX_SPEED_MPS = 60.0
 """The server refuses fixes faster than 70 m/s; stay clear of it, jitter included."""
@@ -48,7 +48,7 @@ class SimConfig:
     seed: int = 1
     orders_per_minute: float | None = None
     """Bookings a minute in calm times; None: the steady demand for the washers on duty
-    (`app.simulator.scenario.steady_orders_per_minute`)."""
+    (`washline_simulator.scenario.steady_orders_per_minute`)."""
     scenario: str = DEFAULT_SCENARIO
     demo_washers: int = 0
     """Also drive the demo data's washers (`washer1..N@washline.test`), when they exist."""

@@ -1,6 +1,6 @@
 """The default simulated city is a steady state for hours; the scenarios surge and recover.
 
-Checked on the pure model of the city's queue (`app.simulator.model`), which advances a
+Checked on the pure model of the city's queue (`washline_simulator.model`), which advances a
 simulated clock: two hours take a fraction of a second and no assertion depends on timing.
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 import statistics
 
 import pytest
-
-from app.demo import WASHERS as DEMO_WASHERS
-from app.simulator.config import SimConfig
-from app.simulator.geo import AUSTIN, Area
-from app.simulator.model import CityModel, ModelRun, run_model
-from app.simulator.scenario import (
+from washline_simulator.config import SimConfig
+from washline_simulator.geo import AUSTIN, Area
+from washline_simulator.model import CityModel, ModelRun, run_model
+from washline_simulator.scenario import (
     SCENARIOS,
     TARGET_UTILISATION,
     cycle_seconds,
     mean_trip_m,
     steady_orders_per_minute,
 )
+
+from app.demo import WASHERS as DEMO_WASHERS
 
 AREA = Area(*AUSTIN)
 TWO_HOURS = 2 * 3600

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
+from washline_simulator.clients import Api
+from washline_simulator.config import SimConfig
+from washline_simulator.geo import AUSTIN, Area, Wander
+from washline_simulator.report import Reporter
+from washline_simulator.washer import WasherBot
 
-from app.simulator.clients import Api
-from app.simulator.config import SimConfig
-from app.simulator.geo import AUSTIN, Area, Wander
-from app.simulator.report import Reporter
-from app.simulator.washer import WasherBot
 from tests.support.polling import poll_until
 
 AREA = Area(*AUSTIN)

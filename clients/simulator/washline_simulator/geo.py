@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.geo import EARTH_RADIUS_M, LatLng, ServiceArea, haversine_m
+from washline_simulator.coords import EARTH_RADIUS_M, LatLng, ServiceArea, haversine_m
 
 METERS_PER_DEGREE_LAT = math.radians(1.0) * EARTH_RADIUS_M
 """Metres per degree of latitude (and of longitude at the equator), on the same sphere the
@@ -26,7 +26,7 @@ AUSTIN = (30.21, -97.81, 30.33, -97.67)
 
 
 class Area(ServiceArea, frozen=True):
-    """The served box (validation and parsing are `domain.geo.ServiceArea`'s) with what the
+    """The served box (validation and parsing are `coords.ServiceArea`'s) with what the
     simulator adds: metric size, clamping and random points. Every simulated point stays
     inside it, since the dashboard draws only this box and dispatch reasons about distances
     within it."""

@@ -16,7 +16,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
-from app.simulator.scenario import DISPATCH_OVERHEAD_S, ON_SITE_OVERHEAD_S, SCENARIOS, Scenario
+from washline_simulator.scenario import DISPATCH_OVERHEAD_S, ON_SITE_OVERHEAD_S, SCENARIOS, Scenario
 
 DISPATCH_TICK_S = 2
 OFFER_FANOUT = 3

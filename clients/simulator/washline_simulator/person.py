@@ -14,10 +14,10 @@ import random
 import time
 from typing import Any
 
-from app.simulator.accounts import Session
-from app.simulator.clients import Api, ApiError, Frame, Live, LiveError
-from app.simulator.config import SimConfig
-from app.simulator.report import Reporter
+from washline_simulator.accounts import Session
+from washline_simulator.clients import Api, ApiError, Frame, Live, LiveError
+from washline_simulator.config import SimConfig
+from washline_simulator.report import Reporter
 
 TERMINAL = frozenset({"completed", "cancelled", "no_show"})
 CONNECT_WAIT = 10.0

@@ -1,23 +1,17 @@
-"""`washline simulate` options and `washline run --no-simulate`: names, defaults, limits."""
+"""`washline simulate` (`python -m washline_simulator`) options: names, defaults, limits."""
 
 from __future__ import annotations
 
 import argparse
 import random
 
-import httpx
 import pytest
-
-from app.cli import _parser, run_simulator_command
-from app.demo import WASHERS as DEMO_WASHERS
-from app.simulator.city import interleave
-from app.simulator.clients import retry_after_seconds
-from app.simulator.config import SimConfig, add_arguments, from_namespace
-from app.simulator.customer import CustomerBot
-from app.simulator.geo import AUSTIN, Area
-from app.simulator.launcher import local_base_url, simulator_command
-from app.simulator.report import Reporter
-from app.simulator.washer import WasherBot
+from washline_simulator.city import interleave
+from washline_simulator.config import SimConfig, add_arguments, from_namespace
+from washline_simulator.customer import CustomerBot
+from washline_simulator.geo import AUSTIN, Area
+from washline_simulator.report import Reporter
+from washline_simulator.washer import WasherBot
 
 
 def parse(*argv: str) -> SimConfig:
@@ -96,48 +90,6 @@ def test_impossible_options_stop_with_a_usage_error(
         parse(*argv)
     assert stopped.value.code == 2
     assert "error:" in capsys.readouterr().err
-
-
-def test_the_washline_command_knows_simulate_and_no_simulate(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    parser = _parser()
-    assert parser.parse_args(["run"]).no_simulate is False
-    assert parser.parse_args(["run", "--no-simulate"]).no_simulate is True
-    args = parser.parse_args(["simulate", "--washers", "2", "--duration", "5"])
-    assert from_namespace(args, parser) == SimConfig(washers=2, duration=5)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["run", "--help"])
-    assert "--no-simulate" in capsys.readouterr().out
-
-
-def test_run_points_the_simulator_at_the_server_it_starts() -> None:
-    assert local_base_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
-    assert local_base_url("0.0.0.0", 8080) == "http://127.0.0.1:8080"
-    assert local_base_url("::", 8000) == "http://[::1]:8000"
-    command = simulator_command("http://127.0.0.1:8000")
-    assert command[1:] == ["-m", "app.cli", "simulate", "--base-url", "http://127.0.0.1:8000"]
-
-
-def test_run_starts_the_chosen_scenario_and_drives_the_demo_washers() -> None:
-    parser = _parser()
-    assert parser.parse_args(["run"]).scenario == "calm"
-    scenario = parser.parse_args(["run", "--scenario", "storm"]).scenario
-    command = run_simulator_command("http://127.0.0.1:8000", scenario)
-    config = parse(*command[4:])  # what the simulator makes of it
-    assert (config.scenario, config.demo_washers) == ("storm", len(DEMO_WASHERS))
-    assert config.base_url == "http://127.0.0.1:8000"
-    with pytest.raises(SystemExit):
-        parser.parse_args(["run", "--scenario", "blizzard"])
-
-
-def test_a_429_is_waited_out_for_as_long_as_the_server_says() -> None:
-    assert retry_after_seconds(httpx.Headers({"retry-after": "12"})) == 12.0
-    assert retry_after_seconds(httpx.Headers({"ratelimit-reset": "40"})) == 40.0
-    assert retry_after_seconds(httpx.Headers({"retry-after": "0"})) == 0.5
-    assert retry_after_seconds(httpx.Headers({"retry-after": "86400"})) == 65.0
-    assert retry_after_seconds(httpx.Headers({}), default=5.0) == 5.0
-    assert retry_after_seconds(httpx.Headers({"retry-after": "soon"}), default=3.0) == 3.0
 
 
 def test_washers_and_customers_start_evenly_mixed() -> None:

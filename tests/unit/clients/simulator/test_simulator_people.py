@@ -7,8 +7,8 @@ import random
 import time
 from typing import Any
 
-from app.simulator.clients import Frame, Live
-from app.simulator.person import OrderView, Ticker, chat_event
+from washline_simulator.clients import Frame, Live
+from washline_simulator.person import OrderView, Ticker, chat_event
 
 
 def order(**fields: Any) -> dict[str, Any]:
@@ -78,8 +78,8 @@ def test_the_socket_drops_events_it_has_already_seen() -> None:
 def test_customers_decline_a_share_of_quotes_above_the_threshold_only() -> None:
     import random
 
-    from app.simulator.config import SimConfig
-    from app.simulator.customer import declines_quote
+    from washline_simulator.config import SimConfig
+    from washline_simulator.customer import declines_quote
 
     config = SimConfig(decline_above=1.5, decline_share=0.5)
     rng = random.Random(7)

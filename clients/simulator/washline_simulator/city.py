@@ -15,16 +15,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.simulator import script
-from app.simulator.accounts import Session, washer_emails
-from app.simulator.clients import Api, ApiError
-from app.simulator.config import DEMO_PASSWORD, SimConfig, demo_washer_email, washer_email
-from app.simulator.customer import Booking, CustomerBot
-from app.simulator.geo import AUSTIN, Area
-from app.simulator.person import Person
-from app.simulator.report import Reporter
-from app.simulator.scenario import SCENARIOS, cycle_seconds, steady_orders_per_minute
-from app.simulator.washer import WasherBot
+from washline_simulator import script
+from washline_simulator.accounts import Session, washer_emails
+from washline_simulator.clients import Api, ApiError
+from washline_simulator.config import DEMO_PASSWORD, SimConfig, demo_washer_email, washer_email
+from washline_simulator.customer import Booking, CustomerBot
+from washline_simulator.geo import AUSTIN, Area
+from washline_simulator.person import Person
+from washline_simulator.report import Reporter
+from washline_simulator.scenario import SCENARIOS, cycle_seconds, steady_orders_per_minute
+from washline_simulator.washer import WasherBot
 
 SHUTDOWN_SECONDS = 8.0
 """Going off duty and hanging up may take this long in all; then the city just exits."""
@@ -192,7 +192,7 @@ class City:
         complained = False
         while True:
             try:
-                await api.call("GET", "/health", attempts=1)
+                await api.health()
                 return
             except ApiError as exc:
                 if not complained:

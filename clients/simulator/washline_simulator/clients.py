@@ -1,69 +1,66 @@
-"""The simulator's connections to the server: the HTTP API and the live WebSocket.
+"""The simulator's connections to the server: the HTTP API and the live WebSocket, both the
+client SDK's (`washline_client`): the simulator is a client of the public API like any
+other app.
 
-The socket is the client SDK's (`washline_client`): the simulator is a client of the public
-API like any other app. The HTTP side keeps its own pool for now: one pool for the whole
-city, and the per-address login queue below, which the SDK (one user per client) has no
-place for yet.
+Over HTTP every simulated person is one SDK client (`WashlineClient`, their own tokens),
+and the whole city shares one connection pool, so at most `max_in_flight` requests are
+under way at once. Login and registration share one per-address budget on the server: they
+take turns behind one gate, and a 429 is waited out for as long as the server says.
 
 Both behave like a well-mannered mobile app: bounded concurrency, retries only where a retry
-cannot do something twice, login and registration queued behind the server's per-address
-rate limit, and a socket that reconnects with backoff and resumes every channel from the
-last event it saw.
+cannot do something twice (the SDK's `RetryPolicy`), and a socket that reconnects with
+backoff and resumes every channel from the last event it saw.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import itertools
 import json
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import websockets
 from washline_client import ApiError as SdkApiError
 from washline_client import LiveError as SdkLiveError
-from washline_client import NotConnected, RequestTimeout
+from washline_client import NotConnected, RequestTimeout, RetryPolicy, WashlineClient
+from washline_client import WashlineError as SdkWashlineError
 from washline_client.positions import Positions
 from washline_client.ws import WsLink
 
 Frame = dict[str, Any]
 TokenSource = Callable[[bool], Awaitable[str]]
 """Returns a valid access token; `True` forces a new one (the last one was refused)."""
+T = TypeVar("T")
 
-RETRYABLE_STATUSES = frozenset({502, 503, 504})
-SAFE_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
-"""Methods a lost response may be retried on: doing them twice does no harm."""
-MAX_RATE_LIMIT_WAIT = 65.0
 REQUEST_TIMEOUT = 15.0
+ATTEMPTS = 3
+"""Tries of one request in all (the SDK repeats only what is safe to repeat)."""
+DEFAULT_RATE_LIMIT_WAIT = 5.0
+"""How long a 429 that names no wait holds the login gate."""
 CLOSE_UNAUTHORIZED = 4001
 
 
 ApiError = SdkApiError
-"""The server said no (`status` >= 400), or could not be reached (`status` 0)."""
+"""The server said no (`status` >= 400, `code`, `message`, `retry_after`)."""
+WashlineError = SdkWashlineError
+"""Anything the SDK raises: a refusal, a timeout, or a server it could not reach."""
 
 
-def retry_after_seconds(headers: httpx.Headers, default: float = 5.0) -> float:
-    """How long a 429 asks us to wait: `Retry-After` (seconds or HTTP date), else the
-    `RateLimit-Reset` the server's limiter sends, else `default`; always within reason."""
-    for name in ("retry-after", "ratelimit-reset"):
-        value = headers.get(name)
-        if not value:
-            continue
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                continue
-            seconds = when.timestamp() - time.time()
-        return min(MAX_RATE_LIMIT_WAIT, max(0.5, seconds))
-    return default
+async def reachable(work: Awaitable[T]) -> T:
+    """`work`'s result; a server that did not answer (the SDK's timeout or transport error)
+    as ApiError status 0 `unreachable`, so the city handles every failure of a request in
+    one `except ApiError`."""
+    try:
+        return await work
+    except ApiError:
+        raise
+    except SdkWashlineError as exc:
+        raise ApiError(0, "unreachable", str(exc)) from exc
 
 
 class AuthGate:
@@ -93,19 +90,9 @@ class AuthGate:
         self._resume_at = max(self._resume_at, time.monotonic() + seconds)
 
 
-def _error_from(response: httpx.Response) -> ApiError:
-    code, message = "http_error", response.reason_phrase or "request failed"
-    with contextlib.suppress(ValueError):
-        body = response.json()
-        if isinstance(body, dict):
-            code = str(body.get("code", code))
-            message = str(body.get("message", body.get("detail", message)))
-    return ApiError(response.status_code, code, message)
-
-
 class Api:
-    """The HTTP API for the whole city: one connection pool, at most `max_in_flight`
-    requests at once, JSON in and out."""
+    """The whole city's way to the HTTP API: one connection pool, a client per person on
+    it, and the login gate."""
 
     def __init__(
         self,
@@ -115,91 +102,54 @@ class Api:
         transport: httpx.AsyncBaseTransport | None = None,
         on_rate_limited: Callable[[float], None] | None = None,
     ) -> None:
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=REQUEST_TIMEOUT,
-            limits=httpx.Limits(max_connections=max_in_flight * 2),
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            # No pool timeout: a request waiting for one of the `max_in_flight` connections
+            # is queued, not failed.
+            timeout=httpx.Timeout(REQUEST_TIMEOUT, pool=None),
+            limits=httpx.Limits(max_connections=max_in_flight),
             transport=transport,
             headers={"user-agent": "washline-simulator"},
         )
-        self._slots = asyncio.Semaphore(max_in_flight)
         self._gate = AuthGate()
         self._on_rate_limited = on_rate_limited
+        self._retry = RetryPolicy(attempts=ATTEMPTS, on_wait=self._waited)
+
+    def _waited(self, status: int, seconds: float) -> None:
+        if status == 429 and self._on_rate_limited is not None:
+            self._on_rate_limited(seconds)
+
+    def client(self) -> WashlineClient:
+        """A new SDK client (one person's tokens) on the city's pool."""
+        return WashlineClient(
+            self.base_url, timeout=REQUEST_TIMEOUT, http=self._http, retry=self._retry
+        )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._http.aclose()
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        token: str | None,
-        body: Any,
-        params: Any,
-        attempts: int,
-    ) -> httpx.Response:
-        headers = {"authorization": f"Bearer {token}"} if token else None
-        delay = 0.5
-        for attempt in range(1, attempts + 1):
-            try:
-                async with self._slots:
-                    response = await self._client.request(
-                        method, path, json=body, params=params, headers=headers
-                    )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                failure: Exception = exc  # never reached the server: always safe to retry
-            except httpx.TransportError as exc:
-                if method not in SAFE_METHODS:
-                    raise ApiError(0, "unreachable", f"{method} {path}: {exc!r}") from None
-                failure = exc
-            else:
-                if response.status_code not in RETRYABLE_STATUSES or attempt == attempts:
-                    return response
-                failure = ApiError(response.status_code, "unavailable", "server busy")
-            if attempt == attempts:
-                raise ApiError(0, "unreachable", f"{method} {path}: {failure!r}") from None
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
+    async def health(self) -> None:
+        """Returns when the server answers; ApiError (status 0 when it did not answer)."""
+        once = WashlineClient(self.base_url, timeout=REQUEST_TIMEOUT, http=self._http)
+        await reachable(once.health())
 
-    async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        token: str | None = None,
-        body: Any = None,
-        params: Any = None,
-        attempts: int = 3,
-    ) -> Any:
-        """The decoded JSON answer (None for an empty one); ApiError otherwise."""
-        response = await self._send(
-            method, path, token=token, body=body, params=params, attempts=attempts
-        )
-        if response.status_code >= 400:
-            raise _error_from(response)
-        if not response.content:
-            return None
-        return response.json()
-
-    async def auth_call(self, path: str, body: Any) -> Any:
-        """Login or registration, queued behind the rate limit; waits out 429s (the caller
-        cancels it to give up)."""
+    async def sign_in(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Login or registration, queued behind the rate limit; waits out 429s for as long
+        as the server says, never less (the caller cancels it to give up)."""
         while True:
             async with self._gate:
-                response = await self._send(
-                    "POST", path, token=None, body=body, params=None, attempts=3
-                )
-                if response.status_code == 429:
-                    wait = retry_after_seconds(response.headers)
-                    self._gate.block_for(wait)
+                try:
+                    return await attempt()
+                except ApiError as exc:
+                    if exc.status != 429:
+                        raise
+                    wait = exc.retry_after
+                    if wait is None:
+                        wait = DEFAULT_RATE_LIMIT_WAIT
+                    self._gate.block_for(max(wait, 0.5))
                     if self._on_rate_limited is not None:
                         self._on_rate_limited(wait)
-                    continue
-            if response.status_code >= 400:
-                raise _error_from(response)
-            return response.json()
 
 
 LiveError = SdkLiveError

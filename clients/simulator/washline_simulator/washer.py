@@ -16,15 +16,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from app.simulator import script
-from app.simulator.accounts import Session, washer_session
-from app.simulator.clients import Api, ApiError, Frame
-from app.simulator.config import SIM_PASSWORD, SimConfig, washer_email
-from app.simulator.geo import Area, Step, Trip, Wander, plan_route
-from app.simulator.person import POLL_SECONDS, OrderView, Person, chat_event
-from app.simulator.report import Reporter
-from domain.geo import LatLng
-from domain.zones import is_zone, zone_center, zone_of
+from washline_simulator import script
+from washline_simulator.accounts import Session, washer_session
+from washline_simulator.clients import Api, ApiError, Frame
+from washline_simulator.config import SIM_PASSWORD, SimConfig, washer_email
+from washline_simulator.coords import LatLng
+from washline_simulator.geo import Area, Step, Trip, Wander, plan_route
+from washline_simulator.person import POLL_SECONDS, OrderView, Person, chat_event
+from washline_simulator.report import Reporter
+from washline_simulator.zones import is_zone, zone_center, zone_of
 
 ACTIVE = ("assigned", "en_route", "arrived", "in_progress")
 OFFER_POLL_SECONDS = 20.0

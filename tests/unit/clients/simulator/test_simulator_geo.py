@@ -8,8 +8,8 @@ import math
 import random
 
 import pytest
-
-from app.simulator.geo import (
+from washline_simulator.coords import LatLng, haversine_m
+from washline_simulator.geo import (
     AUSTIN,
     METERS_PER_DEGREE_LAT,
     Area,
@@ -21,7 +21,6 @@ from app.simulator.geo import (
     plan_route,
     sample_trip,
 )
-from domain.geo import LatLng, haversine_m
 
 CITY = Area(*AUSTIN)
 TINY = Area(30.2600, -97.7500, 30.2650, -97.7440)  # about 550 m x 580 m

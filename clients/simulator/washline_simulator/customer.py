@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from app.simulator import script
-from app.simulator.accounts import customer_session
-from app.simulator.clients import Api, ApiError
-from app.simulator.config import SIM_PASSWORD, SimConfig, customer_email
-from app.simulator.person import POLL_SECONDS, OrderView, Person, chat_event
-from app.simulator.report import Reporter
-from domain.geo import LatLng
+from washline_simulator import script
+from washline_simulator.accounts import customer_session
+from washline_simulator.clients import Api, ApiError
+from washline_simulator.config import SIM_PASSWORD, SimConfig, customer_email
+from washline_simulator.coords import LatLng
+from washline_simulator.person import POLL_SECONDS, OrderView, Person, chat_event
+from washline_simulator.report import Reporter
 
 OPEN = ("pending", "assigned", "en_route", "arrived", "in_progress")
 

@@ -10,7 +10,7 @@ washer is busy, the next free one is anywhere, and a demand sized on the short d
 an idle city tips into overload (every washer crossing the city, so none is ever free; the
 first default, 6 bookings a minute for 12 washers, lived there). Dispatch offers the
 nearest idle washers, so real drives are shorter and the utilisation measured lands
-below the target, between about 40 and 85% (`app.simulator.model` checks this over hours).
+below the target, between about 40 and 85% (`washline_simulator.model` checks this over hours).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`washline simulate` against a real server: simulated people book, drive, wash and review.
+"""The city simulator (`python -m washline_simulator`, what `washline simulate` runs) against
+a real server: simulated people book, drive, wash and review.
 
 The simulator runs as its own process, exactly as `washline run` starts it, and everything
 here is checked over the public API afterwards: it must have made orders, carried at least
@@ -15,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from washline_simulator.coords import LatLng
+from washline_simulator.geo import Area
 
-from app.simulator.geo import Area
-from domain.geo import LatLng
 from domain.roles import Role
 from tests.support.database import PASSWORD
 from tests.support.server import ROOT
@@ -34,8 +35,7 @@ async def run_simulator(base_url: str, admin_email: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "app.cli",
-        "simulate",
+        "washline_simulator",
         "--base-url", base_url,
         "--washers", "3",
         "--customers", "3",
