@@ -50,11 +50,15 @@ def redis_rate_limit_store(url: str) -> RedisStore:
 
 
 class ResilientStore(Store):
-    """A `RedisStore` that falls back to a per-process `MemoryStore` while Redis is away."""
+    """A `RedisStore` that falls back to a per-process `MemoryStore` while Redis is away.
 
-    def __init__(self, primary: RedisStore) -> None:
-        self.primary = primary
+    With no Redis (``primary`` None, the embedded mode) the `MemoryStore` is the store, so
+    every caller counts through :meth:`increment` whatever the mode."""
+
+    def __init__(self, primary: RedisStore | None = None) -> None:
         self.fallback = MemoryStore()
+        self._redis = primary
+        self.primary: Store = primary if primary is not None else self.fallback
         self._local_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -115,10 +119,11 @@ class ResilientStore(Store):
     async def increment(self, key: str, expires_in: int) -> int:
         """Add one to the counter ``key`` and return it, atomically (across processes while
         Redis answers; within this one otherwise)."""
-        if not self.degraded:
+        redis = self._redis
+        if redis is not None and not self.degraded:
             try:
-                name = self.primary._make_key(key)
-                async with self.primary._redis.pipeline(transaction=True) as pipeline:
+                name = redis._make_key(key)
+                async with redis._redis.pipeline(transaction=True) as pipeline:
                     pipeline.incr(name)
                     pipeline.expire(name, expires_in)
                     count, _ = await pipeline.execute()
