@@ -31,6 +31,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 NAMESPACE = "washline-ratelimit"
 RETRY_REDIS_AFTER_SECONDS = 5.0
 """While Redis is down, how long the store counts locally before trying Redis again."""
+PURGE_EXPIRED_EVERY_SECONDS = 60.0
+"""How often local counting sweeps out expired counters: a `MemoryStore` drops an expired
+key only when it is read again, and counters keyed by window never are."""
 _FAILURES = (RedisError, OSError)
 T = TypeVar("T")
 
@@ -60,6 +63,7 @@ class ResilientStore(Store):
         self._redis = primary
         self.primary: Store = primary if primary is not None else self.fallback
         self._local_until = 0.0
+        self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
         self._lock = asyncio.Lock()
 
     @property
@@ -133,4 +137,7 @@ class ResilientStore(Store):
         async with self._lock:
             count = int(await self.fallback.get(key) or 0) + 1
             await self.fallback.set(key, str(count), expires_in=expires_in)
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
+            await self.fallback.delete_expired()
         return count

@@ -99,3 +99,24 @@ def test_the_store_holds_no_email_address() -> None:
     assert "someone" not in key.lower() and "@" not in key
     assert key == account_key(" someone@example.com", 123)
     assert key != account_key("someone@example.com", 124)
+
+
+async def test_counters_of_past_windows_do_not_pile_up_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import rate_limit_store
+    from tests.support.polling import poll_until
+
+    store = ResilientStore()
+    for index in range(50):  # a spray over many accounts: each key is never read again
+        await store.increment(f"login-account:{index}:1", 1)
+    held = store.fallback._store  # the memory store's entries
+    assert len(held) == 50
+    monkeypatch.setattr(rate_limit_store, "PURGE_EXPIRED_EVERY_SECONDS", 0.0)
+    store._next_purge = 0.0
+
+    async def count_once_more() -> int:
+        await store.increment("login-account:fresh:2", 60)
+        return len(store.fallback._store)
+
+    assert await poll_until(count_once_more, lambda size: size == 1, within=10) == 1
