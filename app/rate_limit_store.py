@@ -80,12 +80,20 @@ class ResilientStore(Store):
         self, on_redis: Callable[[], Awaitable[T]], on_memory: Callable[[], Awaitable[T]]
     ) -> T:
         """Redis's answer while it gives one, else this process's."""
-        if not self.degraded:
+        if self._redis is not None and not self.degraded:
             try:
                 return await on_redis()
             except _FAILURES as exc:
                 self._failed(exc)
-        return await on_memory()
+        answer = await on_memory()
+        await self._sweep()
+        return answer
+
+    async def _sweep(self) -> None:
+        """Drop expired entries from memory, at most every `PURGE_EXPIRED_EVERY_SECONDS`."""
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
+            await self.fallback.delete_expired()
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
@@ -137,7 +145,5 @@ class ResilientStore(Store):
         async with self._lock:
             count = int(await self.fallback.get(key) or 0) + 1
             await self.fallback.set(key, str(count), expires_in=expires_in)
-        if time.monotonic() >= self._next_purge:
-            self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
-            await self.fallback.delete_expired()
+        await self._sweep()
         return count

@@ -120,3 +120,22 @@ async def test_counters_of_past_windows_do_not_pile_up_in_memory(
         return len(store.fallback._store)
 
     assert await poll_until(count_once_more, lambda size: size == 1, within=10) == 1
+
+
+async def test_per_address_entries_written_in_memory_are_swept_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import rate_limit_store
+    from tests.support.polling import poll_until
+
+    store = ResilientStore()
+    for index in range(20):  # what the per-address limit writes, one key per address
+        await store.set(f"RateLimitMiddleware::10.0.0.{index}", "{}", expires_in=1)
+    monkeypatch.setattr(rate_limit_store, "PURGE_EXPIRED_EVERY_SECONDS", 0.0)
+    store._next_purge = 0.0
+
+    async def write_once_more() -> int:
+        await store.set("RateLimitMiddleware::10.0.1.1", "{}", expires_in=60)
+        return len(store.fallback._store)
+
+    assert await poll_until(write_once_more, lambda size: size == 1, within=10) == 1
