@@ -210,6 +210,48 @@ async def test_with_the_broker_away_this_process_ends_access_alone(
         await broker.close()
 
 
+@pytest.mark.redis
+async def test_ending_access_in_one_process_reaches_another_through_redis(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    engine: AsyncEngine,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
+    user_id = await _user(settings, "x@example.com", "fam1", "fam2")
+    brokers = [
+        RedisBroker(redis_url, prefix=redis_prefix, classify=with_control()) for _ in range(2)
+    ]
+    here_sessions, there_sessions = RecordingLiveSessions(), RecordingLiveSessions()
+    here = SessionAccess(session_factory, brokers[0], here_sessions)
+    there = SessionAccess(session_factory, brokers[1], there_sessions)
+    try:
+        for broker in brokers:
+            await broker.start()
+        await here.start()
+        await there.start()
+        assert await there.allows(user_id, "fam1")
+        await _revoke(engine, user_id, "fam1")
+
+        await here.end(user_id, ["fam1"], EndReason.SESSION_REVOKED)
+
+        expected = AccessEnded(user_id=user_id, session_ids=("fam1",), reason="session_revoked")
+        await poll_until(
+            lambda: asyncio.sleep(0, there_sessions.ended and here_sessions.ended),
+            bool,
+            every=0.02,
+        )
+        assert there_sessions.ended == [expected]
+        assert here_sessions.ended == [expected]  # the publisher hears its own event too
+        assert not await there.allows(user_id, "fam1")
+        assert await there.allows(user_id, "fam2")
+    finally:
+        await here.stop()
+        await there.stop()
+        for broker in brokers:
+            await broker.close()
+
+
 @pytest.mark.parametrize(
     "envelope",
     [
