@@ -17,7 +17,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 
 from app.bootstrap import Washline, WashlinePlugin
@@ -56,11 +55,8 @@ def _rate_limit(settings: Settings) -> RateLimitConfig:
 
 
 def _stores(settings: Settings) -> StoreRegistry:
-    if settings.uses_redis:
-        store: Any = ResilientStore(redis_rate_limit_store(settings.redis_url))
-    else:
-        store = MemoryStore()
-    return StoreRegistry(stores={"rate_limit": store})
+    redis = redis_rate_limit_store(settings.redis_url) if settings.uses_redis else None
+    return StoreRegistry(stores={"rate_limit": ResilientStore(redis)})
 
 
 def _openapi() -> OpenAPIConfig:

@@ -9,7 +9,6 @@ normalised email so that the store holds no addresses of people.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import time
@@ -20,7 +19,6 @@ from app.rate_limit_store import ResilientStore
 from domain.errors import RateLimited
 
 WINDOW_SECONDS = 60
-_memory_lock = asyncio.Lock()
 
 
 def account_key(email: str, window: int) -> str:
@@ -29,14 +27,13 @@ def account_key(email: str, window: int) -> str:
 
 
 async def _count(store: Store, key: str) -> int:
-    """Add one attempt to the counter `key` and return the count, atomically."""
-    if isinstance(store, ResilientStore):
-        # INCR is atomic across processes, which a get-then-set through `Store` is not.
-        return await store.increment(key, WINDOW_SECONDS * 2)
-    async with _memory_lock:
-        count = int(await store.get(key) or 0) + 1
-        await store.set(key, str(count), expires_in=WINDOW_SECONDS * 2)
-    return count
+    """Add one attempt to the counter `key` and return the count, atomically.
+
+    The app's `rate_limit` store is a `ResilientStore` in every mode (`app.asgi`): its
+    `increment` is the one counter, atomic across processes while Redis answers."""
+    if not isinstance(store, ResilientStore):
+        raise TypeError(f"login limits count in a ResilientStore, not a {type(store).__name__}")
+    return await store.increment(key, WINDOW_SECONDS * 2)
 
 
 async def limit_account_attempts(store: Store, email: str, limit: int) -> None:

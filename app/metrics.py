@@ -2,7 +2,7 @@
 
 The live core's own counters are in `realtime.metrics`; these are the application's: the
 outbox relay, dispatch, the delivery probe and whether the stores answer. The recording and
-alerting rules that read them are in ``k8s/base/monitoring``.
+alerting rules that read them are in ``k8s/components/monitoring``.
 """
 
 from __future__ import annotations

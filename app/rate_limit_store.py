@@ -31,6 +31,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 NAMESPACE = "washline-ratelimit"
 RETRY_REDIS_AFTER_SECONDS = 5.0
 """While Redis is down, how long the store counts locally before trying Redis again."""
+PURGE_EXPIRED_EVERY_SECONDS = 60.0
+"""How often local counting sweeps out expired counters: a `MemoryStore` drops an expired
+key only when it is read again, and counters keyed by window never are."""
 _FAILURES = (RedisError, OSError)
 T = TypeVar("T")
 
@@ -50,12 +53,17 @@ def redis_rate_limit_store(url: str) -> RedisStore:
 
 
 class ResilientStore(Store):
-    """A `RedisStore` that falls back to a per-process `MemoryStore` while Redis is away."""
+    """A `RedisStore` that falls back to a per-process `MemoryStore` while Redis is away.
 
-    def __init__(self, primary: RedisStore) -> None:
-        self.primary = primary
+    With no Redis (``primary`` None, the embedded mode) the `MemoryStore` is the store, so
+    every caller counts through :meth:`increment` whatever the mode."""
+
+    def __init__(self, primary: RedisStore | None = None) -> None:
         self.fallback = MemoryStore()
+        self._redis = primary
+        self.primary: Store = primary if primary is not None else self.fallback
         self._local_until = 0.0
+        self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
         self._lock = asyncio.Lock()
 
     @property
@@ -72,12 +80,20 @@ class ResilientStore(Store):
         self, on_redis: Callable[[], Awaitable[T]], on_memory: Callable[[], Awaitable[T]]
     ) -> T:
         """Redis's answer while it gives one, else this process's."""
-        if not self.degraded:
+        if self._redis is not None and not self.degraded:
             try:
                 return await on_redis()
             except _FAILURES as exc:
                 self._failed(exc)
-        return await on_memory()
+        answer = await on_memory()
+        await self._sweep()
+        return answer
+
+    async def _sweep(self) -> None:
+        """Drop expired entries from memory, at most every `PURGE_EXPIRED_EVERY_SECONDS`."""
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EXPIRED_EVERY_SECONDS
+            await self.fallback.delete_expired()
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
@@ -115,10 +131,11 @@ class ResilientStore(Store):
     async def increment(self, key: str, expires_in: int) -> int:
         """Add one to the counter ``key`` and return it, atomically (across processes while
         Redis answers; within this one otherwise)."""
-        if not self.degraded:
+        redis = self._redis
+        if redis is not None and not self.degraded:
             try:
-                name = self.primary._make_key(key)
-                async with self.primary._redis.pipeline(transaction=True) as pipeline:
+                name = redis._make_key(key)
+                async with redis._redis.pipeline(transaction=True) as pipeline:
                     pipeline.incr(name)
                     pipeline.expire(name, expires_in)
                     count, _ = await pipeline.execute()
@@ -128,4 +145,5 @@ class ResilientStore(Store):
         async with self._lock:
             count = int(await self.fallback.get(key) or 0) + 1
             await self.fallback.set(key, str(count), expires_in=expires_in)
+        await self._sweep()
         return count

@@ -1,6 +1,6 @@
 """Every few seconds, per process: publish a delivery probe and check the stores.
 
-Both feed the alert rules (k8s/base/monitoring): the probe proves delivery across pods
+Both feed the alert rules (k8s/components/monitoring): the probe proves delivery across pods
 (`app.workers.probe`), the checks record each store's availability
 (`app.workers.store_checks`). A failure of either never ends the loop.
 """
