@@ -1,5 +1,29 @@
 """The application factory: the Litestar app around the parts `app.bootstrap` builds, with
-the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configured here."""
+the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configured here.
+
+The stack a connection goes through, outermost first:
+
+1. `WashlineApp.__call__`, Litestar's ASGI entry point, before anything of Litestar's runs:
+   - WebSocket only: remember the server's own `send` (`app.live.direct_send`), so event
+     frames skip every wrapper below;
+   - HTTP and WebSocket: `app.logs.RequestIdMiddleware`, the request id bound to every log
+     line, one access line, and (HTTP only) `X-Request-ID` and the security headers; it must
+     see the answers Litestar's exception handling and router make (401, 404, 405).
+2. Litestar's entry: the `before_send` hooks (the database session's), for every message.
+3. OpenTelemetry (when tracing is on): Litestar's plugin puts its span around all below.
+4. CORS (when `CORS_ORIGINS` is set): Litestar's, answers preflights before routing.
+5. Litestar's exception handling: `app.http.errors` turns every exception into the JSON
+   error body; a 429 gets its `Retry-After` there (`app.http.retry_after`).
+6. The router: 404 and 405 are raised here, so only layers above see them.
+7. The route's middleware, the app's `middleware=` below, in order:
+   - authentication (put first by `JWTAuth.on_app_init`), HTTP and WebSocket;
+   - Prometheus request metrics, HTTP only (a socket is no request: its lifetime would
+     swamp the latency histogram);
+   - the per-address limit of logins and registrations, HTTP only (Litestar's own filter);
+   - the per-address limit of the share routes, HTTP only;
+   - idempotency keys, HTTP only, on the routes marked idempotent.
+8. The handler (its guards, `json_bodies_only`, first).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +37,15 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
+from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types.asgi_types import LifeSpanReceive, LifeSpanScope, LifeSpanSend
 
 from app.bootstrap import Washline, WashlinePlugin
 from app.http.answers import RATE_LIMITED_PATHS
@@ -28,10 +55,9 @@ from app.http.content_types import JsonBodyRequest, json_bodies_only
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.openapi import BEARER, ErrorResponses, install
-from app.http.retry_after import with_retry_after
 from app.http.share_limits import share_rate_limit
-from app.live.direct_send import CaptureDirectSend
-from app.logs import configure_logging, with_request_ids
+from app.live.direct_send import remember_direct_send
+from app.logs import RequestIdMiddleware, configure_logging
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.settings import Settings
 
@@ -89,6 +115,30 @@ class AppDatabaseConfig(SQLAlchemyAsyncConfig):
         return new_key if new_key is not None else key
 
 
+class WashlineApp(Litestar):
+    """Litestar with the layers that must run before any of its own (the module docstring's
+    first layer): Litestar's middleware runs only once a route matched, and answers made by
+    its exception handling and router would pass them by. They wrap its public ASGI entry
+    point, which every server and test client calls, once, at construction."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self._outer: ASGIApp = RequestIdMiddleware(super().__call__)
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            remember_direct_send(scope, send)  # type: ignore[arg-type]
+        await self._outer(scope, receive, send)  # type: ignore[arg-type]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     return build_app(Washline(settings or Settings.from_env()))
 
@@ -105,7 +155,7 @@ def build_app(washline: Washline) -> Litestar:
         set_default_exception_handler=False,
         create_all=False,
     )
-    app = Litestar(
+    app = WashlineApp(
         plugins=[
             SQLAlchemyPlugin(config=database),
             WashlinePlugin(washline),
@@ -114,7 +164,12 @@ def build_app(washline: Washline) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
-            PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
+            PrometheusConfig(
+                app_name="washline",
+                prefix="washline",
+                group_path=True,
+                scopes={ScopeType.HTTP},
+            ).middleware,
             _rate_limit(settings).middleware,
             share_rate_limit(settings.share_rate_limit_per_minute).middleware,
             IdempotencyMiddleware(
@@ -134,8 +189,6 @@ def build_app(washline: Washline) -> Litestar:
         debug=False,
     )
     install(app)
-    app = with_retry_after(with_request_ids(app))
-    app.asgi_handler = CaptureDirectSend(app.asgi_handler)
     return app
 
 
