@@ -27,6 +27,7 @@ The stack a connection goes through, outermost first:
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.types.asgi_types import LifeSpanReceive, LifeSpanScope, LifeSpanSend
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.bootstrap import Washline, WashlinePlugin
 from app.http.answers import RATE_LIMITED_PATHS
@@ -104,15 +106,28 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-class AppDatabaseConfig(SQLAlchemyAsyncConfig):
-    """One database config per application. The library makes its state keys unique across
-    every config ever built in the process, a registry that only grows (and recurses past
-    about a thousand apps in one test run); one config per app needs no such renaming."""
+_database_configs = itertools.count(1)
 
-    def _ensure_unique(
-        self, registry_name: str, key: str, new_key: str | None = None, _iter: int = 0
-    ) -> str:
-        return new_key if new_key is not None else key
+
+def database_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
+    """The app's database config, under state and scope keys of its own.
+
+    The library renames a key that another config in the process already took, trying
+    `key_1`, `key_2`, ... one recursive call per name taken; a test run builds over a
+    thousand apps, which would exhaust the recursion limit on the default names. A name no
+    config has used is taken as given, with no search.
+    """
+    n = next(_database_configs)
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        engine_app_state_key=f"washline_db_engine_{n}",
+        session_maker_app_state_key=f"washline_db_session_maker_{n}",
+        session_scope_key=f"washline_db_session_{n}",
+        set_default_exception_handler=False,
+        create_all=False,
+    )
 
 
 class WashlineApp(Litestar):
@@ -148,13 +163,7 @@ def build_app(washline: Washline) -> Litestar:
     settings = washline.settings
     configure_logging(settings.log_level)
     jwt_auth = build_jwt_auth(settings, washline.runtime.access)
-    database = AppDatabaseConfig(
-        engine_instance=washline.runtime.engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        session_dependency_key="db_session",
-        set_default_exception_handler=False,
-        create_all=False,
-    )
+    database = database_config(washline.runtime.engine)
     app = WashlineApp(
         plugins=[
             SQLAlchemyPlugin(config=database),
