@@ -1,8 +1,33 @@
 """The application factory: the Litestar app around the parts `app.bootstrap` builds, with
-the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configured here."""
+the HTTP concerns (middleware, OpenAPI, stores, auth, database sessions) configured here.
+
+The stack a connection goes through, outermost first:
+
+1. `WashlineApp.__call__`, Litestar's ASGI entry point, before anything of Litestar's runs:
+   - WebSocket only: remember the server's own `send` (`app.live.direct_send`), so event
+     frames skip every wrapper below;
+   - HTTP and WebSocket: `app.logs.RequestIdMiddleware`, the request id bound to every log
+     line, one access line, and (HTTP only) `X-Request-ID` and the security headers; it must
+     see the answers Litestar's exception handling and router make (401, 404, 405).
+2. Litestar's entry: the `before_send` hooks (the database session's), for every message.
+3. OpenTelemetry (when tracing is on): Litestar's plugin puts its span around all below.
+4. CORS (when `CORS_ORIGINS` is set): Litestar's, answers preflights before routing.
+5. Litestar's exception handling: `app.http.errors` turns every exception into the JSON
+   error body; a 429 gets its `Retry-After` there (`app.http.retry_after`).
+6. The router: 404 and 405 are raised here, so only layers above see them.
+7. The route's middleware, the app's `middleware=` below, in order:
+   - authentication (put first by `JWTAuth.on_app_init`), HTTP and WebSocket;
+   - Prometheus request metrics, HTTP only (a socket is no request: its lifetime would
+     swamp the latency histogram);
+   - the per-address limit of logins and registrations, HTTP only (Litestar's own filter);
+   - the per-address limit of the share routes, HTTP only;
+   - idempotency keys, HTTP only, on the routes marked idempotent.
+8. The handler (its guards, `json_bodies_only`, first).
+"""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -13,11 +38,15 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.registry import StoreRegistry
+from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types.asgi_types import LifeSpanReceive, LifeSpanScope, LifeSpanSend
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.bootstrap import Washline, WashlinePlugin
 from app.http.answers import RATE_LIMITED_PATHS
@@ -27,10 +56,9 @@ from app.http.content_types import JsonBodyRequest, json_bodies_only
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.openapi import BEARER, ErrorResponses, install
-from app.http.retry_after import with_retry_after
 from app.http.share_limits import share_rate_limit
-from app.live.direct_send import CaptureDirectSend
-from app.logs import configure_logging, with_request_ids
+from app.live.direct_send import remember_direct_send
+from app.logs import RequestIdMiddleware, configure_logging
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.settings import Settings
 
@@ -74,15 +102,52 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-class AppDatabaseConfig(SQLAlchemyAsyncConfig):
-    """One database config per application. The library makes its state keys unique across
-    every config ever built in the process, a registry that only grows (and recurses past
-    about a thousand apps in one test run); one config per app needs no such renaming."""
+_database_configs = itertools.count(1)
 
-    def _ensure_unique(
-        self, registry_name: str, key: str, new_key: str | None = None, _iter: int = 0
-    ) -> str:
-        return new_key if new_key is not None else key
+
+def database_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
+    """The app's database config, under state and scope keys of its own.
+
+    The library renames a key that another config in the process already took, trying
+    `key_1`, `key_2`, ... one recursive call per name taken; a test run builds over a
+    thousand apps, which would exhaust the recursion limit on the default names. A name no
+    config has used is taken as given, with no search.
+    """
+    n = next(_database_configs)
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        engine_app_state_key=f"washline_db_engine_{n}",
+        session_maker_app_state_key=f"washline_db_session_maker_{n}",
+        session_scope_key=f"washline_db_session_{n}",
+        set_default_exception_handler=False,
+        create_all=False,
+    )
+
+
+class WashlineApp(Litestar):
+    """Litestar with the layers that must run before any of its own (the module docstring's
+    first layer): Litestar's middleware runs only once a route matched, and answers made by
+    its exception handling and router would pass them by. They wrap its public ASGI entry
+    point, which every server and test client calls, once, at construction."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self._outer: ASGIApp = RequestIdMiddleware(super().__call__)
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            remember_direct_send(scope, send)  # type: ignore[arg-type]
+        await self._outer(scope, receive, send)  # type: ignore[arg-type]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -94,14 +159,8 @@ def build_app(washline: Washline) -> Litestar:
     settings = washline.settings
     configure_logging(settings.log_level)
     jwt_auth = build_jwt_auth(settings, washline.runtime.access)
-    database = AppDatabaseConfig(
-        engine_instance=washline.runtime.engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        session_dependency_key="db_session",
-        set_default_exception_handler=False,
-        create_all=False,
-    )
-    app = Litestar(
+    database = database_config(washline.runtime.engine)
+    app = WashlineApp(
         plugins=[
             SQLAlchemyPlugin(config=database),
             WashlinePlugin(washline),
@@ -110,7 +169,12 @@ def build_app(washline: Washline) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
-            PrometheusConfig(app_name="washline", prefix="washline", group_path=True).middleware,
+            PrometheusConfig(
+                app_name="washline",
+                prefix="washline",
+                group_path=True,
+                scopes={ScopeType.HTTP},
+            ).middleware,
             _rate_limit(settings).middleware,
             share_rate_limit(settings.share_rate_limit_per_minute).middleware,
             IdempotencyMiddleware(
@@ -130,8 +194,6 @@ def build_app(washline: Washline) -> Litestar:
         debug=False,
     )
     install(app)
-    app = with_retry_after(with_request_ids(app))
-    app.asgi_handler = CaptureDirectSend(app.asgi_handler)
     return app
 
 

@@ -1,6 +1,6 @@
 """JSON structured logs, each request's lines carrying its request id.
 
-The same outermost wrapper adds the security headers of every answer
+The same outermost layer adds the security headers of every HTTP answer
 (`app.http.response_headers`), since it already rewrites each response's headers.
 
 The request id comes from the caller's `X-Request-ID` header when it is sane, else it is
@@ -14,10 +14,10 @@ import re
 import sys
 import time
 import uuid
+from contextlib import AbstractContextManager
 from typing import Any
 
 import structlog
-from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opentelemetry import trace
 
@@ -105,20 +105,28 @@ def _incoming_request_id(scope: Scope) -> str:
 
 
 class RequestIdMiddleware:
-    """Bind a request id and the client's address to every log line of the request (and to
-    the audit entries it writes, `app.audit`) and log one access line.
+    """Bind a request id and the client's address to every log line of a request or socket
+    (and to the audit entries it writes, `app.audit`) and log one access line.
 
-    Install it with `with_request_ids`, around the whole application, not as Litestar
-    middleware: see there.
+    On HTTP it also puts `X-Request-ID` and the security headers (`app.http.response_headers`)
+    on the response. It has to sit outside Litestar's routing and exception handling, or a
+    401 from authentication and a 404/405 from the router would get neither id nor access
+    line: `app.asgi.WashlineApp` runs it there. A WebSocket has no HTTP response to mark, so
+    its `send` is passed through unwrapped: no frame of a socket goes through this layer.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = _incoming_request_id(scope)
         status = {"code": 0}
         started = time.perf_counter()
@@ -132,31 +140,33 @@ class RequestIdMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        client = scope.get("client")
-        with structlog.contextvars.bound_contextvars(
-            request_id=request_id, client=client[0] if client else None
-        ):
+        with _request_context(scope, request_id):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                access_log.info(
-                    "request",
-                    method=scope.get("method", "WS"),
-                    path=scope.get("path"),
-                    status=status["code"] or None,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                _log_access(scope, status["code"], started)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        with _request_context(scope, _incoming_request_id(scope)):
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _log_access(scope, 0, started)
 
 
-def with_request_ids(app: Litestar) -> Litestar:
-    """Wrap the whole application in `RequestIdMiddleware` and return it.
+def _request_context(scope: Scope, request_id: str) -> AbstractContextManager[Any]:
+    client = scope.get("client")
+    return structlog.contextvars.bound_contextvars(
+        request_id=request_id, client=client[0] if client else None
+    )
 
-    Litestar builds app-level `middleware=` into each route's own stack, so it runs only once
-    a route matched, and inside the authentication middleware: a 401 from authentication or
-    a 404/405 from the router got no `X-Request-ID` and no access line. Wrapping the ASGI
-    handler that `Litestar.__call__` dispatches to (routing, exception handlers, CORS) puts
-    the id on every HTTP and WebSocket answer. `before_send` hooks would reach those answers
-    too, but cannot bind the id to the request's log lines nor time the request.
-    """
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
-    return app
+
+def _log_access(scope: Scope, status: int, started: float) -> None:
+    access_log.info(
+        "request",
+        method=scope.get("method", "WS"),
+        path=scope.get("path"),
+        status=status or None,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )

@@ -34,6 +34,18 @@ def raise_open_file_limit() -> None:
 
 
 class DrainingServer(uvicorn.Server):
+    """uvicorn's server with a drain before its shutdown.
+
+    uvicorn offers no public hook for what a signal does: `Server.serve` installs its own
+    method `handle_exit` for SIGINT and SIGTERM, which stops accepting at once and remembers
+    the signal to re-raise it once stopped (sse-starlette, on import, wraps that method to
+    end its streams at once; the override skips that too, since the drain ends them in
+    order). Overriding that method is the one way in; what the override relies on (its
+    name and signature, that `capture_signals` installs it, that it runs instead of
+    uvicorn's) is pinned by `tests/unit/app/test_server_signals.py`, so an upstream change
+    fails there rather than in a deploy.
+    """
+
     def __init__(self, config: uvicorn.Config, drain_delay: float) -> None:
         super().__init__(config)
         self._drain_delay = drain_delay
@@ -45,6 +57,8 @@ class DrainingServer(uvicorn.Server):
         await super().serve(sockets)  # type: ignore[arg-type]
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """The first signal starts the drain (in the event loop: this runs in a signal
+        handler); before the loop runs, uvicorn's own handling stands."""
         if self._loop is None:
             super().handle_exit(sig, frame)
             return

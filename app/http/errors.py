@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.http.retry_after import with_retry_after
 from domain.errors import Refusal, RefusalKind
 from domain.text import NO_NUL_PATTERN
 from persistence.database import (
@@ -211,22 +212,25 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     if status == 400 and code == "bad_request" and _is_undecodable_body(exc):
         code = "malformed_json"
+    headers = getattr(exc, "headers", None)
     return Response(
         _body(code, exc.detail or code, **extra),
         status_code=status,
         media_type=MediaType.JSON,
-        headers=getattr(exc, "headers", None),
+        headers=with_retry_after(headers) if status == 429 else headers,
     )
 
 
 def handle_refusal(request: Request[Any, Any, Any], exc: Refusal) -> Response[Any]:
     """A domain refusal: its code, message and fields as the body, its kind as the status."""
     retry_after = getattr(exc, "retry_after", None)
+    status = STATUS_BY_KIND[exc.kind]
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return Response(
         _body(exc.code, exc.message, **exc.fields),
-        status_code=STATUS_BY_KIND[exc.kind],
+        status_code=status,
         media_type=MediaType.JSON,
-        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
+        headers=with_retry_after(headers) if status == 429 else headers,
     )
 
 

@@ -1,40 +1,34 @@
 """Event frames go to the server's `send` directly, past the per-message HTTP wrappers.
 
-Every ASGI message a handler sends passes through each middleware's `send` wrapper: Litestar's
-WebSocket disconnect check, the Prometheus and exception middlewares, the request-id
-middleware. They exist for HTTP responses; on an accepted socket they inspect each frame and
-pass it on. Profiles of the fan-out benchmark put them at ~15 % of the server's CPU under
-broadcast load (docs/benchmarks.md, "CPU per delivery"), so the live socket's writer sends
-event frames with the server protocol's own `send` (`app.ws_protocol`), past Litestar's
-`before_send` hooks too, and the fan-out writes through the protocol's `write_now` without
-any `send` at all while the peer keeps up. Accept and close still go through Litestar, so
-everything the middlewares do for the handshake and the close stands.
+Every ASGI message a handler sends passes through each `send` wrapper between it and the
+server: Litestar's WebSocket disconnect check and exception middleware, and whatever
+middleware runs for WebSockets (`app.asgi` keeps the HTTP-only ones off them). On an
+accepted socket they inspect each frame and pass it on. Profiles of the fan-out benchmark
+put them at ~15 % of the server's CPU under broadcast load (docs/benchmarks.md, "CPU per
+delivery"), so the live socket's writer sends event frames with the server protocol's own
+`send` (`app.ws_protocol`), past Litestar's `before_send` hooks too, and the fan-out writes
+through the protocol's `write_now` without any `send` at all while the peer keeps up.
+Accept and close still go through Litestar, so everything the middlewares do for the
+handshake and the close stands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, cast
 
 from litestar import WebSocket
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope, Send
 
 from app.ws_protocol import WIRE_SCOPE_KEY, BoundedWebSocketProtocol
 
 DIRECT_SEND_KEY = "washline.direct_send"
 
 
-class CaptureDirectSend:
-    """Outermost wrapper of the app's ASGI handler: remembers a WebSocket's own `send`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        # Not a coroutine: no frame of this wrapper stays alive for a socket's lifetime.
-        if scope["type"] == "websocket":
-            scope[DIRECT_SEND_KEY] = send  # type: ignore[literal-required]
-        return self.app(scope, receive, send)
+def remember_direct_send(scope: Scope, send: Send) -> None:
+    """Keep the `send` a WebSocket's connection was called with, before any middleware wraps
+    it (`app.asgi.WashlineApp` calls this first thing, for WebSocket scopes only)."""
+    scope[DIRECT_SEND_KEY] = send  # type: ignore[literal-required]
 
 
 def direct_send(socket: WebSocket[Any, Any, Any]) -> Send:
