@@ -4,7 +4,6 @@ captures it for WebSockets only, without a coroutine frame of its own."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from litestar import WebSocket
@@ -12,7 +11,12 @@ from litestar.types import Message, Receive, Scope, Send
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from app.live.direct_send import DIRECT_SEND_KEY, CaptureDirectSend, direct_send, inline_writer
+from app.live.direct_send import (
+    DIRECT_SEND_KEY,
+    direct_send,
+    inline_writer,
+    remember_direct_send,
+)
 from app.ws_protocol import WIRE_SCOPE_KEY, BoundedWebSocketProtocol
 
 
@@ -40,32 +44,13 @@ def _protocol() -> BoundedWebSocketProtocol:
     return BoundedWebSocketProtocol(config=config, server_state=ServerState(), app_state={})
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Send]] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.calls.append((scope["type"], send))
-
-
-async def test_the_wrapper_captures_a_websockets_send_and_passes_everything_on() -> None:
-    inner = Recorder()
+def test_the_send_a_websocket_was_called_with_is_remembered_in_its_scope() -> None:
+    """What the app's entry point does for a WebSocket scope (`app.asgi.WashlineApp`; that
+    HTTP scopes carry nothing is checked on a real server in `test_api_stack`)."""
     scope = _scope()
-    await CaptureDirectSend(inner)(scope, _receive, _server_send)  # type: ignore[arg-type]
+    remember_direct_send(scope, _server_send)  # type: ignore[arg-type]
     assert scope[DIRECT_SEND_KEY] is _server_send
-    assert inner.calls == [("websocket", _server_send)]
-
-
-async def test_http_requests_are_passed_on_untouched() -> None:
-    inner = Recorder()
-    scope = _scope("http")
-    await CaptureDirectSend(inner)(scope, _receive, _server_send)  # type: ignore[arg-type]
-    assert DIRECT_SEND_KEY not in scope
-    assert inner.calls == [("http", _server_send)]
-
-
-def test_the_wrapper_is_not_a_coroutine_of_its_own() -> None:
-    assert not inspect.iscoroutinefunction(CaptureDirectSend.__call__)
+    assert direct_send(_socket(scope)) is _server_send
 
 
 def test_the_captured_send_is_used_past_litestars_wrappers() -> None:
