@@ -13,7 +13,6 @@ import secrets
 from datetime import UTC, datetime
 
 from litestar.stores.base import Store
-from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -37,25 +36,23 @@ from domain.mfa import (
     provisioning_uri,
 )
 from domain.roles import Actor, Role
-from persistence.models import RecoveryCode, RefreshToken, TotpFactor, User
+from persistence import mfa as stored
+from persistence.models import RecoveryCode, TotpFactor, User
+from persistence.sessions import revoke_tokens
 
 INVALID_CODE = Invalid("invalid_mfa_code", "the code is wrong, expired or already used")
 NOT_ENABLED = Conflict("mfa_not_enabled", "this account has no second factor")
 
 
 async def _factor(session: AsyncSession, user_id: int) -> TotpFactor | None:
-    return await session.scalar(select(TotpFactor).where(TotpFactor.user_id == user_id))
+    return await stored.factor_of(session, user_id)
 
 
 async def status(session: AsyncSession, user_id: int) -> MfaStatusOut:
     factor = await _factor(session, user_id)
-    left = await session.scalar(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
-    )
+    left = await stored.recovery_codes_left(session, user_id)
     enabled = factor is not None and factor.confirmed_at is not None
-    return MfaStatusOut(enabled=enabled, recovery_codes_left=int(left or 0) if enabled else 0)
+    return MfaStatusOut(enabled=enabled, recovery_codes_left=left if enabled else 0)
 
 
 async def start_enrolment(
@@ -104,16 +101,8 @@ async def confirm_enrolment(
     if step is None:
         raise INVALID_CODE
     factor.confirmed_at, factor.last_step = now, step
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
-    others = [RefreshToken.family_id != keep_session] if keep_session else []
-    ended = await session.scalars(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == actor.user_id, RefreshToken.revoked_at.is_(None), *others)
-        .values(revoked_at=now)
-        .returning(RefreshToken.family_id)
-        .execution_options(synchronize_session=False)
-    )
-    families = sorted(set(ended.all()))
+    await stored.delete_recovery_codes(session, actor.user_id)
+    families = await revoke_tokens(session, actor.user_id, now, keep=keep_session or None)
     codes = _new_recovery_codes(session, actor.user_id)
     audit.record(session, AuditAction.MFA_ENABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()
@@ -126,31 +115,14 @@ async def _accept_code(
     """Spend `code` (a TOTP or a recovery code) if it is good; which kind it was."""
     step = matching_step(box.open(factor.secret), code, datetime.now(UTC), factor.last_step)
     if step is not None:
-        won = await session.scalar(
-            update(TotpFactor)
-            .where(
-                TotpFactor.id == factor.id,
-                or_(TotpFactor.last_step.is_(None), TotpFactor.last_step < step),
-            )
-            .values(last_step=step)
-            .returning(TotpFactor.id)
-            .execution_options(synchronize_session=False)
-        )
-        return "totp" if won is not None else None
+        won = await stored.spend_step(session, factor.id, step)
+        return "totp" if won else None
     if not is_recovery_code_shaped(code):
         return None
-    used = await session.scalar(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == factor.user_id,
-            RecoveryCode.code_hash == hash_recovery_code(code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-        .returning(RecoveryCode.id)
-        .execution_options(synchronize_session=False)
+    used = await stored.spend_recovery_code(
+        session, factor.user_id, hash_recovery_code(code), datetime.now(UTC)
     )
-    return "recovery_code" if used is not None else None
+    return "recovery_code" if used else None
 
 
 async def disable(session: AsyncSession, box: SecretBox, actor: Actor, code: str) -> MfaStatusOut:
@@ -162,7 +134,7 @@ async def disable(session: AsyncSession, box: SecretBox, actor: Actor, code: str
     if await _accept_code(session, box, factor, code) is None:
         await session.rollback()
         raise INVALID_CODE
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
+    await stored.delete_recovery_codes(session, actor.user_id)
     await session.delete(factor)
     audit.record(session, AuditAction.MFA_DISABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()

@@ -27,7 +27,7 @@ from app.schemas.orders import (
 )
 from app.services import pricing
 from app.services.catalog import own_vehicle
-from app.services.offers import close_offers, offer_of, require_open_offer
+from app.services.offers import close_offers, require_open_offer
 from domain.audit import AuditAction, AuditTarget
 from domain.booking import OPEN_STATUSES, check_open_orders, check_service_area
 from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
@@ -47,8 +47,10 @@ from domain.orders import (
 from domain.roles import Actor, Role
 from domain.surge import as_factor
 from domain.zones import DEFAULT_ZONE_RESOLUTION, zone_of
-from persistence.models import Order, OrderEvent, TrackPoint, User
+from persistence.models import Order, OrderEvent, User
+from persistence.offers import offer_of
 from persistence.order_events import record_order_event
+from persistence.orders import count_customer_orders, newest_track_points
 
 
 def order_out(order: Order) -> OrderOut:
@@ -102,15 +104,7 @@ def order_facts(order: Order) -> OrderFacts:
 
 async def open_order_count(session: AsyncSession, customer_id: int) -> int:
     """How many of the customer's orders count against `MAX_OPEN_ORDERS_PER_CUSTOMER`."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            Order.customer_id == customer_id,
-            Order.status.in_([status.value for status in OPEN_STATUSES]),
-        )
-    )
-    return count or 0
+    return await count_customer_orders(session, customer_id, OPEN_STATUSES)
 
 
 async def create_order(
@@ -251,17 +245,12 @@ async def order_track(
         raise not_found("order")
     if not may_see_track(principal.actor, facts, recorded=True):
         raise Forbidden("track_unavailable", "the track is visible only while on the way")
-    newest = await session.scalars(
-        select(TrackPoint)
-        .where(TrackPoint.order_id == order.id)
-        .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
-        .limit(TRACK_LIMIT)
-    )
+    newest = await newest_track_points(session, order.id, TRACK_LIMIT)
     return [
         TrackPointOut(
             lat=p.lat, lng=p.lng, recorded_at=p.recorded_at, speed=p.speed, heading=p.heading
         )
-        for p in reversed(list(newest))
+        for p in reversed(newest)
     ]
 
 
