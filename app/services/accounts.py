@@ -19,6 +19,7 @@ from app import audit
 from app.mfa_tokens import mfa_required
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
+from app.schemas.rows import from_row
 from app.security import (
     dummy_password_hash,
     hash_password,
@@ -39,14 +40,7 @@ INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", "email or password 
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=user.role,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
+    return from_row(UserOut, user)
 
 
 def normalise_email(email: str) -> str:

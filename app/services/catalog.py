@@ -16,6 +16,7 @@ from app.schemas.catalog import (
     VehicleOut,
     VehiclePatch,
 )
+from app.schemas.rows import from_row
 from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import Conflict, not_found
 from domain.roles import SYSTEM_ACTOR, Actor
@@ -24,27 +25,11 @@ from persistence.models import ServicePackage, Vehicle
 
 
 def vehicle_out(vehicle: Vehicle) -> VehicleOut:
-    return VehicleOut(
-        id=vehicle.id,
-        owner_id=vehicle.owner_id,
-        make=vehicle.make,
-        model=vehicle.model,
-        plate=vehicle.plate,
-        size=vehicle.size,
-        color=vehicle.color,
-        created_at=vehicle.created_at,
-    )
+    return from_row(VehicleOut, vehicle)
 
 
 def package_out(package: ServicePackage) -> PackageOut:
-    return PackageOut(
-        id=package.id,
-        name=package.name,
-        description=package.description,
-        base_price_cents=package.base_price_cents,
-        duration_minutes=package.duration_minutes,
-        is_active=package.is_active,
-    )
+    return from_row(PackageOut, package)
 
 
 def _apply_patch(target: Any, patch: msgspec.Struct) -> None:

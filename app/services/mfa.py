@@ -44,12 +44,8 @@ INVALID_CODE = Invalid("invalid_mfa_code", "the code is wrong, expired or alread
 NOT_ENABLED = Conflict("mfa_not_enabled", "this account has no second factor")
 
 
-async def _factor(session: AsyncSession, user_id: int) -> TotpFactor | None:
-    return await stored.factor_of(session, user_id)
-
-
 async def status(session: AsyncSession, user_id: int) -> MfaStatusOut:
-    factor = await _factor(session, user_id)
+    factor = await stored.factor_of(session, user_id)
     left = await stored.recovery_codes_left(session, user_id)
     enabled = factor is not None and factor.confirmed_at is not None
     return MfaStatusOut(enabled=enabled, recovery_codes_left=left if enabled else 0)
@@ -63,7 +59,7 @@ async def start_enrolment(
     holder's on the account."""
     if not await verify_password(user.password_hash, password):
         raise Forbidden("wrong_password", "the password is not the account's")
-    factor = await _factor(session, user.id)
+    factor = await stored.factor_of(session, user.id)
     if factor is not None and factor.confirmed_at is not None:
         raise Conflict("mfa_already_enabled", "disable the second factor before enrolling anew")
     secret = new_secret()
@@ -93,7 +89,7 @@ async def confirm_enrolment(
     did not pass the factor; `keep_session` (the caller's) proved it just now. Also answers
     the sessions it ended, whose live access the caller ends."""
     assert actor.user_id is not None
-    factor = await _factor(session, actor.user_id)
+    factor = await stored.factor_of(session, actor.user_id)
     if factor is None or factor.confirmed_at is not None:
         raise Conflict("mfa_not_pending", "start an enrolment first (POST /api/me/mfa/totp)")
     now = datetime.now(UTC)
@@ -128,7 +124,7 @@ async def _accept_code(
 async def disable(session: AsyncSession, box: SecretBox, actor: Actor, code: str) -> MfaStatusOut:
     """Remove the second factor; a current code (or a recovery code) proves it is the owner."""
     assert actor.user_id is not None
-    factor = await _factor(session, actor.user_id)
+    factor = await stored.factor_of(session, actor.user_id)
     if factor is None or factor.confirmed_at is None:
         raise NOT_ENABLED
     if await _accept_code(session, box, factor, code) is None:
@@ -153,7 +149,7 @@ async def complete_login(
     user_id = read_mfa_token(mfa_token, settings)
     await limit_mfa_attempts(store, user_id, ATTEMPTS_PER_MINUTE)
     user = await session.get(User, user_id)
-    factor = await _factor(session, user_id)
+    factor = await stored.factor_of(session, user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("invalid_mfa_token", "the account is no longer active")
     if factor is None or factor.confirmed_at is None:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
 from app.schemas.orders import PublicReviewOut, ReviewIn, ReviewOut
+from app.schemas.rows import from_row
 from app.services.orders import visible_order
 from domain.errors import Conflict, not_found
 from domain.orders import OrderStatus
@@ -16,26 +17,11 @@ from persistence.models import Review
 
 
 def review_out(review: Review) -> ReviewOut:
-    return ReviewOut(
-        id=review.id,
-        order_id=review.order_id,
-        customer_id=review.customer_id,
-        washer_id=review.washer_id,
-        stars=review.stars,
-        comment=review.comment,
-        created_at=review.created_at,
-    )
+    return from_row(ReviewOut, review)
 
 
 def public_review_out(review: Review) -> PublicReviewOut:
-    return PublicReviewOut(
-        id=review.id,
-        order_id=review.order_id,
-        washer_id=review.washer_id,
-        stars=review.stars,
-        comment=review.comment,
-        created_at=review.created_at,
-    )
+    return from_row(PublicReviewOut, review)
 
 
 async def create_review(
