@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.principal import Principal
@@ -21,7 +20,9 @@ from app.settings import Settings
 from domain.orders import OrderStatus
 from domain.pricing import VehicleSize
 from domain.roles import Actor, Role
-from persistence.models import User, WasherProfile
+from persistence.accounts import count_users
+from persistence.models import User
+from persistence.washers import profile_of
 
 ADMIN_EMAIL = "admin@washline.test"
 ADMIN_PASSWORD = "washline-admin"
@@ -96,7 +97,7 @@ async def load_demo_data(
     """Fill an empty database; leave one that already has users alone."""
     summary = DemoSummary(ADMIN_EMAIL, ADMIN_PASSWORD, created=False)
     async with session_factory() as session:
-        if await session.scalar(select(func.count()).select_from(User)):
+        if await count_users(session):
             return summary
         admin = await accounts.create_user(
             session,
@@ -119,9 +120,7 @@ async def load_demo_data(
                 role=Role.WASHER,
                 is_available=True,
             )
-            profile = await session.scalar(
-                select(WasherProfile).where(WasherProfile.user_id == washer.id)
-            )
+            profile = await profile_of(session, washer.id)
             assert profile is not None
             profile.last_lat, profile.last_lng, profile.last_fix_at = lat, lng, now
             washers.append(washer)

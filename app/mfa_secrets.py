@@ -16,11 +16,10 @@ import hashlib
 import logging
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from persistence.models import TotpFactor
+from persistence.mfa import replace_secret, stored_secrets
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +68,10 @@ async def seal_stored_secrets(
     if it is unchanged, so processes starting together do it once."""
     sealed = 0
     async with session_factory() as session:
-        rows = (await session.execute(select(TotpFactor.id, TotpFactor.secret))).all()
-        for factor_id, stored in rows:
+        for factor_id, stored in await stored_secrets(session):
             if is_sealed(stored):
                 continue
-            result = await session.execute(
-                update(TotpFactor)
-                .where(TotpFactor.id == factor_id, TotpFactor.secret == stored)
-                .values(secret=box.seal(stored))
-                .execution_options(synchronize_session=False)
-            )
-            sealed += result.rowcount  # type: ignore[attr-defined]
+            sealed += await replace_secret(session, factor_id, stored, box.seal(stored))
         await session.commit()
     if sealed:
         log.info("sealed %d authenticator secrets stored in the clear", sealed)

@@ -27,11 +27,11 @@ import time
 from collections.abc import Callable
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from persistence.accounts import is_active
 from persistence.database import database_outage
-from persistence.models import RefreshToken, User
+from persistence.sessions import family_has_unrevoked_token
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.control import ACCESS_ENDED_EVENT, CONTROL_CHANNEL, AccessEnded, EndReason
 from realtime.envelope import Envelope
@@ -99,21 +99,11 @@ class SessionAccess:
 
     async def _load(self, user_id: int, session_id: str | None) -> bool:
         async with self._session_factory() as session:
-            active = await session.scalar(select(User.is_active).where(User.id == user_id))
-            if not active:
+            if not await is_active(session, user_id):
                 return False
             if session_id is None:
                 return True  # a token from before sessions were named: the account decides
-            live = await session.scalar(
-                select(RefreshToken.id)
-                .where(
-                    RefreshToken.user_id == user_id,
-                    RefreshToken.family_id == session_id,
-                    RefreshToken.revoked_at.is_(None),
-                )
-                .limit(1)
-            )
-            return live is not None
+            return await family_has_unrevoked_token(session, user_id, session_id)
 
     # -- ending access -----------------------------------------------------------------------
 

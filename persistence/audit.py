@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.event_data import AuditEntryData, as_data
 from domain.events import AUDIT_ENTRY
-from persistence.models import AuditEvent, OutboxEvent
-from persistence.outbox import mark_outbox_dirty
+from persistence.models import AuditEvent
+from persistence.outbox import append
 
 AUDIT_TOPIC = "audit"
 
@@ -60,20 +60,6 @@ def add_audit_event(
     after: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
-        occurred_at=now,
-        action=action,
-        actor_id=actor_id,
-        actor_role=actor_role,
-        target_type=target_type,
-        target_id=target_id,
-        before=before,
-        after=after,
-        detail=detail,
-        request_id=origin.request_id,
-        address=origin.address,
-    )
-    session.add(event)
     entry = AuditEntryData(
         occurred_at=str(msgspec.to_builtins(now)),
         action=action,
@@ -87,17 +73,19 @@ def add_audit_event(
         request_id=origin.request_id,
         address=origin.address,
     )
-    session.add(
-        OutboxEvent(
-            topic=AUDIT_TOPIC,
-            aggregate_id=0,
-            seq=0,
-            event_type=AUDIT_ENTRY,
-            payload=as_data(entry),
-            created_at=now,
-        )
+    # The row is the entry as admins see it live, with its time as a time: one list of
+    # fields, so the stored trail and the live feed cannot say different things.
+    event = AuditEvent(**{**msgspec.structs.asdict(entry), "occurred_at": now})
+    session.add(event)
+    append(
+        session,
+        topic=AUDIT_TOPIC,
+        aggregate_id=0,
+        seq=0,
+        event_type=AUDIT_ENTRY,
+        payload=as_data(entry),
+        created_at=now,
     )
-    mark_outbox_dirty(session)
     return event
 
 

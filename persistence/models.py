@@ -29,8 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from realtime.tracing import current_traceparent
-
 EMAIL_MAX = 254
 NAME_MAX = 120
 ADDRESS_MAX = 300
@@ -207,7 +205,8 @@ class OutboxEvent(IdentityBase):
 
     `published_at` is NULL until the relay has handed the event to the broker; the partial
     index keeps the relay's scan proportional to the backlog, not to history.
-    `trace_context` is filled from the span current at insert (`realtime.tracing`).
+    Rows are built only by `persistence.outbox.append`, which fills `trace_context` from the
+    span current when the event is added (`realtime.tracing`).
     """
 
     __tablename__ = "outbox_event"
@@ -221,9 +220,7 @@ class OutboxEvent(IdentityBase):
     published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     # The W3C traceparent of the request or job that committed the event (NULL when tracing
     # is off): the relay's publish and every delivery join that trace.
-    trace_context: Mapped[str | None] = mapped_column(
-        String(55), nullable=True, default=current_traceparent
-    )
+    trace_context: Mapped[str | None] = mapped_column(String(55), nullable=True)
 
     __table_args__ = (
         Index(

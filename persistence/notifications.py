@@ -1,14 +1,16 @@
-"""Personal notifications: stored (for the unread count) and queued for `user:{id}`."""
+"""Personal notifications: stored (for the unread count) and queued for `user:{id}`; read
+back a page at a time and marked read."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import Notification, OutboxEvent
-from persistence.outbox import mark_outbox_dirty
+from persistence.models import Notification
+from persistence.outbox import append
 
 USER_TOPIC = "user"
 
@@ -20,15 +22,47 @@ async def notify(
     notification = Notification(user_id=user_id, kind=kind, payload=payload, created_at=now)
     session.add(notification)
     await session.flush()
-    session.add(
-        OutboxEvent(
-            topic=USER_TOPIC,
-            aggregate_id=user_id,
-            seq=notification.id,
-            event_type=kind,
-            payload={"notification_id": notification.id, **payload},
-            created_at=now,
-        )
+    append(
+        session,
+        topic=USER_TOPIC,
+        aggregate_id=user_id,
+        seq=notification.id,
+        event_type=kind,
+        payload={"notification_id": notification.id, **payload},
+        created_at=now,
     )
-    mark_outbox_dirty(session)
     return notification
+
+
+async def notifications_page(
+    session: AsyncSession, user_id: int, *, unread_only: bool, before: int | None, limit: int
+) -> list[Notification]:
+    """The user's notifications, newest first, older than `before` when given."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    return list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+async def unread_count(session: AsyncSession, user_id: int) -> int:
+    count = await session.scalar(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def mark_read_up_to(
+    session: AsyncSession, user_id: int, up_to_id: int, now: datetime
+) -> None:
+    """Mark the user's unread notifications up to `up_to_id` read at `now`."""
+    await session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.id <= up_to_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )

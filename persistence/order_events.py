@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.event_data import OrderEventData, as_data
-from persistence.models import Order, OrderEvent, OutboxEvent
+from persistence.models import Order, OrderEvent
 from persistence.notifications import notify
-from persistence.outbox import mark_outbox_dirty, wake_dispatch_after_commit
+from persistence.outbox import append, wake_dispatch_after_commit
 
 ORDER_TOPIC = "order"
 
@@ -73,17 +73,15 @@ async def record_order_event(
     )
     session.add(event)
     payload = order_event_payload(order, event)
-    session.add(
-        OutboxEvent(
-            topic=ORDER_TOPIC,
-            aggregate_id=order.id,
-            seq=event.seq,
-            event_type=event_type,
-            payload=payload,
-            created_at=now,
-        )
+    append(
+        session,
+        topic=ORDER_TOPIC,
+        aggregate_id=order.id,
+        seq=event.seq,
+        event_type=event_type,
+        payload=payload,
+        created_at=now,
     )
-    mark_outbox_dirty(session)
     wake_dispatch_after_commit(session)  # every status change may create or end a wait
     recipients = {order.customer_id, order.washer_id, previous_washer_id}
     for user_id in sorted(r for r in recipients if r is not None):

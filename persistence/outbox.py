@@ -16,12 +16,14 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from persistence.models import OutboxEvent
+from realtime.tracing import current_traceparent
 
 OUTBOX = "washline.outbox_dirty"
 """Topic: the session wrote outbox rows (the relay publishes them)."""
@@ -118,6 +120,35 @@ def _wake_relays(session: Session) -> None:
 def _forget_dirty(session: Session) -> None:
     for topic in _TOPICS:
         session.info.pop(topic, None)
+
+
+def append(
+    session: AsyncSession,
+    *,
+    topic: str,
+    aggregate_id: int,
+    seq: int,
+    event_type: str,
+    payload: dict[str, Any],
+    created_at: datetime,
+) -> OutboxEvent:
+    """Add one event to the caller's transaction and wake the relay after its commit.
+
+    The one place an outbox row is built, so every event carries the same things: the
+    `traceparent` of the request or job committing it (the relay's publish joins that trace)
+    and the commit's time, stamped on every publish. The caller commits."""
+    row = OutboxEvent(
+        topic=topic,
+        aggregate_id=aggregate_id,
+        seq=seq,
+        event_type=event_type,
+        payload=payload,
+        created_at=created_at,
+        trace_context=current_traceparent(),
+    )
+    session.add(row)
+    mark_outbox_dirty(session)
+    return row
 
 
 async def unpublished(session: AsyncSession, limit: int) -> list[OutboxEvent]:

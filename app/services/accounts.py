@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +19,7 @@ from app import audit
 from app.mfa_tokens import mfa_required
 from app.passwords import check_new_password
 from app.schemas.accounts import TokenPair, UserOut
+from app.schemas.rows import from_row
 from app.security import (
     dummy_password_hash,
     hash_password,
@@ -32,20 +32,15 @@ from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from domain.roles import SYSTEM_ACTOR, Actor, Role
-from persistence.models import USER_AGENT_MAX, RefreshToken, TotpFactor, User, WasherProfile
+from persistence import accounts as stored_accounts
+from persistence import sessions as stored_sessions
+from persistence.models import USER_AGENT_MAX, RefreshToken, User, WasherProfile
 
 INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", "email or password is wrong")
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=user.role,
-        is_active=user.is_active,
-        created_at=user.created_at,
-    )
+    return from_row(UserOut, user)
 
 
 def normalise_email(email: str) -> str:
@@ -108,13 +103,7 @@ async def issue_tokens(
     family_id = family_id or secrets.token_hex(16)
     # Every live session of an account with a second factor passed it: logins go through
     # it, and confirming one ends the account's other sessions (`app.services.mfa`).
-    second_factor = bool(
-        await session.scalar(
-            select(TotpFactor.id).where(
-                TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
-            )
-        )
-    )
+    second_factor = await stored_accounts.has_confirmed_factor(session, user.id)
     access, expires_at = mint_access_token(
         user.id,
         user.role,
@@ -156,7 +145,7 @@ async def login(
     time taken does not reveal whether the email has an account. A disabled account is
     named only to a caller who knows its password. An account with a second factor answers
     401 `mfa_required` with a token for the second step (`app.services.mfa`)."""
-    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = await stored_accounts.user_by_email(session, normalise_email(email))
     stored_hash = user.password_hash if user is not None else await dummy_password_hash(settings)
     if not await verify_password(stored_hash, password) or user is None:
         await _login_failed(session, user, "unknown_email" if user is None else "wrong_password")
@@ -164,11 +153,7 @@ async def login(
     if not user.is_active:
         await _login_failed(session, user, "account_disabled")
         raise Forbidden("account_disabled", "this account is disabled")
-    if await session.scalar(
-        select(TotpFactor.id).where(
-            TotpFactor.user_id == user.id, TotpFactor.confirmed_at.is_not(None)
-        )
-    ):
+    if await stored_accounts.has_confirmed_factor(session, user.id):
         raise mfa_required(user.id, settings)
     actor = Actor(user_id=user.id, role=Role(user.role))
     audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
@@ -195,12 +180,7 @@ async def _revoke_family(session: AsyncSession, family_id: str, user_id: int) ->
         (AuditTarget.USER, user_id),
         detail={"family_id": family_id},
     )
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    )
+    await stored_sessions.revoke_family(session, family_id, datetime.now(UTC))
     await session.commit()
 
 
@@ -214,28 +194,10 @@ async def _claim_refresh_token(session: AsyncSession, raw: str) -> tuple[int, st
     """
     now = datetime.now(UTC)
     hashed = hash_refresh_token(raw)
-    claimed = (
-        await session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == hashed,
-                RefreshToken.revoked_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(revoked_at=now)
-            .returning(RefreshToken.user_id, RefreshToken.family_id)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
+    claimed = await stored_sessions.claim_live_token(session, hashed, now)
     if claimed is not None:
-        return claimed.user_id, claimed.family_id
-    stored = (
-        await session.execute(
-            select(RefreshToken.family_id, RefreshToken.revoked_at, RefreshToken.user_id).where(
-                RefreshToken.token_hash == hashed
-            )
-        )
-    ).one_or_none()
+        return claimed
+    stored = await stored_sessions.token_state(session, hashed)
     if stored is not None and stored.revoked_at is not None:
         await _revoke_family(session, stored.family_id, stored.user_id)
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -17,34 +16,20 @@ from app.schemas.catalog import (
     VehicleOut,
     VehiclePatch,
 )
+from app.schemas.rows import from_row
 from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import Conflict, not_found
 from domain.roles import SYSTEM_ACTOR, Actor
-from persistence.models import Order, ServicePackage, Vehicle
+from persistence import catalog as stored
+from persistence.models import ServicePackage, Vehicle
 
 
 def vehicle_out(vehicle: Vehicle) -> VehicleOut:
-    return VehicleOut(
-        id=vehicle.id,
-        owner_id=vehicle.owner_id,
-        make=vehicle.make,
-        model=vehicle.model,
-        plate=vehicle.plate,
-        size=vehicle.size,
-        color=vehicle.color,
-        created_at=vehicle.created_at,
-    )
+    return from_row(VehicleOut, vehicle)
 
 
 def package_out(package: ServicePackage) -> PackageOut:
-    return PackageOut(
-        id=package.id,
-        name=package.name,
-        description=package.description,
-        base_price_cents=package.base_price_cents,
-        duration_minutes=package.duration_minutes,
-        is_active=package.is_active,
-    )
+    return from_row(PackageOut, package)
 
 
 def _apply_patch(target: Any, patch: msgspec.Struct) -> None:
@@ -63,10 +48,7 @@ async def own_vehicle(session: AsyncSession, owner_id: int, vehicle_id: int) -> 
 
 
 async def list_vehicles(session: AsyncSession, owner_id: int) -> list[Vehicle]:
-    result = await session.scalars(
-        select(Vehicle).where(Vehicle.owner_id == owner_id).order_by(Vehicle.id)
-    )
-    return list(result)
+    return await stored.vehicles_of(session, owner_id)
 
 
 async def create_vehicle(session: AsyncSession, owner_id: int, data: VehicleIn) -> Vehicle:
@@ -89,17 +71,14 @@ async def update_vehicle(
 
 async def delete_vehicle(session: AsyncSession, owner_id: int, vehicle_id: int) -> None:
     vehicle = await own_vehicle(session, owner_id, vehicle_id)
-    if await session.scalar(select(exists().where(Order.vehicle_id == vehicle.id))):
+    if await stored.vehicle_has_orders(session, vehicle.id):
         raise Conflict("vehicle_in_use", "the vehicle has orders and cannot be deleted")
     await session.delete(vehicle)
     await session.commit()
 
 
 async def list_packages(session: AsyncSession, include_inactive: bool) -> list[ServicePackage]:
-    query = select(ServicePackage).order_by(ServicePackage.base_price_cents, ServicePackage.id)
-    if not include_inactive:
-        query = query.where(ServicePackage.is_active.is_(True))
-    return list(await session.scalars(query))
+    return await stored.packages(session, include_inactive=include_inactive)
 
 
 async def get_package(session: AsyncSession, package_id: int) -> ServicePackage:
@@ -107,13 +86,6 @@ async def get_package(session: AsyncSession, package_id: int) -> ServicePackage:
     if package is None:
         raise not_found("package")
     return package
-
-
-async def _name_taken(session: AsyncSession, name: str, except_id: int | None = None) -> bool:
-    query = select(func.count()).select_from(ServicePackage).where(ServicePackage.name == name)
-    if except_id is not None:
-        query = query.where(ServicePackage.id != except_id)
-    return bool(await session.scalar(query))
 
 
 def _package_state(package: ServicePackage) -> dict[str, Any]:
@@ -124,7 +96,7 @@ def _package_state(package: ServicePackage) -> dict[str, Any]:
 async def create_package(
     session: AsyncSession, data: PackageIn, actor: Actor = SYSTEM_ACTOR
 ) -> ServicePackage:
-    if await _name_taken(session, data.name):
+    if await stored.package_name_taken(session, data.name):
         raise Conflict("package_name_taken", "a package with this name exists")
     package = ServicePackage(**msgspec.structs.asdict(data))
     session.add(package)
@@ -140,7 +112,9 @@ async def update_package(
 ) -> ServicePackage:
     """Apply an admin's edit, audited with the fields (prices among them) it changed."""
     package = await get_package(session, package_id)
-    if patch.name is not msgspec.UNSET and await _name_taken(session, patch.name, package_id):
+    if patch.name is not msgspec.UNSET and await stored.package_name_taken(
+        session, patch.name, package_id
+    ):
         raise Conflict("package_name_taken", "a package with this name exists")
     was = _package_state(package)
     _apply_patch(package, patch)
@@ -153,7 +127,7 @@ async def update_package(
 
 async def delete_package(session: AsyncSession, package_id: int, actor: Actor) -> None:
     package = await get_package(session, package_id)
-    if await session.scalar(select(exists().where(Order.package_id == package.id))):
+    if await stored.package_has_orders(session, package.id):
         raise Conflict(
             "package_in_use", "the package has orders; deactivate it with is_active=false"
         )

@@ -13,7 +13,6 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +22,9 @@ from domain.channels import may_publish_chat
 from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.event_data import ChatMessageData, ChatReadData, as_data
 from domain.events import CHAT_MESSAGE
-from persistence.models import ChatMessage, ChatRead, Order, OutboxEvent
-from persistence.outbox import mark_outbox_dirty
+from persistence import chat as stored
+from persistence.models import ChatMessage, ChatRead, Order
+from persistence.outbox import append
 from realtime.broker import BrokerUnavailable
 
 CHAT_TOPIC = "chat"
@@ -109,37 +109,25 @@ async def post_message(
         # Senders of one order queue on its row (PostgreSQL), and the number is computed by
         # the INSERT itself, so SQLite computes it under its write lock rather than from a
         # read taken before another sender's commit.
-        await session.execute(select(Order.id).where(Order.id == order_key).with_for_update())
-        next_seq = (
-            select(func.coalesce(func.max(ChatMessage.seq), 0) + 1)
-            .where(ChatMessage.order_id == order_key)
-            .scalar_subquery()
-        )
+        await stored.queue_on_order(session, order_key)
         try:
-            inserted = await session.scalars(
-                insert(ChatMessage)
-                .values(
-                    order_id=order_key,
-                    seq=next_seq,
-                    sender_id=principal.id,
-                    sender_role=principal.role.value,
-                    body=text,
-                    sent_at=datetime.now(UTC),
-                )
-                .returning(ChatMessage)
+            message = await stored.insert_next_message(
+                session,
+                order_id=order_key,
+                sender_id=principal.id,
+                sender_role=principal.role.value,
+                body=text,
+                sent_at=datetime.now(UTC),
             )
-            message = inserted.one()
-            session.add(
-                OutboxEvent(
-                    topic=CHAT_TOPIC,
-                    aggregate_id=order_key,
-                    seq=message.seq,
-                    event_type=CHAT_MESSAGE,
-                    payload=message_payload(message),
-                    created_at=message.sent_at,
-                )
+            append(
+                session,
+                topic=CHAT_TOPIC,
+                aggregate_id=order_key,
+                seq=message.seq,
+                event_type=CHAT_MESSAGE,
+                payload=message_payload(message),
+                created_at=message.sent_at,
             )
-            mark_outbox_dirty(session)
             await session.commit()
             return message
         except IntegrityError:
@@ -159,15 +147,10 @@ async def list_messages(
     """A page of messages (newest first with `before`, oldest first with `after`) and every
     participant's read receipt."""
     order = await chat_order(session, principal, order_id)
-    query = select(ChatMessage).where(ChatMessage.order_id == order.id)
-    if after is not None:
-        query = query.where(ChatMessage.seq > after).order_by(ChatMessage.seq)
-    else:
-        if before is not None:
-            query = query.where(ChatMessage.seq < before)
-        query = query.order_by(ChatMessage.seq.desc())
-    messages = list(await session.scalars(query.limit(limit)))
-    receipts = list(await session.scalars(select(ChatRead).where(ChatRead.order_id == order.id)))
+    messages = await stored.messages_page(
+        session, order.id, before=before, after=after, limit=limit
+    )
+    receipts = await stored.read_receipts(session, order.id)
     return messages, receipts
 
 
@@ -176,13 +159,8 @@ async def mark_read(
 ) -> ChatRead:
     """Move the caller's read receipt forward (never back)."""
     order = await chat_order(session, principal, order_id)
-    top = await session.scalar(
-        select(func.coalesce(func.max(ChatMessage.seq), 0)).where(ChatMessage.order_id == order.id)
-    )
-    up_to = min(up_to, int(top or 0))
-    receipt = await session.scalar(
-        select(ChatRead).where(ChatRead.order_id == order.id, ChatRead.user_id == principal.id)
-    )
+    up_to = min(up_to, await stored.last_seq(session, order.id))
+    receipt = await stored.read_receipt(session, order.id, principal.id)
     now = datetime.now(UTC)
     if receipt is None:
         receipt = ChatRead(

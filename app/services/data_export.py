@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -21,13 +21,11 @@ from domain.audit import AuditAction, AuditTarget
 from domain.errors import not_found
 from domain.roles import Actor
 from persistence.models import (
-    AuditEvent,
     ChatMessage,
     ChatRead,
     DispatchOffer,
     IdempotencyKey,
     Notification,
-    Order,
     OrderEvent,
     OrderShare,
     PriceQuote,
@@ -40,6 +38,8 @@ from persistence.models import (
     Vehicle,
     WasherProfile,
 )
+from persistence.orders import orders_involving
+from persistence.privacy import audit_trail_of, factor_row, rows_where
 
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret", "code_hash"})
 
@@ -62,20 +62,14 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("user")
-    orders = (
-        await session.scalars(
-            select(Order)
-            .where(or_(Order.customer_id == user_id, Order.washer_id == user_id))
-            .order_by(Order.id)
-        )
-    ).all()
+    orders = await orders_involving(session, user_id)
     order_ids = [order.id for order in orders]
 
     async def all_of(model: Any, *where: Any) -> list[dict[str, Any]]:
-        return rows((await session.scalars(select(model).where(*where).order_by(model.id))).all())
+        return rows(await rows_where(session, model, *where))
 
     profiles = await all_of(WasherProfile, WasherProfile.user_id == user_id)
-    factor = await session.scalar(select(TotpFactor).where(TotpFactor.user_id == user_id))
+    factor = await factor_row(session, user_id)
     document = DataExport(
         generated_at=datetime.now(UTC),
         user=row(user),
@@ -98,14 +92,7 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
         recovery_codes=await all_of(RecoveryCode, RecoveryCode.user_id == user_id),
         share_links=await all_of(OrderShare, OrderShare.created_by == user_id),
         price_quotes=await all_of(PriceQuote, PriceQuote.customer_id == user_id),
-        audit_events=await all_of(
-            AuditEvent,
-            or_(
-                AuditEvent.actor_id == user_id,
-                (AuditEvent.target_type == AuditTarget.USER.value)
-                & (AuditEvent.target_id == user_id),
-            ),
-        ),
+        audit_events=rows(await audit_trail_of(session, user_id)),
     )
     audit.record(session, AuditAction.DATA_EXPORTED, actor, (AuditTarget.USER, user_id))
     await session.commit()

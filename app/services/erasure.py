@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -25,28 +24,15 @@ from domain.booking import OPEN_STATUSES
 from domain.erasure import (
     COORDINATE_DECIMALS,
     ERASED_NAME,
-    ERASED_PLATE,
     ERASED_TEXT,
     UNUSABLE_PASSWORD_HASH,
     erased_email,
 )
 from domain.errors import Conflict, Forbidden, not_found
 from domain.roles import Actor
-from persistence.models import (
-    ChatMessage,
-    IdempotencyKey,
-    Notification,
-    Order,
-    OrderShare,
-    RecoveryCode,
-    RefreshToken,
-    Review,
-    TotpFactor,
-    TrackPoint,
-    User,
-    Vehicle,
-    WasherProfile,
-)
+from persistence.models import User
+from persistence.orders import involved_in_any, orders_of_customer
+from persistence.privacy import scrub_personal_rows
 
 
 async def check_password(session: AsyncSession, user_id: int, password: str) -> None:
@@ -63,43 +49,13 @@ async def erase_user(
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("user")
-    open_statuses = [status.value for status in OPEN_STATUSES]
-    has_open_order = await session.scalar(
-        select(
-            exists().where(
-                or_(Order.customer_id == user_id, Order.washer_id == user_id),
-                Order.status.in_(open_statuses),
-            )
-        )
-    )
-    if has_open_order:
+    if await involved_in_any(session, user_id, OPEN_STATUSES):
         raise Conflict("open_orders", "finish or cancel the account's open orders first")
     now = datetime.now(UTC)
     user.email, user.full_name = erased_email(user_id), ERASED_NAME
     user.password_hash, user.is_active = UNUSABLE_PASSWORD_HASH, False
-    await session.execute(
-        update(WasherProfile)
-        .where(WasherProfile.user_id == user_id)
-        .values(is_available=False, last_lat=None, last_lng=None, last_fix_at=None)
-    )
-    await session.execute(
-        update(Vehicle).where(Vehicle.owner_id == user_id).values(plate=ERASED_PLATE, color=None)
-    )
     await _erase_order_places(session, user_id)
-    await session.execute(
-        update(ChatMessage).where(ChatMessage.sender_id == user_id).values(body=ERASED_TEXT)
-    )
-    await session.execute(update(Review).where(Review.customer_id == user_id).values(comment=None))
-    for model, owner in (
-        (RefreshToken, RefreshToken.user_id),
-        (TotpFactor, TotpFactor.user_id),
-        (RecoveryCode, RecoveryCode.user_id),
-        (Notification, Notification.user_id),
-        (IdempotencyKey, IdempotencyKey.user_id),
-        (TrackPoint, TrackPoint.washer_id),
-        (OrderShare, OrderShare.created_by),
-    ):
-        await session.execute(delete(model).where(owner == user_id))
+    await scrub_personal_rows(session, user_id)
     detail = {"reason": reason} if reason else None
     target = (AuditTarget.USER, user_id)
     audit.record(session, AuditAction.USER_ERASED, actor, target, detail=detail)
@@ -110,8 +66,7 @@ async def erase_user(
 async def _erase_order_places(session: AsyncSession, customer_id: int) -> None:
     """The customer's addresses and notes go; each place is kept only roughly. Order rows
     are versioned, so they are changed through the ORM (which bumps the version)."""
-    orders = (await session.scalars(select(Order).where(Order.customer_id == customer_id))).all()
-    for order in orders:
+    for order in await orders_of_customer(session, customer_id):
         order.address, order.notes = ERASED_TEXT, None
         order.lat = round(order.lat, COORDINATE_DECIMALS)
         order.lng = round(order.lng, COORDINATE_DECIMALS)

@@ -13,7 +13,6 @@ import secrets
 from datetime import UTC, datetime
 
 from litestar.stores.base import Store
-from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -37,25 +36,19 @@ from domain.mfa import (
     provisioning_uri,
 )
 from domain.roles import Actor, Role
-from persistence.models import RecoveryCode, RefreshToken, TotpFactor, User
+from persistence import mfa as stored
+from persistence.models import RecoveryCode, TotpFactor, User
+from persistence.sessions import revoke_tokens
 
 INVALID_CODE = Invalid("invalid_mfa_code", "the code is wrong, expired or already used")
 NOT_ENABLED = Conflict("mfa_not_enabled", "this account has no second factor")
 
 
-async def _factor(session: AsyncSession, user_id: int) -> TotpFactor | None:
-    return await session.scalar(select(TotpFactor).where(TotpFactor.user_id == user_id))
-
-
 async def status(session: AsyncSession, user_id: int) -> MfaStatusOut:
-    factor = await _factor(session, user_id)
-    left = await session.scalar(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
-    )
+    factor = await stored.factor_of(session, user_id)
+    left = await stored.recovery_codes_left(session, user_id)
     enabled = factor is not None and factor.confirmed_at is not None
-    return MfaStatusOut(enabled=enabled, recovery_codes_left=int(left or 0) if enabled else 0)
+    return MfaStatusOut(enabled=enabled, recovery_codes_left=left if enabled else 0)
 
 
 async def start_enrolment(
@@ -66,7 +59,7 @@ async def start_enrolment(
     holder's on the account."""
     if not await verify_password(user.password_hash, password):
         raise Forbidden("wrong_password", "the password is not the account's")
-    factor = await _factor(session, user.id)
+    factor = await stored.factor_of(session, user.id)
     if factor is not None and factor.confirmed_at is not None:
         raise Conflict("mfa_already_enabled", "disable the second factor before enrolling anew")
     secret = new_secret()
@@ -96,7 +89,7 @@ async def confirm_enrolment(
     did not pass the factor; `keep_session` (the caller's) proved it just now. Also answers
     the sessions it ended, whose live access the caller ends."""
     assert actor.user_id is not None
-    factor = await _factor(session, actor.user_id)
+    factor = await stored.factor_of(session, actor.user_id)
     if factor is None or factor.confirmed_at is not None:
         raise Conflict("mfa_not_pending", "start an enrolment first (POST /api/me/mfa/totp)")
     now = datetime.now(UTC)
@@ -104,16 +97,8 @@ async def confirm_enrolment(
     if step is None:
         raise INVALID_CODE
     factor.confirmed_at, factor.last_step = now, step
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
-    others = [RefreshToken.family_id != keep_session] if keep_session else []
-    ended = await session.scalars(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == actor.user_id, RefreshToken.revoked_at.is_(None), *others)
-        .values(revoked_at=now)
-        .returning(RefreshToken.family_id)
-        .execution_options(synchronize_session=False)
-    )
-    families = sorted(set(ended.all()))
+    await stored.delete_recovery_codes(session, actor.user_id)
+    families = await revoke_tokens(session, actor.user_id, now, keep=keep_session or None)
     codes = _new_recovery_codes(session, actor.user_id)
     audit.record(session, AuditAction.MFA_ENABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()
@@ -126,43 +111,26 @@ async def _accept_code(
     """Spend `code` (a TOTP or a recovery code) if it is good; which kind it was."""
     step = matching_step(box.open(factor.secret), code, datetime.now(UTC), factor.last_step)
     if step is not None:
-        won = await session.scalar(
-            update(TotpFactor)
-            .where(
-                TotpFactor.id == factor.id,
-                or_(TotpFactor.last_step.is_(None), TotpFactor.last_step < step),
-            )
-            .values(last_step=step)
-            .returning(TotpFactor.id)
-            .execution_options(synchronize_session=False)
-        )
-        return "totp" if won is not None else None
+        won = await stored.spend_step(session, factor.id, step)
+        return "totp" if won else None
     if not is_recovery_code_shaped(code):
         return None
-    used = await session.scalar(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == factor.user_id,
-            RecoveryCode.code_hash == hash_recovery_code(code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-        .returning(RecoveryCode.id)
-        .execution_options(synchronize_session=False)
+    used = await stored.spend_recovery_code(
+        session, factor.user_id, hash_recovery_code(code), datetime.now(UTC)
     )
-    return "recovery_code" if used is not None else None
+    return "recovery_code" if used else None
 
 
 async def disable(session: AsyncSession, box: SecretBox, actor: Actor, code: str) -> MfaStatusOut:
     """Remove the second factor; a current code (or a recovery code) proves it is the owner."""
     assert actor.user_id is not None
-    factor = await _factor(session, actor.user_id)
+    factor = await stored.factor_of(session, actor.user_id)
     if factor is None or factor.confirmed_at is None:
         raise NOT_ENABLED
     if await _accept_code(session, box, factor, code) is None:
         await session.rollback()
         raise INVALID_CODE
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.user_id))
+    await stored.delete_recovery_codes(session, actor.user_id)
     await session.delete(factor)
     audit.record(session, AuditAction.MFA_DISABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()
@@ -181,7 +149,7 @@ async def complete_login(
     user_id = read_mfa_token(mfa_token, settings)
     await limit_mfa_attempts(store, user_id, ATTEMPTS_PER_MINUTE)
     user = await session.get(User, user_id)
-    factor = await _factor(session, user_id)
+    factor = await stored.factor_of(session, user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("invalid_mfa_token", "the account is no longer active")
     if factor is None or factor.confirmed_at is None:

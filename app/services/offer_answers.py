@@ -10,16 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.schemas.offers import OfferOut
-from app.services.offers import offer_out, offer_with_order
+from app.services.offers import offer_out
 from app.services.orders import transition_order
 from domain.errors import Conflict, not_found
 from domain.offers import (
-    OPEN,
-    OfferStatus,
     OfferUnavailable,
     check_answerable,
     holds_offer,
@@ -27,6 +24,7 @@ from domain.offers import (
 from domain.orders import OrderStatus
 from domain.roles import Actor
 from persistence.models import DispatchOffer, Order, ServicePackage
+from persistence.offers import decline_if_open, offer_with_order
 from persistence.outbox import wake_after_commit
 
 log = structlog.get_logger("washline.offers")
@@ -74,17 +72,7 @@ async def decline_offer(
     check_answerable(offer.status, offer.expires_at, now)
     # Still open and unexpired at the moment of writing (`domain.offers.is_acceptable` in
     # SQL): an accept or expiry committed meanwhile wins, and this answer is refused.
-    result = await session.execute(
-        update(DispatchOffer)
-        .where(
-            DispatchOffer.id == offer.id,
-            DispatchOffer.status == OPEN,
-            DispatchOffer.expires_at > now,
-        )
-        .values(status=OfferStatus.DECLINED.value)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(result, "rowcount", 0):
+    if not await decline_if_open(session, offer.id, now):
         await session.rollback()
         raise OfferUnavailable()
     wake_after_commit(session)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.schemas.offers import OfferOut
@@ -26,6 +25,7 @@ from domain.offers import (
     is_acceptable,
     offer_expiry,
 )
+from persistence import offers as stored
 from persistence.models import DispatchOffer, Order, ServicePackage
 from persistence.notifications import notify
 
@@ -65,36 +65,12 @@ def offer_out(offer: DispatchOffer, order: Order, package: ServicePackage) -> Of
     )
 
 
-def _with_order() -> Select[DispatchOffer, Order, ServicePackage]:
-    return (
-        select(DispatchOffer, Order, ServicePackage)
-        .join(Order, Order.id == DispatchOffer.order_id)
-        .join(ServicePackage, ServicePackage.id == Order.package_id)
-    )
-
-
-async def offer_with_order(
-    session: AsyncSession, offer_id: int
-) -> tuple[DispatchOffer, Order, ServicePackage] | None:
-    """One offer with its order and the order's package, or None."""
-    row = (await session.execute(_with_order().where(DispatchOffer.id == offer_id))).first()
-    return None if row is None else (row[0], row[1], row[2])
-
-
-async def offer_of(session: AsyncSession, order_id: int, washer_id: int) -> DispatchOffer | None:
-    return await session.scalar(
-        select(DispatchOffer).where(
-            DispatchOffer.order_id == order_id, DispatchOffer.washer_id == washer_id
-        )
-    )
-
-
 async def require_open_offer(
     session: AsyncSession, order: Order, washer_id: int, now: datetime
 ) -> DispatchOffer:
     """A washer may accept only an order offered to it (else not found: it cannot even see
     it), and only while the offer is acceptable."""
-    offer = await offer_of(session, order.id, washer_id)
+    offer = await stored.offer_of(session, order.id, washer_id)
     if offer is None:
         raise not_found("order")
     if not is_acceptable(offer.status, offer.expires_at, now):
@@ -132,12 +108,7 @@ async def close_offers(
 ) -> None:
     """The order left `pending`: the winner's offer is accepted, every other open one is
     withdrawn and its washer told."""
-    rows = await session.scalars(
-        select(DispatchOffer).where(
-            DispatchOffer.order_id == order.id, DispatchOffer.status == OPEN
-        )
-    )
-    for offer in rows:
+    for offer in await stored.open_offers_for(session, order.id):
         offer.status = closing_status(offer.washer_id, winner_id).value
         if offer.status != OfferStatus.WITHDRAWN:
             continue
@@ -150,23 +121,10 @@ async def expire_offers(session: AsyncSession, now: datetime) -> int:
     """Mark open offers past their time as expired (one statement; safe in any process).
 
     `expires_at <= now` is `domain.offers.is_expired` in SQL."""
-    result = await session.execute(
-        update(DispatchOffer)
-        .where(DispatchOffer.status == OPEN, DispatchOffer.expires_at <= now)
-        .values(status=OfferStatus.EXPIRED.value)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await stored.expire_offers(session, now)
 
 
 async def open_offers_of(session: AsyncSession, washer_id: int, now: datetime) -> list[OfferOut]:
     """The washer's acceptable offers (`domain.offers.is_acceptable` in SQL)."""
-    rows = await session.execute(
-        _with_order()
-        .where(
-            DispatchOffer.washer_id == washer_id,
-            DispatchOffer.status == OPEN,
-            DispatchOffer.expires_at > now,
-        )
-        .order_by(DispatchOffer.id)
-    )
-    return [offer_out(offer, order, package) for offer, order, package in rows.tuples()]
+    rows = await stored.acceptable_offers_of(session, washer_id, now)
+    return [offer_out(offer, order, package) for offer, order, package in rows]

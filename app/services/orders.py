@@ -23,14 +23,13 @@ from app.schemas.orders import (
     OrderEventOut,
     OrderIn,
     OrderOut,
-    TrackPointOut,
 )
 from app.services import pricing
 from app.services.catalog import own_vehicle
-from app.services.offers import close_offers, offer_of, require_open_offer
+from app.services.offers import close_offers, require_open_offer
 from domain.audit import AuditAction, AuditTarget
 from domain.booking import OPEN_STATUSES, check_open_orders, check_service_area
-from domain.errors import Conflict, Forbidden, Invalid, RefusalKind, not_found
+from domain.errors import Conflict, Invalid, RefusalKind, not_found
 from domain.events import ORDER_CREATED, ORDER_STATUS
 from domain.geo import LatLng, ServiceArea, round_coordinate
 from domain.offers import OfferUnavailable, needs_offer, shows_order
@@ -41,14 +40,15 @@ from domain.orders import (
     allowed_targets,
     can_view_order,
     decide_transition,
-    may_see_track,
     order_visibility,
 )
 from domain.roles import Actor, Role
 from domain.surge import as_factor
 from domain.zones import DEFAULT_ZONE_RESOLUTION, zone_of
-from persistence.models import Order, OrderEvent, TrackPoint, User
+from persistence.models import Order, OrderEvent, User
+from persistence.offers import offer_of
 from persistence.order_events import record_order_event
+from persistence.orders import count_customer_orders
 
 
 def order_out(order: Order) -> OrderOut:
@@ -102,15 +102,7 @@ def order_facts(order: Order) -> OrderFacts:
 
 async def open_order_count(session: AsyncSession, customer_id: int) -> int:
     """How many of the customer's orders count against `MAX_OPEN_ORDERS_PER_CUSTOMER`."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            Order.customer_id == customer_id,
-            Order.status.in_([status.value for status in OPEN_STATUSES]),
-        )
-    )
-    return count or 0
+    return await count_customer_orders(session, customer_id, OPEN_STATUSES)
 
 
 async def create_order(
@@ -233,36 +225,6 @@ async def order_detail(
         events=[event_out(e) for e in events],
         allowed_transitions=sorted(t.value for t in targets),
     )
-
-
-TRACK_LIMIT = 2000
-"""Newest points returned by `order_track`: a long job at 1 Hz is a few thousand."""
-
-
-async def order_track(
-    session: AsyncSession, principal: Principal, order_id: int
-) -> list[TrackPointOut]:
-    """The washer's recorded path for the order, oldest first, as `domain.orders.may_see_track`
-    allows: a washer merely offered the order does not see it at all, a customer sees that it
-    exists but not its track outside the trackable statuses."""
-    order = await visible_order(session, principal, order_id)
-    facts = order_facts(order)
-    if not can_view_order(principal.actor, facts):
-        raise not_found("order")
-    if not may_see_track(principal.actor, facts, recorded=True):
-        raise Forbidden("track_unavailable", "the track is visible only while on the way")
-    newest = await session.scalars(
-        select(TrackPoint)
-        .where(TrackPoint.order_id == order.id)
-        .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
-        .limit(TRACK_LIMIT)
-    )
-    return [
-        TrackPointOut(
-            lat=p.lat, lng=p.lng, recorded_at=p.recorded_at, speed=p.speed, heading=p.heading
-        )
-        for p in reversed(list(newest))
-    ]
 
 
 async def _check_washer(session: AsyncSession, washer_id: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -16,7 +15,8 @@ from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget
 from domain.errors import Forbidden, not_found
 from domain.roles import Actor
-from persistence.models import RefreshToken, User
+from persistence.models import User
+from persistence.sessions import revoke_tokens
 
 
 async def change_password(
@@ -39,15 +39,7 @@ async def change_password(
     check_new_password(new, user.email)
     user.password_hash = await hash_password(new, settings)
     now = datetime.now(UTC)
-    others = [RefreshToken.family_id != keep_session] if keep_session else []
-    revoked = await session.scalars(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None), *others)
-        .values(revoked_at=now)
-        .returning(RefreshToken.family_id)
-        .execution_options(synchronize_session=False)
-    )
-    ended = sorted(set(revoked.all()))
+    ended = await revoke_tokens(session, user.id, now, keep=keep_session or None)
     target = (AuditTarget.USER, user.id)
     audit.record(session, AuditAction.PASSWORD_CHANGED, actor, target, detail={"sessions": ended})
     await session.commit()

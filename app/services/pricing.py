@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import msgspec
 from prometheus_client import Counter
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
@@ -24,6 +23,7 @@ from domain.pricing import VehicleSize, price_order_cents
 from domain.quotes import QUOTE_EXPIRED, BookingFacts, QuoteFacts, quote_problem
 from domain.surge import BASE_PCT, apply_surge_cents, as_factor
 from domain.zones import is_zone, zone_boundary, zone_of
+from persistence import pricing as stored
 from persistence.models import PriceQuote, ServicePackage, SurgeZone, Vehicle
 
 QUOTES = Counter(
@@ -41,8 +41,8 @@ class Priced(msgspec.Struct, frozen=True):
 
 
 async def current_multiplier(session: AsyncSession, zone: str) -> int:
-    pct = await session.scalar(select(SurgeZone.multiplier_pct).where(SurgeZone.zone == zone))
-    return BASE_PCT if pct is None else int(pct)
+    pct = await stored.zone_multiplier(session, zone)
+    return BASE_PCT if pct is None else pct
 
 
 async def active_package(session: AsyncSession, package_id: int) -> ServicePackage:
@@ -114,7 +114,7 @@ async def price_booking(
     current = await price_now(session, vehicle, package, zone)
     if quote_token is None:
         return current, None
-    quote = await session.scalar(select(PriceQuote).where(PriceQuote.token == quote_token))
+    quote = await stored.quote_by_token(session, quote_token)
     facts = (
         None
         if quote is None
@@ -153,13 +153,7 @@ async def spend_quote(
     session: AsyncSession, quote: PriceQuote, order_id: int, current: Priced
 ) -> None:
     """Mark the quote used by this order; a concurrent booking that spent it first wins."""
-    result = await session.execute(
-        update(PriceQuote)
-        .where(PriceQuote.id == quote.id, PriceQuote.order_id.is_(None))
-        .values(order_id=order_id)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
+    if not await stored.spend_quote(session, quote.id, order_id):
         raise quote_refused("the quote was already used", current)
 
 
@@ -177,8 +171,7 @@ def zone_out(row: SurgeZone | None, zone: str) -> ZoneOut:
 
 
 async def list_zones(session: AsyncSession) -> list[ZoneOut]:
-    rows = await session.scalars(select(SurgeZone).order_by(SurgeZone.zone))
-    return [zone_out(row, row.zone) for row in rows]
+    return [zone_out(row, row.zone) for row in await stored.zones(session)]
 
 
 async def control_zone(
@@ -187,7 +180,7 @@ async def control_zone(
     """Set or lift a zone's cap and pin; the next computation applies them."""
     if not is_zone(zone):
         raise not_found("zone")
-    row = await session.scalar(select(SurgeZone).where(SurgeZone.zone == zone))
+    row = await stored.zone_row(session, zone)
     if row is None:
         row = SurgeZone(zone=zone, multiplier_pct=BASE_PCT, demand=0, supply=0, updated_at=now)
         session.add(row)

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
 from app.schemas.orders import PublicReviewOut, ReviewIn, ReviewOut
+from app.schemas.rows import from_row
 from app.services.orders import visible_order
 from domain.errors import Conflict, not_found
 from domain.orders import OrderStatus
 from domain.ratings import RatingSummary, add_rating
-from persistence.models import Review, WasherProfile
+from persistence import reviews as stored
+from persistence.models import Review
 
 
 def review_out(review: Review) -> ReviewOut:
-    return ReviewOut(
-        id=review.id,
-        order_id=review.order_id,
-        customer_id=review.customer_id,
-        washer_id=review.washer_id,
-        stars=review.stars,
-        comment=review.comment,
-        created_at=review.created_at,
-    )
+    return from_row(ReviewOut, review)
 
 
 def public_review_out(review: Review) -> PublicReviewOut:
-    return PublicReviewOut(
-        id=review.id,
-        order_id=review.order_id,
-        washer_id=review.washer_id,
-        stars=review.stars,
-        comment=review.comment,
-        created_at=review.created_at,
-    )
+    return from_row(PublicReviewOut, review)
 
 
 async def create_review(
@@ -47,11 +33,9 @@ async def create_review(
         raise not_found("order")
     if order.status != OrderStatus.COMPLETED.value or order.washer_id is None:
         raise Conflict("order_not_completed", "only completed orders can be reviewed")
-    if await session.scalar(select(Review.id).where(Review.order_id == order.id)):
+    if await stored.order_has_review(session, order.id):
         raise Conflict("already_reviewed", "this order already has a review")
-    profile = await session.scalar(
-        select(WasherProfile).where(WasherProfile.user_id == order.washer_id).with_for_update()
-    )
+    profile = await stored.profile_for_rating(session, order.washer_id)
     review = Review(
         order_id=order.id,
         customer_id=customer.id,
@@ -75,7 +59,7 @@ async def create_review(
 
 async def order_review(session: AsyncSession, principal: Principal, order_id: int) -> Review:
     order = await visible_order(session, principal, order_id)
-    review = await session.scalar(select(Review).where(Review.order_id == order.id))
+    review = await stored.review_of_order(session, order.id)
     if review is None:
         raise not_found("review")
     return review
@@ -84,11 +68,4 @@ async def order_review(session: AsyncSession, principal: Principal, order_id: in
 async def washer_reviews(
     session: AsyncSession, washer_id: int, limit: int, offset: int
 ) -> list[Review]:
-    rows = await session.scalars(
-        select(Review)
-        .where(Review.washer_id == washer_id)
-        .order_by(Review.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows)
+    return await stored.reviews_of_washer(session, washer_id, limit=limit, offset=offset)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -19,15 +18,8 @@ from app.schemas.sessions import SessionOut
 from domain.audit import AuditAction, AuditTarget
 from domain.errors import not_found
 from domain.roles import Actor
+from persistence import sessions as stored
 from persistence.models import RefreshToken, User
-
-
-def _live(user_id: int, now: datetime) -> ColumnElement[bool]:
-    return (
-        (RefreshToken.user_id == user_id)
-        & RefreshToken.revoked_at.is_(None)
-        & (RefreshToken.expires_at > now)
-    )
 
 
 async def list_sessions(
@@ -36,14 +28,8 @@ async def list_sessions(
     """The user's live sessions, the most recently used first; `current` marks the
     caller's own."""
     now = datetime.now(UTC)
-    live = (await session.scalars(select(RefreshToken).where(_live(user_id, now)))).all()
-    families = {token.family_id for token in live}
-    began_rows = await session.execute(
-        select(RefreshToken.family_id, func.min(RefreshToken.created_at))
-        .where(RefreshToken.user_id == user_id, RefreshToken.family_id.in_(families))
-        .group_by(RefreshToken.family_id)
-    )
-    began = {family: first for family, first in began_rows.tuples()}
+    live = await stored.live_tokens(session, user_id, now)
+    began = await stored.family_starts(session, user_id, {token.family_id for token in live})
     newest: dict[str, RefreshToken] = {}
     for token in live:
         if token.family_id not in newest or token.created_at > newest[token.family_id].created_at:
@@ -63,17 +49,14 @@ async def list_sessions(
     return sorted(sessions, key=lambda s: s.last_used_at, reverse=True)
 
 
-async def _revoke(session: AsyncSession, user_id: int, *where: ColumnElement[bool]) -> list[str]:
-    """Revoke the user's live tokens matching `where`; the families that lost any."""
-    now = datetime.now(UTC)
-    revoked = await session.scalars(
-        update(RefreshToken)
-        .where(_live(user_id, now), *where)
-        .values(revoked_at=now)
-        .returning(RefreshToken.family_id)
-        .execution_options(synchronize_session=False)
+async def _revoke(
+    session: AsyncSession, user_id: int, *, family: str | None = None, keep: str | None = None
+) -> list[str]:
+    """Revoke the user's live tokens (of `family` only, or all but `keep`'s); the families
+    that lost any."""
+    return await stored.revoke_tokens(
+        session, user_id, datetime.now(UTC), family=family, keep=keep, unexpired_only=True
     )
-    return sorted(set(revoked.all()))
 
 
 def _audit(session: AsyncSession, actor: Actor, user_id: int, **detail: Any) -> None:
@@ -85,7 +68,7 @@ async def revoke_session(session: AsyncSession, actor: Actor, family_id: str) ->
     """Revoke one of the actor's own sessions; 404 `not_found` if it is not a live one of
     theirs (someone else's answers alike)."""
     assert actor.user_id is not None
-    if not await _revoke(session, actor.user_id, RefreshToken.family_id == family_id):
+    if not await _revoke(session, actor.user_id, family=family_id):
         await session.rollback()
         raise not_found("session")
     _audit(session, actor, actor.user_id, sessions=[family_id])
@@ -96,8 +79,7 @@ async def revoke_sessions(session: AsyncSession, actor: Actor, *, keep: str | No
     """Revoke every live session of the actor's but `keep` (the caller's own; None: all of
     them, as for an access token from before sessions were named); which ones."""
     assert actor.user_id is not None
-    where = [RefreshToken.family_id != keep] if keep else []
-    revoked = await _revoke(session, actor.user_id, *where)
+    revoked = await _revoke(session, actor.user_id, keep=keep or None)
     _audit(session, actor, actor.user_id, sessions=revoked)
     await session.commit()
     return revoked

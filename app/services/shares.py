@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
@@ -29,7 +28,9 @@ from domain.sharing import (
     pin,
     share_not_found,
 )
-from persistence.models import Order, OrderShare, TrackPoint
+from persistence.models import Order, OrderShare
+from persistence.orders import newest_track_points
+from persistence.shares import revoke_order_shares, share_by_hash
 
 TRACK_PAGE = "/track/"
 
@@ -67,13 +68,9 @@ async def revoke_shares(session: AsyncSession, principal: Principal, order_id: i
     order = await visible_order(session, principal, order_id)
     if principal.role is not Role.CUSTOMER or order.customer_id != principal.id:
         raise Forbidden("forbidden", "only the order's customer may revoke its links")
-    result = await session.execute(
-        update(OrderShare)
-        .where(OrderShare.order_id == order.id, OrderShare.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
+    revoked = await revoke_order_shares(session, order.id, datetime.now(UTC))
     await session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return revoked
 
 
 @dataclass(frozen=True)
@@ -88,9 +85,7 @@ async def resolve(session: AsyncSession, token: str) -> ResolvedShare:
     """The order a working token shares, or `share_not_found` (whatever the reason)."""
     if not looks_like_token(token):
         raise share_not_found()
-    share = await session.scalar(
-        select(OrderShare).where(OrderShare.token_hash == token_hash(token))
-    )
+    share = await share_by_hash(session, token_hash(token))
     if share is None:
         raise share_not_found()
     order = await session.get(Order, share.order_id, populate_existing=True)
@@ -109,14 +104,10 @@ async def last_position(session: AsyncSession, order: Order) -> SharedPosition |
     status = OrderStatus(order.status)
     if status not in TRACKABLE_STATUSES:
         return None
-    point = await session.scalar(
-        select(TrackPoint)
-        .where(TrackPoint.order_id == order.id)
-        .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
-        .limit(1)
-    )
-    if point is None:
+    newest = await newest_track_points(session, order.id, 1)
+    if not newest:
         return None
+    point = newest[0]
     distance = haversine_m(LatLng(point.lat, point.lng), LatLng(order.lat, order.lng))
     return SharedPosition(
         lat=point.lat,

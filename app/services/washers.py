@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import audit
@@ -13,6 +12,7 @@ from app.settings import Settings
 from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import not_found
 from domain.roles import Actor, Role
+from persistence import washers as stored
 from persistence.models import User, WasherProfile
 from persistence.outbox import wake_dispatch_after_commit
 
@@ -33,26 +33,16 @@ def washer_out(user: User, profile: WasherProfile) -> WasherOut:
 
 
 async def get_washer(session: AsyncSession, washer_id: int) -> tuple[User, WasherProfile]:
-    row = (
-        await session.execute(
-            select(User, WasherProfile)
-            .join(WasherProfile, WasherProfile.user_id == User.id)
-            .where(User.id == washer_id)
-        )
-    ).first()
+    row = await stored.washer_row(session, washer_id)
     if row is None:
         raise not_found("washer")
-    return row[0], row[1]
+    return row
 
 
 async def list_washers(
     session: AsyncSession, *, available: bool | None, limit: int, offset: int
 ) -> list[tuple[User, WasherProfile]]:
-    query = select(User, WasherProfile).join(WasherProfile, WasherProfile.user_id == User.id)
-    if available is not None:
-        query = query.where(WasherProfile.is_available.is_(available))
-    rows = await session.execute(query.order_by(User.id).limit(limit).offset(offset))
-    return [(user, profile) for user, profile in rows.tuples()]
+    return await stored.washers_page(session, available=available, limit=limit, offset=offset)
 
 
 async def create_washer(

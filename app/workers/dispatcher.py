@@ -21,16 +21,16 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.offers import create_offers, expire_offers
 from app.workers.outage import WorkerOutage
 from domain.dispatch import DISPATCH_RADII_M, WasherCandidate, choose_offer_targets
 from domain.geo import LatLng, haversine_m
-from domain.offers import OPEN
-from domain.orders import OrderStatus
-from persistence.models import DispatchOffer, Order
+from persistence.locks import take_turn
+from persistence.models import Order
+from persistence.offers import offered_washers
+from persistence.orders import waiting_orders_page
 from persistence.outbox import DISPATCH, CommitSignal
 from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
@@ -108,10 +108,8 @@ class Dispatcher:
         now = now or datetime.now(UTC)
         made = 0
         async with self._session_factory() as session, session.begin():
-            if self._uses_advisory_lock:
-                lock = select(func.pg_try_advisory_xact_lock(DISPATCH_LOCK_KEY))
-                if not await session.scalar(lock):
-                    return 0
+            if self._uses_advisory_lock and not await take_turn(session, DISPATCH_LOCK_KEY):
+                return 0
             await expire_offers(session, now)
             made = await self._offer_waiting(session, now)
         self.offers_made += made
@@ -120,19 +118,13 @@ class Dispatcher:
     async def _offer_waiting(self, session: AsyncSession, now: datetime) -> int:
         """Offer waiting orders page by page from where the last sweep stopped, wrapping
         around once, until every one was looked at or ``scan_limit`` is spent."""
-        waiting = select(Order).where(
-            Order.status == OrderStatus.PENDING.value,
-            ~exists().where(DispatchOffer.order_id == Order.id, DispatchOffer.status == OPEN),
-        )
         start = after = self._resume_after
         wrapped = start == 0
         made = scanned = 0
         while scanned < self._scan_limit:
-            page_query = waiting.where(Order.id > after)
-            if wrapped and start:
-                page_query = page_query.where(Order.id <= start)
             size = min(SWEEP_BATCH, self._scan_limit - scanned)
-            page = list(await session.scalars(page_query.order_by(Order.id).limit(size)))
+            up_to = start if wrapped and start else None
+            page = await waiting_orders_page(session, after=after, up_to=up_to, limit=size)
             if not page:
                 if wrapped:
                     break
@@ -151,11 +143,7 @@ class Dispatcher:
         if not nearby:
             return 0
         ids = [n.washer_id for n in nearby]
-        already = set(
-            await session.scalars(
-                select(DispatchOffer.washer_id).where(DispatchOffer.order_id == order.id)
-            )
-        )
+        already = await offered_washers(session, order.id)
         available = await available_washers(session, ids)
         busy = await busy_washers(session, ids)
         candidates = [

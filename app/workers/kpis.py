@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.lifecycle import Runtime
@@ -38,7 +37,7 @@ from domain.kpis import (
 )
 from domain.orders import OrderStatus
 from domain.roles import Role
-from persistence.models import Order, OrderEvent
+from persistence import kpis as stored
 from realtime.broker import BrokerUnavailable
 from realtime.envelope import Control, Envelope
 from realtime.presence import WASHERS_ONLINE
@@ -61,17 +60,7 @@ _TERMINAL_FOR_TOTALS = (OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatu
 async def load_seed(session: AsyncSession, day_start: datetime) -> KpiSeed:
     """A few queries, once: open orders, today's totals and assignment waits, and the newest
     event of every order that moved today (so a late copy of one is not counted twice)."""
-    open_rows = await session.execute(
-        select(
-            Order.id,
-            Order.status,
-            Order.last_event_seq,
-            Order.created_at,
-            Order.scheduled_for,
-            Order.washer_id,
-            Order.assigned_at,
-        ).where(Order.status.in_([status.value for status in OPEN_STATUSES]))
-    )
+    open_rows = await stored.orders_in(session, OPEN_STATUSES)
     open_orders = [
         OpenOrder(
             order_id=row.id,
@@ -85,36 +74,21 @@ async def load_seed(session: AsyncSession, day_start: datetime) -> KpiSeed:
         for row in open_rows
     ]
     totals = DayTotals()
-    finished = await session.execute(
-        select(OrderEvent.to_status, func.count(), func.coalesce(func.sum(Order.price_cents), 0))
-        .join(Order, Order.id == OrderEvent.order_id)
-        .where(
-            OrderEvent.occurred_at >= day_start,
-            OrderEvent.to_status.in_([status.value for status in _TERMINAL_FOR_TOTALS]),
-        )
-        .group_by(OrderEvent.to_status)
-    )
-    for status, count, revenue in finished:
+    finished = await stored.finished_since(session, day_start, _TERMINAL_FOR_TOTALS)
+    for status, (count, revenue) in finished.items():
         if status == OrderStatus.COMPLETED:
-            totals.completed, totals.revenue_cents = count, int(revenue)
+            totals.completed, totals.revenue_cents = count, revenue
         elif status == OrderStatus.CANCELLED:
             totals.cancelled = count
         else:
             totals.no_show = count
-    assigned = await session.execute(
-        select(Order.created_at, Order.assigned_at).where(Order.assigned_at >= day_start)
-    )
-    waits = [max(0.0, (row.assigned_at - row.created_at).total_seconds()) for row in assigned]
-    seen = await session.execute(
-        select(OrderEvent.order_id, func.max(OrderEvent.seq))
-        .where(OrderEvent.occurred_at >= day_start)
-        .group_by(OrderEvent.order_id)
-    )
+    assigned = await stored.assignments_since(session, day_start)
+    waits = [max(0.0, (at - created).total_seconds()) for created, at in assigned]
     return KpiSeed(
         open_orders=open_orders,
         today=totals,
         assign_waits=waits,
-        applied_seqs={order_id: seq for order_id, seq in seen},
+        applied_seqs=await stored.newest_seqs_since(session, day_start),
     )
 
 

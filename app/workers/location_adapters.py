@@ -7,9 +7,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.orders import transition_order
@@ -17,10 +16,11 @@ from app.workers.outage import WorkerOutage
 from domain.errors import Conflict, RefusalKind
 from domain.geo import LatLng, round_coordinate
 from domain.location import LocationFix
-from domain.orders import ACTIVE_STATUSES, OrderStatus, TransitionDenied
+from domain.orders import OrderStatus, TransitionDenied
 from domain.roles import SYSTEM_ACTOR
 from persistence.database import DATABASE_DOWN
-from persistence.models import Order, TrackPoint, WasherProfile
+from persistence.orders import active_jobs
+from persistence.track import write_track_batch
 from realtime.envelope import Envelope
 from realtime.location_pipeline import ActiveJob, ArrivalDeferred
 
@@ -124,35 +124,12 @@ class CachedActiveJobs:
         """Each washer's newest active order (a washer has at most one; newest wins if not)."""
         self.queries += 1
         async with self._session_factory() as session:
-            # Columns, not ORM entities: a refresh of a fleet reads hundreds of orders, and
-            # identity-mapped objects for them were a tenth of the server's CPU under load.
-            rows = await session.execute(
-                select(Order.washer_id, Order.id, Order.status, Order.lat, Order.lng)
-                .where(
-                    Order.washer_id.in_(washer_ids),
-                    Order.status.in_([s.value for s in ACTIVE_STATUSES]),
-                )
-                .order_by(Order.id)
-            )
+            rows = await active_jobs(session, washer_ids)
             return {
                 washer_id: ActiveJob(order_id, OrderStatus(status), LatLng(lat, lng))
                 for washer_id, order_id, status, lat, lng in rows
-                if washer_id is not None
             }
 
-
-_track_points = cast(Table, TrackPoint.__table__)
-_washer_profiles = cast(Table, WasherProfile.__table__)
-_INSERT_POINTS = insert(_track_points)
-"""Core, not the ORM: a batch is hundreds of plain rows, and the ORM's bulk path builds
-state for each of them (a visible share of the server's CPU under a fleet of phones)."""
-
-_UPDATE_LAST_POSITION = (
-    update(_washer_profiles)
-    .where(_washer_profiles.c.user_id == bindparam("b_washer"))
-    .values(last_lat=bindparam("b_lat"), last_lng=bindparam("b_lng"), last_fix_at=bindparam("b_at"))
-)
-"""Every washer of a batch in one executemany, instead of one UPDATE statement each."""
 
 TRACK_BUFFER_LIMIT = 50_000
 """Track points kept while the database is away (about 14 minutes of 60 washers at 1 Hz, a
@@ -257,19 +234,9 @@ class BatchedTrackSink:
             seen = newest.get(point["washer_id"])
             if seen is None or point["recorded_at"] > seen["recorded_at"]:
                 newest[point["washer_id"]] = point
-        positions = [
-            {
-                "b_washer": washer_id,
-                "b_lat": point["lat"],
-                "b_lng": point["lng"],
-                "b_at": point["recorded_at"],
-            }
-            for washer_id, point in newest.items()
-        ]
         try:
             async with self._session_factory() as session, session.begin():
-                await session.execute(_INSERT_POINTS, batch)
-                await session.execute(_UPDATE_LAST_POSITION, positions)
+                await write_track_batch(session, batch, newest)
         except Exception:
             self._buffer[:0] = batch
             self._trim()

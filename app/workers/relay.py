@@ -17,7 +17,6 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind, Tracer
 from redis.backoff import EqualJitterBackoff
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.metrics import OUTBOX_LAG, OUTBOX_PUBLISHED
@@ -25,6 +24,7 @@ from app.services.chat import CHAT_TOPIC
 from app.workers.outage import WorkerOutage
 from domain.channels import AUDIT, OPS, chat_channel, order_channel, user_channel
 from persistence.audit import AUDIT_TOPIC
+from persistence.locks import take_turn
 from persistence.models import OutboxEvent
 from persistence.notifications import USER_TOPIC
 from persistence.order_events import ORDER_TOPIC
@@ -137,11 +137,9 @@ class OutboxRelay:
         failure: BrokerUnavailable | None = None
         done: list[int] = []
         async with self._session_factory() as session, session.begin():
-            if self._uses_advisory_lock:
-                lock = select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
-                if not await session.scalar(lock):
-                    OUTBOX_LAG.set(0)  # the lock holder reports the backlog
-                    return 0
+            if self._uses_advisory_lock and not await take_turn(session, RELAY_LOCK_KEY):
+                OUTBOX_LAG.set(0)  # the lock holder reports the backlog
+                return 0
             rows = await unpublished(session, self._batch_size)
             OUTBOX_LAG.set(_age(rows[0].created_at) if rows else 0.0)
             for row in rows:

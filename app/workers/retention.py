@@ -12,21 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from domain.retention import (
-    EXPIRED_CHAT_BODY,
-    UNUSED_QUOTE_DAYS,
-    RetainedKind,
-    RetentionPolicy,
-)
-from persistence.models import ChatMessage, Notification, PriceQuote, TrackPoint
+from domain.retention import UNUSED_QUOTE_DAYS, RetainedKind, RetentionPolicy
+from persistence.locks import take_turn
+from persistence.retention import purge_oldest
 
 log = structlog.get_logger("washline.retention")
 BATCH = 500
@@ -46,17 +40,6 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
             RetainedKind.UNUSED_QUOTES: UNUSED_QUOTE_DAYS,
         }
     )
-
-
-def _expired(kind: RetainedKind, cutoff: datetime) -> tuple[Any, ColumnElement[bool]]:
-    """The table of `kind` and which of its rows are past `cutoff` and not yet purged."""
-    if kind is RetainedKind.TRACK_POINTS:
-        return TrackPoint, TrackPoint.recorded_at < cutoff
-    if kind is RetainedKind.NOTIFICATIONS:
-        return Notification, Notification.created_at < cutoff
-    if kind is RetainedKind.UNUSED_QUOTES:
-        return PriceQuote, (PriceQuote.expires_at < cutoff) & PriceQuote.order_id.is_(None)
-    return ChatMessage, (ChatMessage.sent_at < cutoff) & (ChatMessage.body != EXPIRED_CHAT_BODY)
 
 
 class RetentionPurge:
@@ -112,21 +95,7 @@ class RetentionPurge:
 
     async def _batch(self, kind: RetainedKind, cutoff: datetime) -> int | None:
         """Purge up to `BATCH` rows of `kind`; None when another process holds the lock."""
-        model, expired = _expired(kind, cutoff)
         async with self._session_factory() as session, session.begin():
-            if self._uses_advisory_lock:
-                lock = select(func.pg_try_advisory_xact_lock(RETENTION_LOCK_KEY))
-                if not await session.scalar(lock):
-                    return None
-            oldest = select(model.id).where(expired).order_by(model.id).limit(BATCH)
-            ids = list(await session.scalars(oldest))
-            if not ids:
-                return 0
-            if kind is RetainedKind.CHAT_BODIES:
-                statement: Any = update(model).values(body=EXPIRED_CHAT_BODY)
-            else:
-                statement = delete(model)
-            await session.execute(
-                statement.where(model.id.in_(ids)).execution_options(synchronize_session=False)
-            )
-        return len(ids)
+            if self._uses_advisory_lock and not await take_turn(session, RETENTION_LOCK_KEY):
+                return None
+            return await purge_oldest(session, kind, cutoff, BATCH)

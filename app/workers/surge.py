@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from prometheus_client import Gauge
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.workers.outage import WorkerOutage
@@ -34,10 +33,12 @@ from domain.event_data import ZonePriceData, ZonesData, as_data
 from domain.events import SURGE_ZONE, SURGE_ZONES
 from domain.geo import LatLng, ServiceArea, haversine_m
 from domain.kpis import business_day_start
-from domain.orders import OrderStatus
 from domain.surge import BASE_PCT, SurgeRules, ZoneControl, ZoneSurge, as_factor, next_surge
 from domain.zones import nearest_hotspot, supply_by_zone, zone_boundary, zone_of
-from persistence.models import Order, OrderEvent, SurgeZone
+from persistence import kpis, pricing
+from persistence.locks import take_turn
+from persistence.models import SurgeZone
+from persistence.orders import waiting_or_booked_since
 from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
@@ -112,13 +113,11 @@ class SurgeComputer:
         """One computation; ``None`` when another process holds the turn."""
         now = now or datetime.now(UTC)
         async with self._session_factory() as session, session.begin():
-            if self._uses_advisory_lock:
-                lock = select(func.pg_try_advisory_xact_lock(SURGE_LOCK_KEY))
-                if not await session.scalar(lock):
-                    return None
+            if self._uses_advisory_lock and not await take_turn(session, SURGE_LOCK_KEY):
+                return None
             demand = await self._demand(session, now)
             washer_zones = await self._idle_washer_zones(session, now)
-            rows = {row.zone: row for row in await session.scalars(select(SurgeZone))}
+            rows = {row.zone: row for row in await pricing.zones(session)}
             active = (
                 set(demand)
                 | set(washer_zones)
@@ -152,14 +151,7 @@ class SurgeComputer:
 
     async def _demand(self, session: AsyncSession, now: datetime) -> Counter[str]:
         """Orders waiting for a washer and bookings of the window, each counted once."""
-        rows = await session.execute(
-            select(Order.id, Order.lat, Order.lng, Order.zone).where(
-                or_(
-                    Order.status == OrderStatus.PENDING.value,
-                    Order.created_at >= now - self._window,
-                )
-            )
-        )
+        rows = await waiting_or_booked_since(session, now - self._window)
         counts: Counter[str] = Counter()
         for row in rows:
             counts[row.zone or zone_of(LatLng(row.lat, row.lng), self._resolution)] += 1
@@ -235,21 +227,9 @@ class SurgeComputer:
         orders, for the dashboard's tiles (two aggregate queries)."""
         day_start = business_day_start(now, self._timezone)
         async with self._session_factory() as session:
-            average = await session.scalar(
-                select(func.avg(Order.surge_multiplier_pct)).where(
-                    Order.created_at >= day_start, Order.surge_multiplier_pct.is_not(None)
-                )
-            )
-            revenue = await session.scalar(
-                select(func.coalesce(func.sum(Order.price_cents - Order.base_price_cents), 0))
-                .join(OrderEvent, OrderEvent.order_id == Order.id)
-                .where(
-                    OrderEvent.to_status == OrderStatus.COMPLETED.value,
-                    OrderEvent.occurred_at >= day_start,
-                    Order.base_price_cents.is_not(None),
-                )
-            )
-        return as_factor(round(float(average or BASE_PCT))), int(revenue or 0)
+            average = await kpis.average_surge_since(session, day_start)
+            revenue = await kpis.surge_revenue_since(session, day_start)
+        return as_factor(round(average or BASE_PCT)), revenue
 
 
 def _is_active(row: SurgeZone) -> bool:

@@ -14,6 +14,7 @@ from app.http.auth import admin_only
 from app.http.controllers.params import IdCursor, IdFilter
 from app.http.errors import ApiError
 from app.schemas.audit import AuditEventOut, AuditPage
+from app.schemas.rows import from_row
 from domain.audit import AuditAction, AuditTarget
 from persistence.audit import AuditFilter, audit_page
 from persistence.models import AuditEvent
@@ -25,20 +26,7 @@ Instant = Annotated[
 
 
 def audit_event_out(event: AuditEvent) -> AuditEventOut:
-    return AuditEventOut(
-        id=event.id,
-        occurred_at=event.occurred_at,
-        action=event.action,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        before=event.before,
-        after=event.after,
-        detail=event.detail,
-        request_id=event.request_id,
-        address=event.address,
-    )
+    return from_row(AuditEventOut, event)
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:

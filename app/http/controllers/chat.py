@@ -16,6 +16,7 @@ from app.http.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
 from app.principal import Principal
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
+from app.schemas.rows import from_row
 from app.services import chat
 from persistence.models import ChatMessage, ChatRead
 from realtime.hub import Hub
@@ -24,20 +25,11 @@ OrderId = id_path("order id")
 
 
 def message_out(message: ChatMessage) -> MessageOut:
-    return MessageOut(
-        order_id=message.order_id,
-        seq=message.seq,
-        sender_id=message.sender_id,
-        sender_role=message.sender_role,
-        body=message.body,
-        sent_at=message.sent_at,
-    )
+    return from_row(MessageOut, message)
 
 
 def receipt_out(receipt: ChatRead) -> ReceiptOut:
-    return ReceiptOut(
-        user_id=receipt.user_id, last_read_seq=receipt.last_read_seq, read_at=receipt.read_at
-    )
+    return from_row(ReceiptOut, receipt)
 
 
 class ChatController(Controller):

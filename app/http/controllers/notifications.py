@@ -12,18 +12,13 @@ from app.http.auth import requires_login
 from app.http.controllers.params import IdCursor, Limit
 from app.principal import Principal
 from app.schemas.chat import NotificationOut, NotificationsReadIn, UnreadCountOut
+from app.schemas.rows import from_row
 from app.services import notifications
 from persistence.models import Notification
 
 
 def notification_out(item: Notification) -> NotificationOut:
-    return NotificationOut(
-        id=item.id,
-        kind=item.kind,
-        payload=item.payload,
-        created_at=item.created_at,
-        read_at=item.read_at,
-    )
+    return from_row(NotificationOut, item)
 
 
 class NotificationController(Controller):

@@ -35,6 +35,7 @@ from app.schemas.orders import (
     TransitionIn,
 )
 from app.services import orders, reviews
+from app.services.order_track import order_track
 from app.settings import Settings
 from domain.orders import OrderStatus
 from domain.roles import Role
@@ -157,7 +158,7 @@ class OrderController(Controller):
         reads: AsyncSession,
         order_id: int = OrderId,
     ) -> list[TrackPointOut]:
-        return await orders.order_track(reads, request.user, order_id)
+        return await order_track(reads, request.user, order_id)
 
     @post(
         "/{order_id:int}/review",
