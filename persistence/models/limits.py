@@ -1,0 +1,13 @@
+"""Column lengths, shared by the models and by the edges that bound input to them."""
+
+EMAIL_MAX = 254
+NAME_MAX = 120
+ADDRESS_MAX = 300
+NOTES_MAX = 500
+COMMENT_MAX = 2000
+CHAT_BODY_MAX = 2000
+USER_AGENT_MAX = 255
+ZONE_MAX = 16
+QUOTE_TOKEN_MAX = 32
+IDEMPOTENCY_KEY_MAX = 255
+AUDIT_ACTION_MAX = 40
