@@ -105,7 +105,9 @@ class SseTransport:
                 event = item.event if isinstance(item, Envelope) else item.type
                 yield ServerSentEvent(
                     data=item.sse_data,
-                    id=encode_positions(subscriber.positions, names) or None,
+                    # A channel resumed from but not carried now (the track of an order
+                    # not on the way) keeps the position the stream was given.
+                    id=encode_positions({**since, **subscriber.positions}, names) or None,
                     event=event,
                     retry=RETRY_MILLISECONDS if first else None,
                 )
