@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-from domain.errors import Refusal, RefusalKind
+from domain.errors import Conflict, Refusal, RefusalKind
 from domain.roles import Actor, Role
 
 
@@ -50,6 +50,22 @@ NOT_FOUND = "not_found"
 FORBIDDEN = "forbidden"
 INVALID_TRANSITION = "invalid_transition"
 WASHER_REQUIRED = "washer_required"
+WASHER_BUSY = "washer_busy"
+
+
+class WasherBusy(Conflict):
+    """The washer already works another active order: one order at a time per washer."""
+
+    def __init__(self, washer_id: int) -> None:
+        super().__init__(WASHER_BUSY, f"washer {washer_id} is already working another order")
+
+
+def check_washer_free(washer_id: int, other_active_orders: int) -> None:
+    """A washer takes an order (accepting it, or an admin assigning it) only while holding
+    no other active order; ``other_active_orders`` counts the washer's other orders in an
+    active status."""
+    if other_active_orders:
+        raise WasherBusy(washer_id)
 
 
 class OrderFacts(msgspec.Struct, frozen=True):
