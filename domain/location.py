@@ -69,6 +69,13 @@ class FixRejected(Invalid):
         self.reason = reason
 
 
+def check_timestamp(ts: datetime) -> None:
+    """A fix's time must carry its UTC offset: a phone's local time read as UTC would put
+    the fix hours away from when it was taken."""
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise FixRejected("bad_timestamp", "fix timestamp must carry a timezone")
+
+
 def validate_fix(
     fix: LocationFix,
     previous: LocationFix | None,
@@ -81,8 +88,7 @@ def validate_fix(
     The implied-speed check forgives the two fixes' reported accuracy radii, so GPS jitter
     between fixes a fraction of a second apart is not mistaken for teleporting.
     """
-    if fix.ts.tzinfo is None or fix.ts.utcoffset() is None:
-        raise FixRejected("bad_timestamp", "fix timestamp must carry a timezone")
+    check_timestamp(fix.ts)
     _check_fields(fix, limits)
     if fix.ts - now > limits.max_future_skew:
         raise FixRejected("from_future", "fix timestamp is in the future")

@@ -33,6 +33,7 @@ from domain.booking import OUTSIDE_SERVICE_AREA, TOO_MANY_OPEN_ORDERS
 from domain.channels import TRACK_UNAVAILABLE
 from domain.dispatch import OFFER_TTL
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refusal
+from domain.location import INVALID_FIX
 from domain.offers import OFFER_UNAVAILABLE
 from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_BUSY, WASHER_REQUIRED
 from domain.quotes import QUOTE_EXPIRED as QUOTE_CODE
@@ -182,6 +183,9 @@ SCHEDULE = (
 )
 UNKNOWN_PACKAGE = refusal(NotFound, "not_found", "no such active package")
 WASHER_TAKEN = refusal(Conflict, WASHER_BUSY, "the washer already works another active order")
+NAIVE_FIX_TIME = refusal(
+    Invalid, INVALID_FIX, "a fix's `ts` carries no UTC offset (`reason`: `bad_timestamp`)"
+)
 TRANSITION = (
     refusal(Conflict, INVALID_TRANSITION, "nobody may make this move now"),
     refusal(Forbidden, FORBIDDEN, "this role may not make this move"),

@@ -74,3 +74,28 @@ async def test_a_fix_outside_the_service_area_is_refused_and_leaves_no_trace(
         )
         accepted = await phone.request("location", **IN_AREA, ts=_ts(2))
         assert (accepted["type"], accepted["status"]) == ("reply", "accepted"), accepted
+
+
+async def test_a_fix_time_without_an_offset_is_refused_on_both_roads(
+    api: Client, server: str, washer: ApiUser
+) -> None:
+    naive = (datetime.now(UTC) - timedelta(seconds=3)).replace(tzinfo=None).isoformat()
+    refused = await api.post(
+        LOCATION,
+        headers=washer.headers,
+        json={"fixes": [{**IN_AREA, "ts": _ts(4)}, {**IN_AREA, "ts": naive}]},
+    )
+    body = expect(refused, 400)
+    assert (body["code"], body["reason"]) == ("invalid_fix", "bad_timestamp"), body
+    assert body["message"]
+
+    async with live_client(f"ws://{server}/ws", washer.access_token) as phone:
+        frame = await phone.request("location", **IN_AREA, ts=naive)
+        assert (frame["type"], frame["code"], frame["reason"]) == (
+            "error",
+            "invalid_fix",
+            "bad_timestamp",
+        )
+        # Nothing of the refused batch was kept: a fix older than its first one is accepted.
+        accepted = await phone.request("location", **IN_AREA, ts=_ts(5))
+        assert (accepted["type"], accepted["status"]) == ("reply", "accepted"), accepted
