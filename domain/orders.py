@@ -29,9 +29,9 @@ class OrderStatus(StrEnum):
 
 
 TERMINAL_STATUSES: frozenset[OrderStatus] = frozenset(
-    {OrderStatus.COMPLETED, OrderStatus.CANCELLED}
+    {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.NO_SHOW}
 )
-"""Nothing leaves these. ``no_show`` is not listed: an admin may overturn it."""
+"""Finished: nothing leaves these, whoever asks (admins included)."""
 
 ACTIVE_STATUSES: frozenset[OrderStatus] = frozenset(
     {OrderStatus.ASSIGNED, OrderStatus.EN_ROUTE, OrderStatus.ARRIVED, OrderStatus.IN_PROGRESS}
@@ -120,7 +120,9 @@ _WASHER_OWN_MOVES = frozenset(
     }
 )
 _SYSTEM_MOVES = frozenset({(OrderStatus.EN_ROUTE, OrderStatus.ARRIVED)})
-_NO_SHOW_OVERTURNS = frozenset({OrderStatus.ARRIVED, OrderStatus.CANCELLED})
+_WORKED_OUTCOMES = frozenset({OrderStatus.COMPLETED, OrderStatus.NO_SHOW})
+"""Finishes that say what a washer did (washed the car, waited in vain): an order that never
+had a washer cannot end in them."""
 
 
 STAFF_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.SYSTEM})
@@ -188,11 +190,7 @@ def _may_address(actor: Actor, order: OrderFacts) -> bool:
 
 def _anyone_may(current: OrderStatus, target: OrderStatus) -> bool:
     """The union of every role's moves; outside it the answer is ``invalid_transition``."""
-    if current == target or current in TERMINAL_STATUSES:
-        return False
-    if current == OrderStatus.NO_SHOW:
-        return target in _NO_SHOW_OVERTURNS
-    return True
+    return current != target and current not in TERMINAL_STATUSES
 
 
 def decide_transition(
@@ -272,7 +270,13 @@ def _system_move(order: OrderFacts, target: OrderStatus) -> Transition:
 
 
 def _admin_move(order: OrderFacts, target: OrderStatus, assign_to: int | None) -> Transition:
-    """Admins may do anything the state machine allows, but an active order needs a washer."""
+    """Admins may do anything the state machine allows, but an active order needs a washer
+    (``washer_required``: they may pick one) and an order without one cannot be completed
+    or declared a no-show (``invalid_transition``)."""
+    if target in _WORKED_OUTCOMES and order.washer_id is None:
+        raise TransitionDenied(
+            INVALID_TRANSITION, f"an order without a washer cannot become {target}"
+        )
     if target in ACTIVE_STATUSES:
         washer_id = assign_to if assign_to is not None else order.washer_id
         if washer_id is None:
