@@ -17,6 +17,7 @@ from app.live.share_stream import END, LOCATION, SNAPSHOT, STATUS
 from app.schemas.shares import SharedOrder, SharedPosition, SharedStatus
 from domain import events
 from domain.event_data import DATA_BY_EVENT
+from persistence.notifications import NOTIFICATION_ID
 from realtime.protocol import CLIENT_OPS, SERVER_FRAMES
 
 SUBPROTOCOL = "washline.v1"
@@ -26,7 +27,13 @@ EVENTS_BY_STREAM: dict[str, tuple[str, ...]] = {
     "order": (events.ORDER_CREATED, events.ORDER_STATUS),
     "order_track": (events.ORDER_LOCATION,),
     "order_chat": (events.CHAT_MESSAGE, events.CHAT_TYPING, events.CHAT_READ),
-    "user": (events.NOTIFICATION, events.DISPATCH_OFFER, events.DISPATCH_OFFER_WITHDRAWN),
+    "user": (
+        events.NOTIFICATION,
+        events.DISPATCH_OFFER,
+        events.DISPATCH_OFFER_WITHDRAWN,
+        events.ORDER_CREATED,  # a copy of each of the user's own orders' events
+        events.ORDER_STATUS,
+    ),
     "ops": (
         events.ORDER_CREATED,
         events.ORDER_STATUS,
@@ -82,6 +89,29 @@ def _event_message(name: str) -> dict[str, Any]:
     }
 
 
+NOTICE_KINDS = frozenset({"user"})
+"""Channels whose every event is a stored notification: its data adds `notification_id`."""
+
+_NOTICE = {
+    "type": "object",
+    "properties": {NOTIFICATION_ID: {"type": "integer"}},
+    "required": [NOTIFICATION_ID],
+}
+
+
+def _notice_message(name: str) -> dict[str, Any]:
+    """An event on `user:{id}`: its usual data, plus the stored notification's id."""
+    message = _event_message(name)
+    fixed = message["payload"]["allOf"][1]["properties"]
+    fixed["data"] = {"allOf": [fixed["data"], _NOTICE]} if "data" in fixed else _NOTICE
+    return {**message, "summary": f"`{name}` event, stored as a notification"}
+
+
+def _message_key(kind: str, name: str) -> str:
+    prefix = "notice" if kind in NOTICE_KINDS else "event"
+    return f"{prefix}_{name.replace('.', '_')}"
+
+
 def _ref(path: str) -> dict[str, str]:
     return {"$ref": path}
 
@@ -113,6 +143,9 @@ def document() -> dict[str, Any]:
     every_event = sorted(events.ALL_EVENT_TYPES)
     for name in every_event:
         messages[f"event_{name.replace('.', '_')}"] = _event_message(name)
+    for kind in sorted(NOTICE_KINDS):
+        for name in EVENTS_BY_STREAM[kind]:
+            messages[_message_key(kind, name)] = _notice_message(name)
 
     def message_refs(keys: list[str]) -> dict[str, Any]:
         return {key: _ref(f"#/components/messages/{key}") for key in keys}
@@ -147,8 +180,9 @@ def document() -> dict[str, Any]:
         },
     }
     for key, (address, title, kinds) in SSE_STREAMS.items():
-        names = sorted({name for kind in kinds for name in EVENTS_BY_STREAM[kind]})
-        event_keys = [f"event_{name.replace('.', '_')}" for name in names]
+        event_keys = sorted(
+            {_message_key(kind, name) for kind in kinds for name in EVENTS_BY_STREAM[kind]}
+        )
         channel: dict[str, Any] = {
             "address": address,
             "title": title,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from domain.errors import Invalid
-from domain.geo import LatLng, haversine_m, is_valid_coordinate
+from domain.geo import LatLng, ServiceArea, haversine_m, is_valid_coordinate
 
 
 class LocationFix(msgspec.Struct, frozen=True):
@@ -35,13 +35,16 @@ class LocationFix(msgspec.Struct, frozen=True):
 
 class FixLimits(msgspec.Struct, frozen=True):
     """Tunable limits. ``speed_check_window``: the implied-speed check is skipped when the
-    previous fix is older than this (the washer may have driven with the app closed)."""
+    previous fix is older than this (the washer may have driven with the app closed).
+    ``area``: where fixes may come from; one outside it is refused, so it never becomes the
+    washer's position nor the reference the next fix's speed is checked against."""
 
     max_future_skew: timedelta = timedelta(seconds=5)
     max_speed_mps: float = 70.0
     max_accuracy_m: float = 200.0
     max_age: timedelta = timedelta(days=1)
     speed_check_window: timedelta = timedelta(minutes=10)
+    area: ServiceArea | None = None
 
 
 DEFAULT_FIX_LIMITS = FixLimits()
@@ -56,14 +59,21 @@ class FixRejected(Invalid):
     Every rejection has the code ``invalid_fix``; the ``reason`` (also in ``fields``) says
     which check failed, so a client can tell a bad clock from a bad GPS.
 
-    Reasons: ``bad_timestamp`` (naive ``ts``), ``out_of_range``, ``bad_heading``,
-    ``bad_speed``, ``inaccurate``, ``from_future``, ``too_old``, ``out_of_order``,
-    ``implausible_speed``.
+    Reasons: ``bad_timestamp`` (naive ``ts``), ``out_of_range``, ``outside_service_area``,
+    ``bad_heading``, ``bad_speed``, ``inaccurate``, ``from_future``, ``too_old``,
+    ``out_of_order``, ``implausible_speed``.
     """
 
     def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(INVALID_FIX, message or reason, reason=reason)
         self.reason = reason
+
+
+def check_timestamp(ts: datetime) -> None:
+    """A fix's time must carry its UTC offset: a phone's local time read as UTC would put
+    the fix hours away from when it was taken."""
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise FixRejected("bad_timestamp", "fix timestamp must carry a timezone")
 
 
 def validate_fix(
@@ -78,8 +88,7 @@ def validate_fix(
     The implied-speed check forgives the two fixes' reported accuracy radii, so GPS jitter
     between fixes a fraction of a second apart is not mistaken for teleporting.
     """
-    if fix.ts.tzinfo is None or fix.ts.utcoffset() is None:
-        raise FixRejected("bad_timestamp", "fix timestamp must carry a timezone")
+    check_timestamp(fix.ts)
     _check_fields(fix, limits)
     if fix.ts - now > limits.max_future_skew:
         raise FixRejected("from_future", "fix timestamp is in the future")
@@ -92,6 +101,8 @@ def validate_fix(
 def _check_fields(fix: LocationFix, limits: FixLimits) -> None:
     if not is_valid_coordinate(fix.lat, fix.lng):
         raise FixRejected("out_of_range", "latitude or longitude out of range")
+    if limits.area is not None and not limits.area.contains(fix.position):
+        raise FixRejected("outside_service_area", "fix is outside the area we serve")
     if fix.heading is not None and not (math.isfinite(fix.heading) and 0.0 <= fix.heading <= 360.0):
         raise FixRejected("bad_heading", "heading must be between 0 and 360 degrees")
     if fix.speed is not None and not (

@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-from domain.errors import Refusal, RefusalKind
+from domain.errors import Conflict, Refusal, RefusalKind
 from domain.roles import Actor, Role
 
 
@@ -29,9 +29,9 @@ class OrderStatus(StrEnum):
 
 
 TERMINAL_STATUSES: frozenset[OrderStatus] = frozenset(
-    {OrderStatus.COMPLETED, OrderStatus.CANCELLED}
+    {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.NO_SHOW}
 )
-"""Nothing leaves these. ``no_show`` is not listed: an admin may overturn it."""
+"""Finished: nothing leaves these, whoever asks (admins included)."""
 
 ACTIVE_STATUSES: frozenset[OrderStatus] = frozenset(
     {OrderStatus.ASSIGNED, OrderStatus.EN_ROUTE, OrderStatus.ARRIVED, OrderStatus.IN_PROGRESS}
@@ -50,6 +50,22 @@ NOT_FOUND = "not_found"
 FORBIDDEN = "forbidden"
 INVALID_TRANSITION = "invalid_transition"
 WASHER_REQUIRED = "washer_required"
+WASHER_BUSY = "washer_busy"
+
+
+class WasherBusy(Conflict):
+    """The washer already works another active order: one order at a time per washer."""
+
+    def __init__(self, washer_id: int) -> None:
+        super().__init__(WASHER_BUSY, f"washer {washer_id} is already working another order")
+
+
+def check_washer_free(washer_id: int, other_active_orders: int) -> None:
+    """A washer takes an order (accepting it, or an admin assigning it) only while holding
+    no other active order; ``other_active_orders`` counts the washer's other orders in an
+    active status."""
+    if other_active_orders:
+        raise WasherBusy(washer_id)
 
 
 class OrderFacts(msgspec.Struct, frozen=True):
@@ -104,7 +120,9 @@ _WASHER_OWN_MOVES = frozenset(
     }
 )
 _SYSTEM_MOVES = frozenset({(OrderStatus.EN_ROUTE, OrderStatus.ARRIVED)})
-_NO_SHOW_OVERTURNS = frozenset({OrderStatus.ARRIVED, OrderStatus.CANCELLED})
+_WORKED_OUTCOMES = frozenset({OrderStatus.COMPLETED, OrderStatus.NO_SHOW})
+"""Finishes that say what a washer did (washed the car, waited in vain): an order that never
+had a washer cannot end in them."""
 
 
 STAFF_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.SYSTEM})
@@ -172,11 +190,7 @@ def _may_address(actor: Actor, order: OrderFacts) -> bool:
 
 def _anyone_may(current: OrderStatus, target: OrderStatus) -> bool:
     """The union of every role's moves; outside it the answer is ``invalid_transition``."""
-    if current == target or current in TERMINAL_STATUSES:
-        return False
-    if current == OrderStatus.NO_SHOW:
-        return target in _NO_SHOW_OVERTURNS
-    return True
+    return current != target and current not in TERMINAL_STATUSES
 
 
 def decide_transition(
@@ -256,7 +270,13 @@ def _system_move(order: OrderFacts, target: OrderStatus) -> Transition:
 
 
 def _admin_move(order: OrderFacts, target: OrderStatus, assign_to: int | None) -> Transition:
-    """Admins may do anything the state machine allows, but an active order needs a washer."""
+    """Admins may do anything the state machine allows, but an active order needs a washer
+    (``washer_required``: they may pick one) and an order without one cannot be completed
+    or declared a no-show (``invalid_transition``)."""
+    if target in _WORKED_OUTCOMES and order.washer_id is None:
+        raise TransitionDenied(
+            INVALID_TRANSITION, f"an order without a washer cannot become {target}"
+        )
     if target in ACTIVE_STATUSES:
         washer_id = assign_to if assign_to is not None else order.washer_id
         if washer_id is None:

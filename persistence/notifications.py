@@ -13,6 +13,8 @@ from persistence.models import Notification
 from persistence.outbox import append
 
 USER_TOPIC = "user"
+NOTIFICATION_ID = "notification_id"
+"""The field every event on `user:{id}` adds to its data: the stored notification's id."""
 
 
 async def notify(
@@ -28,7 +30,7 @@ async def notify(
         aggregate_id=user_id,
         seq=notification.id,
         event_type=kind,
-        payload={"notification_id": notification.id, **payload},
+        payload={NOTIFICATION_ID: notification.id, **payload},
         created_at=now,
     )
     return notification

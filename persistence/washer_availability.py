@@ -39,3 +39,11 @@ async def busy_washers(session: AsyncSession, ids: Sequence[int]) -> set[int]:
         )
         if washer_id is not None
     }
+
+
+async def lock_washer(session: AsyncSession, washer_id: int) -> None:
+    """Lock the washer's profile row until the transaction ends (PostgreSQL; SQLite writes
+    one transaction at a time), so two orders taken by one washer at once queue here."""
+    await session.execute(
+        select(WasherProfile.user_id).where(WasherProfile.user_id == washer_id).with_for_update()
+    )

@@ -140,6 +140,8 @@ class Hub:
             subscriber, channel, traits.lossy, traits.database_backed, last=start
         )
         self._subscribers[subscriber][channel] = subscription
+        if since is not None:
+            subscriber.start_at(channel, since)
         listeners = self._channels.setdefault(channel, {})
         listeners[subscriber] = subscription
         metrics.SUBSCRIPTIONS.inc()
@@ -226,6 +228,10 @@ class Hub:
         if subscription.last is None:
             now = await self.broker.history(channel, None, 0)
             subscription.last = parse_id(now.top) if now.top else None
+            if now.top:
+                subscription.subscriber.start_at(channel, now.top)
+            elif subscription.database_backed:
+                subscription.subscriber.start_at(channel, "0")  # nothing held: from the start
             return
         since = subscription.last
         page = await self._read_history(subscription)

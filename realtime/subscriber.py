@@ -256,6 +256,14 @@ class Subscriber:
         elif self._positions is not None:
             self._positions.pop(entry.channel, None)
 
+    def start_at(self, channel: str, position: str) -> None:
+        """Note where a new subscription of ``channel`` starts (the client's ``since``, or
+        the head it joined at): what a client resumes from until an event of it is handed
+        to the transport, so a channel that has delivered nothing yet keeps its place."""
+        if self._positions is None:
+            self._positions = {}
+        self._positions.setdefault(channel, position)
+
     def forget(self, channel: str) -> None:
         """Drop a channel's position (after unsubscribe)."""
         if self._positions is not None:

@@ -33,8 +33,9 @@ from domain.booking import OUTSIDE_SERVICE_AREA, TOO_MANY_OPEN_ORDERS
 from domain.channels import TRACK_UNAVAILABLE
 from domain.dispatch import OFFER_TTL
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refusal
+from domain.location import INVALID_FIX
 from domain.offers import OFFER_UNAVAILABLE
-from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_REQUIRED
+from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_BUSY, WASHER_REQUIRED
 from domain.quotes import QUOTE_EXPIRED as QUOTE_CODE
 from domain.schedule import IN_THE_PAST, TOO_FAR_AHEAD
 from domain.sharing import ORDER_FINISHED, SHARE_NOT_FOUND
@@ -181,6 +182,10 @@ SCHEDULE = (
     Answer(400, TOO_FAR_AHEAD, "`scheduled_for` is past the booking window"),
 )
 UNKNOWN_PACKAGE = refusal(NotFound, "not_found", "no such active package")
+WASHER_TAKEN = refusal(Conflict, WASHER_BUSY, "the washer already works another active order")
+NAIVE_FIX_TIME = refusal(
+    Invalid, INVALID_FIX, "a fix's `ts` carries no UTC offset (`reason`: `bad_timestamp`)"
+)
 TRANSITION = (
     refusal(Conflict, INVALID_TRANSITION, "nobody may make this move now"),
     refusal(Forbidden, FORBIDDEN, "this role may not make this move"),
@@ -188,6 +193,7 @@ TRANSITION = (
     refusal(Invalid, "unknown_washer", "`washer_id` names no active washer"),
     refusal(Conflict, "version_conflict", "`expected_version` is not the order's; reload"),
     refusal(Conflict, OFFER_UNAVAILABLE, "the offer expired, was withdrawn or answered"),
+    WASHER_TAKEN,
 )
 OFFER_OVER = refusal(
     Conflict,

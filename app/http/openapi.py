@@ -12,13 +12,22 @@ status once, with `ErrorBody` and the list of its `code`s; it sets the handler's
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIType, Operation, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Schema,
+)
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.prometheus import PrometheusController
 from litestar.routes import BaseRoute, HTTPRoute
@@ -31,10 +40,58 @@ BEARER = "BearerToken"
 """The one security scheme: `Authorization: Bearer <access token>`."""
 EVENT_STREAM = "event_stream"
 """Route opt: the route answers `text/event-stream` (its events: `/asyncapi.json`)."""
+RESUMES = "resumes"
+"""Route opt, with `EVENT_STREAM`: the stream resumes from `Last-Event-ID` or `?last_event_id=`
+(`app.live.sse`)."""
 OWN_RESPONSES = "own_responses"
 """Where `ErrorResponses` keeps a handler's own `responses` (the route kwargs' `opt`)."""
 RETRY_AFTER_STATUSES = {"429": True, "503": False}
 """Statuses that carry `Retry-After`: always on a 429, on a 503 when the outage has a horizon."""
+
+
+def _optional(name: str, where: ParamType, description: str) -> Parameter:
+    return Parameter(
+        name=name,
+        param_in=where,
+        required=False,
+        schema=Schema(type=OpenAPIType.STRING),
+        description=description,
+    )
+
+
+TOKEN_QUERY = _optional(
+    "token",
+    ParamType.QUERY,
+    "the access token, for clients that cannot send `Authorization` (a browser's EventSource)",
+)
+RESUME_PARAMETERS = (
+    _optional(
+        "Last-Event-ID",
+        ParamType.HEADER,
+        "the last `id:` received: the stream resumes after it (EventSource sends it when it "
+        "reconnects by itself)",
+    ),
+    _optional(
+        "last_event_id",
+        ParamType.QUERY,
+        "the same, for a new EventSource (say, with a refreshed token); the header wins",
+    ),
+)
+
+
+@dataclass
+class _StreamOperation(Operation):
+    """An event stream's operation: Litestar documents the handler's own parameters, and
+    this adds those the stream reads from the connection itself."""
+
+    extra: ClassVar[tuple[Parameter, ...]] = ()
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), *self.extra]
+
+
+def _stream_operation(extra: tuple[Parameter, ...]) -> type[Operation]:
+    return type("StreamOperation", (_StreamOperation,), {"extra": extra})
 
 
 def error_response(description: str) -> ResponseSpec:
@@ -96,10 +153,17 @@ class ErrorResponses(ReceiveRoutePlugin):
                 spec = error_response(f"{describe(by_status[status])}; {spec.description}")
             merged[status] = spec
         handler.responses = merged
-        if needs_token(handler, path):
+        token = needs_token(handler, path)
+        if token:
             handler.security = [{BEARER: []}]
         elif handler.opt.get(AUTH_OPTIONAL):
             handler.security = [{}, {BEARER: []}]
+        if handler.opt.get(EVENT_STREAM):
+            extra = ((TOKEN_QUERY,) if token else ()) + (
+                RESUME_PARAMETERS if handler.opt.get(RESUMES) else ()
+            )
+            if extra:
+                handler.operation_class = _stream_operation(extra)
 
 
 def finish_document(openapi: OpenAPI) -> OpenAPI:

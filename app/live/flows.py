@@ -21,6 +21,7 @@ from app.workers.dispatcher import Dispatcher
 from app.workers.location_adapters import BatchedTrackSink, CachedActiveJobs, arrival_handler
 from app.workers.surge import SurgeComputer
 from domain.channels import OPS
+from domain.location import FixLimits
 from persistence.database import DATABASE_RETRY_AFTER_SECONDS, database_outage, is_sqlite
 from realtime.broker import BrokerUnavailable
 from realtime.fix_writer import FixWriter, RedisFixWriter
@@ -62,6 +63,7 @@ class LiveFlows:
             self.jobs,
             self.track_sink,
             arrival_handler(runtime.session_factory),
+            limits=FixLimits(area=settings.service_area),
             geofence_radius_m=settings.geofence_radius_m,
             writer=writer,
         )

@@ -19,7 +19,7 @@ from app.http.answers import STREAM
 from app.http.auth import admin_only, requires_login
 from app.http.controllers.params import id_path
 from app.http.errors import ApiError, not_found
-from app.http.openapi import EVENT_STREAM
+from app.http.openapi import EVENT_STREAM, RESUMES
 from app.lifecycle import Runtime
 from app.principal import Principal
 from domain.channels import (
@@ -105,7 +105,9 @@ class SseTransport:
                 event = item.event if isinstance(item, Envelope) else item.type
                 yield ServerSentEvent(
                     data=item.sse_data,
-                    id=encode_positions(subscriber.positions, names) or None,
+                    # A channel resumed from but not carried now (the track of an order
+                    # not on the way) keeps the position the stream was given.
+                    id=encode_positions({**since, **subscriber.positions}, names) or None,
                     event=event,
                     retry=RETRY_MILLISECONDS if first else None,
                 )
@@ -157,7 +159,7 @@ stream_channels = _stream
     "/api/orders/{order_id:int}/events",
     guards=[requires_login],
     tags=["live"],
-    opt={EVENT_STREAM: True},
+    opt={EVENT_STREAM: True, RESUMES: True},
     refuses=STREAM,
     summary="SSE stream of an order: status, and the washer's track and chat when allowed",
 )
@@ -181,7 +183,7 @@ async def order_events(
     "/api/me/events",
     guards=[requires_login],
     tags=["live"],
-    opt={EVENT_STREAM: True},
+    opt={EVENT_STREAM: True, RESUMES: True},
     refuses=STREAM,
     summary="SSE stream of the caller's notifications (user:{id})",
 )
@@ -197,7 +199,7 @@ async def my_events(
     "/api/admin/stream",
     guards=[admin_only],
     tags=["live"],
-    opt={EVENT_STREAM: True},
+    opt={EVENT_STREAM: True, RESUMES: True},
     refuses=STREAM,
     summary="SSE firehose for the admin dashboard (ops)",
 )
@@ -213,7 +215,7 @@ async def admin_stream(
     "/api/admin/audit/events",
     guards=[admin_only],
     tags=["live"],
-    opt={EVENT_STREAM: True},
+    opt={EVENT_STREAM: True, RESUMES: True},
     refuses=STREAM,
     summary="SSE stream of the audit trail as it is written (audit)",
 )

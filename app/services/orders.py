@@ -34,11 +34,13 @@ from domain.events import ORDER_CREATED, ORDER_STATUS
 from domain.geo import LatLng, ServiceArea, round_coordinate
 from domain.offers import OfferUnavailable, needs_offer, shows_order
 from domain.orders import (
+    ACTIVE_STATUSES,
     OrderFacts,
     OrderStatus,
     TransitionDenied,
     allowed_targets,
     can_view_order,
+    check_washer_free,
     decide_transition,
     order_visibility,
 )
@@ -49,6 +51,7 @@ from persistence.models import Order, OrderEvent, User
 from persistence.offers import offer_of
 from persistence.order_events import record_order_event
 from persistence.orders import count_customer_orders
+from persistence.washer_availability import busy_washers, lock_washer
 
 
 def order_out(order: Order) -> OrderOut:
@@ -233,6 +236,14 @@ async def _check_washer(session: AsyncSession, washer_id: int) -> None:
         raise Invalid("unknown_washer", "washer_id does not name an active washer")
 
 
+async def _check_washer_free(session: AsyncSession, washer_id: int) -> None:
+    """Refuse a washer who already works an active order. The washer's profile row is
+    locked first (PostgreSQL; SQLite writes one transaction at a time), so two orders taken
+    by one washer at once queue here and the second sees the first once it commits."""
+    await lock_washer(session, washer_id)
+    check_washer_free(washer_id, len(await busy_washers(session, [washer_id])))
+
+
 async def transition_order(
     session: AsyncSession,
     actor: Actor,
@@ -274,6 +285,8 @@ async def transition_order(
         await require_open_offer(session, order, actor.user_id, now)
     if move.washer_id is not None and move.washer_id != order.washer_id:
         await _check_washer(session, move.washer_id)
+        if move.to_status in ACTIVE_STATUSES:
+            await _check_washer_free(session, move.washer_id)
     previous_washer_id = order.washer_id
     order.status = move.to_status.value
     order.washer_id = move.washer_id

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dependencies import Injected
+from app.http.answers import NAIVE_FIX_TIME
 from app.http.auth import washer_only
 from app.http.idempotency import IDEMPOTENT
 from app.live.flows import LiveFlows
@@ -17,7 +18,7 @@ from app.principal import Principal
 from app.schemas.location import FixResultOut, LocationBatchIn, LocationBatchOut
 from app.schemas.offers import OfferOut
 from app.services.offers import open_offers_of
-from domain.location import LocationFix
+from domain.location import LocationFix, check_timestamp
 from realtime.location_pipeline import FixOutcome
 
 
@@ -30,6 +31,11 @@ class WasherLiveController(Controller):
         "/location",
         status_code=HTTP_200_OK,
         summary="Upload location fixes (up to 100; e.g. stored while the phone was offline)",
+        description="Each fix is checked as the WebSocket's `location` op checks it; the "
+        "answer says, per fix, whether it was accepted or the `reason` it was refused. A fix "
+        "whose `ts` carries no UTC offset refuses the whole batch: 400 `invalid_fix` with "
+        "`reason` `bad_timestamp`.",
+        refuses=(NAIVE_FIX_TIME,),
         **IDEMPOTENT,
     )
     async def upload_fixes(
@@ -38,16 +44,10 @@ class WasherLiveController(Controller):
         data: LocationBatchIn,
         flows: Injected[LiveFlows],
     ) -> LocationBatchOut:
+        for f in data.fixes:
+            check_timestamp(f.ts)  # the whole batch is refused, as the WebSocket refuses it
         fixes = [
-            LocationFix(
-                f.lat,
-                f.lng,
-                f.ts if f.ts.tzinfo else f.ts.replace(tzinfo=UTC),
-                f.heading,
-                f.speed,
-                f.accuracy,
-            )
-            for f in data.fixes
+            LocationFix(f.lat, f.lng, f.ts, f.heading, f.speed, f.accuracy) for f in data.fixes
         ]
         pipeline = flows.pipeline
         results, newest = await pipeline.ingest_batch(request.user.id, fixes)

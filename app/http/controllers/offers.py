@@ -8,7 +8,7 @@ from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.http.answers import OFFER_OVER
+from app.http.answers import OFFER_OVER, WASHER_TAKEN
 from app.http.auth import washer_only
 from app.http.controllers.params import id_path
 from app.principal import Principal
@@ -33,8 +33,9 @@ class OfferController(Controller):
         summary="Accept an offer made to you: the order is assigned to you",
         description=f"Open offers may be answered until `expires_at` ({_TTL} after they are "
         "made); the first washer to accept wins the order and every other offer is withdrawn "
-        "(`dispatch.offer_withdrawn`). Answers the assigned order.",
-        refuses=(OFFER_OVER,),
+        "(`dispatch.offer_withdrawn`). Answers the assigned order. A washer works one order "
+        "at a time: while the caller holds another active order, 409 `washer_busy`.",
+        refuses=(OFFER_OVER, WASHER_TAKEN),
     )
     async def accept(
         self,

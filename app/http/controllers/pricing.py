@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.dependencies import Injected
 from app.http.answers import OUTSIDE_AREA, STREAM, UNKNOWN_PACKAGE, Answer
 from app.http.auth import admin_only, customer_only, requires_login
-from app.http.openapi import EVENT_STREAM
+from app.http.openapi import EVENT_STREAM, RESUMES
 from app.lifecycle import Runtime
 from app.live.sse import stream_channels
 from app.principal import Principal
@@ -88,7 +88,7 @@ class ZoneAdminController(Controller):
     "/api/pricing/stream",
     guards=[requires_login],
     tags=["live", "pricing"],
-    opt={EVENT_STREAM: True},
+    opt={EVENT_STREAM: True, RESUMES: True},
     refuses=STREAM,
     summary="SSE stream of the live surge of the zone of a point (`surge.zone`, latest wins)",
 )

@@ -120,3 +120,44 @@ def test_frames_the_server_encodes_match_their_documented_schema(
     check("ChatMessageData", json.dumps(message_payload(message)).encode())
     with pytest.raises(jsonschema.ValidationError):
         check("ErrorFrame", protocol.reply(3))
+
+
+def test_the_callers_stream_documents_the_copies_of_their_orders_events(
+    validator: jsonschema.Draft7Validator,
+) -> None:
+    """`user:{id}` carries, besides offers, a copy of each `order.created` and `order.status`
+    of the user's own orders; every event there is a stored notification."""
+    full = document()
+    schemas, messages = full["components"]["schemas"], full["components"]["messages"]
+    mine = full["channels"]["myEvents"]["messages"]
+    named = {messages[ref["$ref"].rpartition("/")[2]]["name"]: ref for ref in mine.values()}
+    assert {"order.created", "order.status", "dispatch.offer"} <= set(named)
+    assert "order.created" in full["info"]["description"].split("user: ")[1].split(";")[0]
+
+    def data_schema(name: str) -> dict[str, Any]:
+        message = messages[named[name]["$ref"].rpartition("/")[2]]
+        data = message["payload"]["allOf"][1]["properties"]["data"]
+        return {**data, "components": {"schemas": schemas}}
+
+    status = {
+        "order_id": 4,
+        "seq": 2,
+        "status": "assigned",
+        "from_status": "pending",
+        "customer_id": 1,
+        "washer_id": 2,
+        "price_cents": 2300,
+        "actor_role": "admin",
+        "actor_id": 3,
+        "reason": None,
+        "occurred_at": "2026-12-02T14:26:14.883485+00:00",
+        "created_at": "2026-12-02T14:20:00+00:00",
+        "scheduled_for": None,
+        "lat": 30.27,
+        "lng": -97.74,
+    }
+    for name in ("order.created", "order.status"):
+        jsonschema.validate({"notification_id": 9, **status}, data_schema(name))
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(status, data_schema(name))  # the notification's id is there
+    assert errors(validator, full) == []

@@ -147,6 +147,27 @@ async def test_event_streams_and_metrics_declare_their_real_media_types(api: Cli
     assert served.headers["content-type"].startswith("text/plain")
 
 
+async def test_event_streams_declare_how_to_send_the_token_and_resume(api: Client) -> None:
+    """An EventSource can send neither `Authorization` nor, on a new stream, `Last-Event-ID`:
+    the streams say where the token and the position go instead."""
+    document = expect(await api.get("/schema/openapi.json"), 200)
+    resumable = [p for p in [*EVENT_STREAMS, "/api/pricing/stream"] if "/share/" not in p]
+    for path in resumable:
+        declared = {
+            (p["name"], p["in"]): p for p in document["paths"][path]["get"].get("parameters", [])
+        }
+        for name, where in (
+            ("token", "query"),
+            ("Last-Event-ID", "header"),
+            ("last_event_id", "query"),
+        ):
+            assert (name, where) in declared, (path, name)
+            assert declared[name, where]["required"] is False
+            assert declared[name, where]["schema"]["type"] == "string"
+    share = document["paths"]["/api/share/{token}/events"]["get"].get("parameters", [])
+    assert {(p["name"], p["in"]) for p in share} == {("token", "path")}
+
+
 def _declares(operation: dict[str, Any], status: int, body: Any) -> bool:
     response = operation["responses"].get(str(status))
     if response is None:

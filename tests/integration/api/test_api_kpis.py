@@ -34,18 +34,25 @@ async def kpis_when(
 
 
 async def known_orders(
-    make_order: Any, advance: Any, move: Any, customer: ApiUser, washer: ApiUser
+    make_order: Any,
+    advance: Any,
+    move: Any,
+    customer: ApiUser,
+    washer: ApiUser,
+    other_washer: ApiUser,
 ) -> dict[str, dict[str, Any]]:
-    """One order of each kind: waiting, assigned, on the way, completed twice, cancelled."""
+    """One order of each kind: waiting, assigned, on the way, completed twice, cancelled.
+    A washer works one order at a time: the finished ones first, the two active ones by two
+    washers."""
     waiting = await make_order(customer)
-    assigned = await make_order(customer)
-    await advance(assigned["id"], washer, "assigned")
-    on_the_way = await make_order(customer)
-    await advance(on_the_way["id"], washer, "en_route")
     done = await make_order(customer)
     await advance(done["id"], washer, "completed")
     done_too = await make_order(customer)
     await advance(done_too["id"], washer, "completed")
+    assigned = await make_order(customer)
+    await advance(assigned["id"], washer, "assigned")
+    on_the_way = await make_order(customer)
+    await advance(on_the_way["id"], other_washer, "en_route")
     cancelled = await make_order(customer)
     expect(await move(customer, cancelled["id"], "cancelled"), 200)
     return {
@@ -94,11 +101,12 @@ async def test_the_snapshot_counts_a_known_set_of_orders(
     admin: ApiUser,
     customer_a: ApiUser,
     washer: ApiUser,
+    other_washer: ApiUser,
     make_order: Any,
     advance: Any,
     move: Any,
 ) -> None:
-    orders = await known_orders(make_order, advance, move, customer_a, washer)
+    orders = await known_orders(make_order, advance, move, customer_a, washer, other_washer)
     expected = expected_numbers(orders)
     body = await kpis_when(api, admin, lambda b: numbers(b) == expected)
     assert numbers(body) == expected
@@ -117,12 +125,13 @@ async def test_a_restarted_process_seeds_the_same_numbers_from_the_database(
     admin: ApiUser,
     customer_a: ApiUser,
     washer: ApiUser,
+    other_washer: ApiUser,
     make_order: Any,
     advance: Any,
     move: Any,
     settings: Settings,
 ) -> None:
-    orders = await known_orders(make_order, advance, move, customer_a, washer)
+    orders = await known_orders(make_order, advance, move, customer_a, washer, other_washer)
     expected = expected_numbers(orders)
     assert numbers(await kpis_when(api, admin, lambda b: numbers(b) == expected)) == expected
     async with AsyncTestClient(app=create_app(settings)) as fresh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -147,6 +148,52 @@ async def test_an_offer_lost_to_another_washer_is_offer_unavailable(
     expect(await answer(api, other_washer, theirs, "accept"), 200)
     for verb in ("accept", "decline"):
         assert expect(await answer(api, washer, mine, verb), 409)["code"] == "offer_unavailable"
+
+
+async def test_a_washer_working_an_order_cannot_take_another(
+    api: Client,
+    make_order: Any,
+    offer: Any,
+    customer_a: ApiUser,
+    customer_b: ApiUser,
+    admin: ApiUser,
+    washer: ApiUser,
+) -> None:
+    first, second = await make_order(customer_a), await make_order(customer_b)
+    await offer(first["id"], washer)
+    await offer(second["id"], washer)
+    expect(await answer(api, washer, await offer_id_of(api, washer, first["id"]), "accept"), 200)
+
+    busy = expect(
+        await answer(api, washer, await offer_id_of(api, washer, second["id"]), "accept"), 409
+    )
+    assert busy["code"] == "washer_busy"
+    assigned = await api.post(
+        f"/api/orders/{second['id']}/transitions",
+        json={"to": "assigned", "washer_id": washer.id},
+        headers=admin.headers,
+    )
+    assert expect(assigned, 409)["code"] == "washer_busy"
+    seen = expect(await api.get(f"/api/orders/{second['id']}", headers=admin.headers), 200)
+    assert (seen["order"]["status"], seen["order"]["washer_id"]) == ("pending", None)
+
+
+async def test_of_two_orders_accepted_at_once_by_one_washer_one_wins(
+    api: Client,
+    make_order: Any,
+    offer: Any,
+    customer_a: ApiUser,
+    customer_b: ApiUser,
+    washer: ApiUser,
+) -> None:
+    orders = [await make_order(customer_a), await make_order(customer_b)]
+    for order in orders:
+        await offer(order["id"], washer)
+    offer_ids = [await offer_id_of(api, washer, order["id"]) for order in orders]
+    answers = await asyncio.gather(*(answer(api, washer, o, "accept") for o in offer_ids))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    mine = expect(await api.get("/api/orders", headers=washer.headers), 200)["items"]
+    assert [o["status"] for o in mine] == ["assigned"]
 
 
 async def test_another_washers_offer_is_not_found_like_a_missing_one(

@@ -374,6 +374,32 @@ async def test_no_show_before_the_waiting_time_is_an_invalid_transition(
     assert "15 minutes" in error["message"]
 
 
+async def test_an_admin_cannot_finish_an_order_that_never_had_a_washer(
+    api: Client, order_a: Order, move: Any, admin: ApiUser
+) -> None:
+    order_id = order_a["id"]
+    for to in ("completed", "no_show"):
+        error = expect(await move(admin, order_id, to), 409)
+        assert error["code"] == "invalid_transition", error
+    seen = await detail(api, admin, order_id)
+    assert (seen["order"]["status"], seen["order"]["washer_id"]) == ("pending", None)
+    assert "completed" not in seen["allowed_transitions"]
+    assert expect(await move(admin, order_id, "cancelled"), 200)["status"] == "cancelled"
+
+
+async def test_a_no_show_stays_finished_even_for_an_admin(
+    api: Client, order_a: Order, advance: Any, move: Any, admin: ApiUser, washer: ApiUser
+) -> None:
+    order_id = order_a["id"]
+    await advance(order_id, washer, "arrived")
+    assert expect(await move(admin, order_id, "no_show"), 200)["status"] == "no_show"
+    for to in ("arrived", "cancelled", "completed"):
+        error = expect(await move(admin, order_id, to), 409)
+        assert error["code"] == "invalid_transition", error
+    seen = await detail(api, admin, order_id)
+    assert (seen["order"]["status"], seen["allowed_transitions"]) == ("no_show", [])
+
+
 async def test_two_washers_racing_for_one_order_one_wins_and_one_gets_409(
     api: Client,
     concurrent_api: Callable[[], AbstractAsyncContextManager[AsyncClient]],

@@ -38,7 +38,7 @@ def order(
 
 
 def test_status_sets() -> None:
-    assert {OrderStatus.COMPLETED, OrderStatus.CANCELLED} == TERMINAL_STATUSES
+    assert {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.NO_SHOW} == TERMINAL_STATUSES
     assert {"assigned", "en_route", "arrived", "in_progress"} == ACTIVE_STATUSES
     assert {"assigned", "en_route", "arrived"} == TRACKABLE_STATUSES
     assert timedelta(minutes=15) == NO_SHOW_WAIT

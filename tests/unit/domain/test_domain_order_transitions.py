@@ -47,7 +47,7 @@ TABLES = {
         in_progress  frb   frb   frb   frb   inv   frb   frb   frb
         completed    inv   inv   inv   inv   inv   inv   inv   inv
         cancelled    inv   inv   inv   inv   inv   inv   inv   inv
-        no_show      inv   inv   inv   frb   inv   inv   frb   inv
+        no_show      inv   inv   inv   inv   inv   inv   inv   inv
     """,
     "other_customer": """
         pending      404   404   404   404   404   404   404   404
@@ -67,7 +67,7 @@ TABLES = {
         in_progress  frb   frb   frb   frb   inv   keep  frb   frb
         completed    inv   inv   inv   inv   inv   inv   inv   inv
         cancelled    inv   inv   inv   inv   inv   inv   inv   inv
-        no_show      inv   inv   inv   frb   inv   inv   frb   inv
+        no_show      inv   inv   inv   inv   inv   inv   inv   inv
     """,
     "other_washer": """
         pending      inv   take  404   404   404   404   404   404
@@ -80,14 +80,14 @@ TABLES = {
         no_show      404   404   404   404   404   404   404   404
     """,
     "admin": """
-        pending      inv   wreq  wreq  wreq  wreq  keep  keep  keep
+        pending      inv   wreq  wreq  wreq  wreq  inv   keep  inv
         assigned     drop  inv   keep  keep  keep  keep  keep  keep
         en_route     drop  keep  inv   keep  keep  keep  keep  keep
         arrived      drop  keep  keep  inv   keep  keep  keep  keep
         in_progress  drop  keep  keep  keep  inv   keep  keep  keep
         completed    inv   inv   inv   inv   inv   inv   inv   inv
         cancelled    inv   inv   inv   inv   inv   inv   inv   inv
-        no_show      inv   inv   inv   keep  inv   inv   keep  inv
+        no_show      inv   inv   inv   inv   inv   inv   inv   inv
     """,
     "system": """
         pending      inv   frb   frb   frb   frb   frb   frb   frb
@@ -97,7 +97,7 @@ TABLES = {
         in_progress  frb   frb   frb   frb   inv   frb   frb   frb
         completed    inv   inv   inv   inv   inv   inv   inv   inv
         cancelled    inv   inv   inv   inv   inv   inv   inv   inv
-        no_show      inv   inv   inv   frb   inv   inv   frb   inv
+        no_show      inv   inv   inv   inv   inv   inv   inv   inv
     """,
 }
 
