@@ -66,7 +66,9 @@ MIX: dict[str, float] = {
 }
 """Weights of the mix (per cent of requests)."""
 DETAIL_ONLY = {"order_detail": 1.0}
-PG_DATABASE = "washline_bench_api"
+PG_DATABASE = f"washline_bench_api_{os.getpid()}"
+"""This run's own database: two runs on one PostgreSQL (several worktrees on one machine)
+must not drop each other's data set mid-phase."""
 
 
 @dataclass(frozen=True)
