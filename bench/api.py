@@ -195,6 +195,7 @@ async def run_phase(
         "rate": phase.rate,
         "seconds": phase.seconds,
         "warmup": args.warmup,
+        "result_path": str(run_dir / f"loadgen-{target}-{phase.name}.json"),
     }
     plan_path = run_dir / f"plan-{target}-{phase.name}.json"
     plan_path.write_text(json.dumps(plan))
@@ -226,6 +227,9 @@ async def run_phase(
             probe1 = _probe(server, probe_path) if target == "washline" else {}
             pg1 = await pg_counters(database) if database else {}
             result = await _read_event(proc, 60)
+            if "path" in result:
+                text = await asyncio.to_thread(Path(result["path"]).read_text)
+                result = dict(json.loads(text))
             await asyncio.wait_for(proc.wait(), 30)
             if profiler is not None:
                 await asyncio.to_thread(profiler.wait, 60)
