@@ -151,18 +151,27 @@ class SurgeComputer:
         return prices
 
     async def _demand(self, session: AsyncSession, now: datetime) -> Counter[str]:
-        """Orders waiting for a washer and bookings of the window, each counted once."""
-        rows = await session.execute(
-            select(Order.id, Order.lat, Order.lng, Order.zone).where(
-                or_(
-                    Order.status == OrderStatus.PENDING.value,
-                    Order.created_at >= now - self._window,
-                )
-            )
+        """Orders waiting for a washer and bookings of the window, each counted once.
+
+        Counted per zone by the database: the window holds every booking of the last
+        minutes, so fetching them row by row cost this process time in step with the
+        bookings, every interval. Only orders booked before zones existed (no `zone`) are
+        fetched, to be placed by their coordinates."""
+        waiting_or_recent = or_(
+            Order.status == OrderStatus.PENDING.value,
+            Order.created_at >= now - self._window,
         )
-        counts: Counter[str] = Counter()
-        for row in rows:
-            counts[row.zone or zone_of(LatLng(row.lat, row.lng), self._resolution)] += 1
+        zoned = await session.execute(
+            select(Order.zone, func.count())
+            .where(waiting_or_recent, Order.zone.is_not(None))
+            .group_by(Order.zone)
+        )
+        counts: Counter[str] = Counter({str(zone): int(n) for zone, n in zoned.tuples()})
+        unzoned = await session.execute(
+            select(Order.lat, Order.lng).where(waiting_or_recent, Order.zone.is_(None))
+        )
+        for lat, lng in unzoned.tuples():
+            counts[zone_of(LatLng(lat, lng), self._resolution)] += 1
         return counts
 
     async def _idle_washer_zones(self, session: AsyncSession, now: datetime) -> list[str]:
