@@ -216,7 +216,8 @@ async def run_phase(
             budget = args.warmup + phase.seconds + 60
             await _read_event(proc, budget)  # measure_start
             profiler = None
-            profile_path = run_dir / f"{target}-{phase.name}.pyspy.txt"
+            backend = "postgresql" if database else "sqlite"  # both runs share the directory
+            profile_path = run_dir / f"{target}-{backend}-{phase.name}.pyspy.txt"
             if target in args.profile:
                 profiler = start_profiler(server.pid, profile_path, phase.seconds)
             cpu0 = server.cpu()
