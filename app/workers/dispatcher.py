@@ -34,7 +34,7 @@ from persistence.models import DispatchOffer, Order
 from persistence.outbox import DISPATCH, CommitSignal
 from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
-from realtime.geo_index import GeoIndex, NearbyWasher
+from realtime.geo_index import GeoIndex
 
 log = logging.getLogger(__name__)
 DISPATCH_LOCK_KEY = 0x4449_5350  # "DISP"
@@ -138,59 +138,37 @@ class Dispatcher:
                     break
                 wrapped, after = True, 0
                 continue
-            made += await self._offer_page(session, page, now)
+            for order in page:
+                made += await self._offer(session, order, now)
             scanned += len(page)
             after = page[-1].id
         self._resume_after = after if scanned >= self._scan_limit else 0
         return made
 
-    async def _offer_page(self, session: AsyncSession, page: list[Order], now: datetime) -> int:
-        """Offer each order of a page to washers near it. Who is on duty, who is busy and
-        who was already offered each order are read once for the page: per order they were
-        three queries, and a sweep looks at every waiting order (none of the three changes
-        with the offers a sweep makes: busy means an active order)."""
-        nearby_of: dict[int, list[NearbyWasher]] = {}
-        for order in page:
-            nearby = await self._geo.nearby(
-                LatLng(order.lat, order.lng), max(DISPATCH_RADII_M), limit=100
-            )
-            if nearby:
-                nearby_of[order.id] = nearby
-        if not nearby_of:
+    async def _offer(self, session: AsyncSession, order: Order, now: datetime) -> int:
+        center = LatLng(order.lat, order.lng)
+        nearby = await self._geo.nearby(center, max(DISPATCH_RADII_M), limit=100)
+        if not nearby:
             return 0
-        ids = sorted({n.washer_id for nearby in nearby_of.values() for n in nearby})
-        available = await available_washers(session, ids)
-        busy = await busy_washers(session, ids)
-        already: dict[int, set[int]] = {}
-        offered = await session.execute(
-            select(DispatchOffer.order_id, DispatchOffer.washer_id).where(
-                DispatchOffer.order_id.in_(list(nearby_of))
+        ids = [n.washer_id for n in nearby]
+        already = set(
+            await session.scalars(
+                select(DispatchOffer.washer_id).where(DispatchOffer.order_id == order.id)
             )
         )
-        for order_id, washer_id in offered.tuples():
-            already.setdefault(order_id, set()).add(washer_id)
-        made = 0
-        for order in page:
-            around = nearby_of.get(order.id)
-            if around:
-                candidates = [
-                    WasherCandidate(
-                        washer_id=n.washer_id,
-                        position=n.fix.position,
-                        fix_at=n.fix.ts,
-                        online=n.washer_id in available,
-                        busy=n.washer_id in busy,
-                    )
-                    for n in around
-                    if n.washer_id not in already.get(order.id, ())
-                ]
-                made += await self._offer(session, order, candidates, now)
-        return made
-
-    async def _offer(
-        self, session: AsyncSession, order: Order, candidates: list[WasherCandidate], now: datetime
-    ) -> int:
-        center = LatLng(order.lat, order.lng)
+        available = await available_washers(session, ids)
+        busy = await busy_washers(session, ids)
+        candidates = [
+            WasherCandidate(
+                washer_id=n.washer_id,
+                position=n.fix.position,
+                fix_at=n.fix.ts,
+                online=n.washer_id in available,
+                busy=n.washer_id in busy,
+            )
+            for n in nearby
+            if n.washer_id not in already
+        ]
         chosen = choose_offer_targets(center, candidates, now=now)
         if not chosen:
             return 0
