@@ -66,7 +66,9 @@ MIX: dict[str, float] = {
 }
 """Weights of the mix (per cent of requests)."""
 DETAIL_ONLY = {"order_detail": 1.0}
-PG_DATABASE = "washline_bench_api"
+PG_DATABASE = f"washline_bench_api_{os.getpid()}"
+"""This run's own database: two runs on one PostgreSQL (several worktrees on one machine)
+must not drop each other's data set mid-phase."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ async def run_phase(
         "rate": phase.rate,
         "seconds": phase.seconds,
         "warmup": args.warmup,
+        "result_path": str(run_dir / f"loadgen-{target}-{phase.name}.json"),
     }
     plan_path = run_dir / f"plan-{target}-{phase.name}.json"
     plan_path.write_text(json.dumps(plan))
@@ -213,7 +216,8 @@ async def run_phase(
             budget = args.warmup + phase.seconds + 60
             await _read_event(proc, budget)  # measure_start
             profiler = None
-            profile_path = run_dir / f"{target}-{phase.name}.pyspy.txt"
+            backend = "postgresql" if database else "sqlite"  # both runs share the directory
+            profile_path = run_dir / f"{target}-{backend}-{phase.name}.pyspy.txt"
             if target in args.profile:
                 profiler = start_profiler(server.pid, profile_path, phase.seconds)
             cpu0 = server.cpu()
@@ -224,6 +228,9 @@ async def run_phase(
             probe1 = _probe(server, probe_path) if target == "washline" else {}
             pg1 = await pg_counters(database) if database else {}
             result = await _read_event(proc, 60)
+            if "path" in result:
+                text = await asyncio.to_thread(Path(result["path"]).read_text)
+                result = dict(json.loads(text))
             await asyncio.wait_for(proc.wait(), 30)
             if profiler is not None:
                 await asyncio.to_thread(profiler.wait, 60)

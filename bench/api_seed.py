@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.geo import LatLng
 from domain.orders import OrderStatus
 from domain.roles import Role
+from domain.zones import DEFAULT_ZONE_RESOLUTION, zone_of
 from persistence.database import create_engine
 from persistence.models import (
     ChatMessage,
@@ -36,6 +38,8 @@ NOTIFICATIONS_PER_CUSTOMER = 10
 PENDING_EVERY = 10
 """One customer in this many has an order waiting for a washer (the dispatch backlog)."""
 DESTINATION = (30.2672, -97.7431)
+DESTINATION_ZONE = zone_of(LatLng(*DESTINATION), DEFAULT_ZONE_RESOLUTION)
+"""Every booking records its demand zone (`app.services.orders.create_order`); so do these."""
 PASSWORD = "bench-password"
 
 _HISTORY: dict[OrderStatus, tuple[OrderStatus, ...]] = {
@@ -202,6 +206,7 @@ async def _orders(conn: AsyncConnection, shape: SeedShape, out: Seeded, now: dat
                     "address": f"{i} Bench St",
                     "lat": DESTINATION[0],
                     "lng": DESTINATION[1],
+                    "zone": DESTINATION_ZONE,
                     "assigned_at": now if washer else None,
                     "last_event_seq": len(history),
                     "version": len(history),

@@ -10,7 +10,7 @@ from asyncpg.exceptions import (
     CrashShutdownError,
     PostgresConnectionError,
 )
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -62,16 +62,21 @@ def create_engine(
     SQLite serialises writers; WAL plus a busy timeout turns concurrent writers into short
     waits instead of "database is locked" errors, which the embedded server relies on.
 
-    On PostgreSQL the pool is fixed: `pool_size` connections (ignored on SQLite), no
-    overflow. An overflow connection is opened for a burst and closed when it is returned,
-    so every burst above the pool size paid a PostgreSQL connect (authentication, a backend
-    fork) per request; a fixed pool instead makes the burst wait a few milliseconds for a
+    The pool is fixed: `pool_size` connections, no overflow (an in-memory SQLite database
+    keeps its one shared connection). An overflow connection is opened for a burst and
+    closed when it is returned, so every burst above the pool size paid a connect per
+    request (on PostgreSQL authentication and a backend fork, on SQLite a thread and the
+    pragmas above); a fixed pool instead makes the burst wait a few milliseconds for a
     connection. No ping per checkout either (a round trip on every request): a connection
     PostgreSQL dropped fails its first statement with a disconnect error, which the edges
     answer 503, and SQLAlchemy then invalidates every connection opened before it, so the
     pool refills with live ones.
     """
     if is_sqlite(database_url):
+        if not _in_memory(database_url):
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -90,6 +95,12 @@ def create_engine(
     engine = create_async_engine(database_url, pool_size=pool_size, **kwargs)
     event.listen(engine.sync_engine, "handle_error", _disconnect_as_database_down)
     return engine
+
+
+def _in_memory(database_url: str) -> bool:
+    """An in-memory SQLite database: its pool is one shared connection (no size to set)."""
+    url = make_url(database_url)
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
 def _disconnect_as_database_down(context: ExceptionContext) -> BaseException | None:

@@ -4,10 +4,11 @@ the active job of washers, demand, and the orders a person takes part in."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Row, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.offers import OPEN
@@ -75,17 +76,23 @@ async def active_jobs(
     ]
 
 
-async def waiting_or_booked_since(
+async def demand_by_zone(
     session: AsyncSession, since: datetime
-) -> list[Row[int, float, float, str | None]]:
-    """`id`, `lat`, `lng` and `zone` of every order still pending or booked since `since`
-    (each once): the demand surge pricing counts."""
-    rows = await session.execute(
-        select(Order.id, Order.lat, Order.lng, Order.zone).where(
-            or_(Order.status == OrderStatus.PENDING.value, Order.created_at >= since)
-        )
+) -> tuple[Counter[str], list[tuple[float, float]]]:
+    """The demand surge pricing counts: orders still pending or booked since `since` (each
+    once), counted per zone by the database, plus the coordinates of those with no zone
+    (booked before zones existed) for the caller to place."""
+    waiting_or_recent = or_(Order.status == OrderStatus.PENDING.value, Order.created_at >= since)
+    zoned = await session.execute(
+        select(Order.zone, func.count())
+        .where(waiting_or_recent, Order.zone.is_not(None))
+        .group_by(Order.zone)
     )
-    return list(rows)
+    counts: Counter[str] = Counter({str(zone): int(n) for zone, n in zoned.tuples()})
+    unzoned = await session.execute(
+        select(Order.lat, Order.lng).where(waiting_or_recent, Order.zone.is_(None))
+    )
+    return counts, [(lat, lng) for lat, lng in unzoned.tuples()]
 
 
 async def orders_involving(session: AsyncSession, user_id: int) -> list[Order]:

@@ -21,6 +21,7 @@ from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from app.http.errors import ApiError
+from app.http.verified_tokens import VERIFIED
 from app.principal import Principal, principal_from_token, with_second_factor_rule
 from app.security import ALGORITHM
 from app.settings import Settings
@@ -117,6 +118,34 @@ class WashlineJWTMiddleware(JWTAuthenticationMiddleware):
                 raise ApiError(401, "unauthorized", _auth_message(exc, encoded)) from None
             connection.scope[AUTH_ERROR_SCOPE_KEY] = _auth_message(exc, encoded)  # type: ignore[literal-required]
             return AuthenticationResult(user=None, auth=None)
+
+    async def authenticate_token(
+        self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        """Litestar's check, but a token this process verified before, and that has not
+        expired since, is not decoded again (`app.http.verified_tokens`); the user and their
+        session are looked up on every request as before."""
+        token = VERIFIED.get(self.token_secret, encoded_token)
+        if token is None:
+            token = self.token_cls.decode(
+                encoded_token=encoded_token,
+                secret=self.token_secret,
+                algorithm=self.algorithm,
+                audience=self.token_audience,
+                issuer=self.token_issuer,
+                require_claims=self.require_claims,
+                verify_exp=self.verify_expiry,
+                verify_nbf=self.verify_not_before,
+                strict_audience=self.strict_audience,
+            )
+            VERIFIED.put(self.token_secret, encoded_token, token)
+        user = await self.retrieve_user_handler(token, connection)
+        revoked = bool(
+            self.revoked_token_handler and await self.revoked_token_handler(token, connection)
+        )
+        if not user or revoked:
+            raise NotAuthorizedException()
+        return AuthenticationResult(user=user, auth=token)
 
 
 def _auth_optional(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

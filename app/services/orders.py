@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,9 +45,16 @@ from domain.orders import (
 from domain.roles import Actor, Role
 from domain.surge import as_factor
 from domain.zones import DEFAULT_ZONE_RESOLUTION, zone_of
-from persistence.models import Order, OrderEvent, User
+from persistence.models import Order, User
 from persistence.offers import offer_of
 from persistence.order_events import record_order_event
+from persistence.order_reads import (
+    OrderFilter,
+    OrderRow,
+    OrderScope,
+    order_page,
+    order_with_events,
+)
 from persistence.orders import count_customer_orders
 from persistence.washer_availability import busy_washers, lock_washer
 
@@ -80,15 +85,29 @@ def order_out(order: Order) -> OrderOut:
     )
 
 
-def event_out(event: OrderEvent) -> OrderEventOut:
-    return OrderEventOut(
-        seq=event.seq,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role,
-        reason=event.reason,
-        occurred_at=event.occurred_at,
+def order_out_of_row(row: OrderRow) -> OrderOut:
+    """`order_out` for a row of `persistence.order_reads.ORDER_COLUMNS`."""
+    multiplier = row.surge_multiplier_pct
+    return OrderOut(
+        id=row.id,
+        customer_id=row.customer_id,
+        vehicle_id=row.vehicle_id,
+        package_id=row.package_id,
+        washer_id=row.washer_id,
+        status=row.status,
+        price_cents=row.price_cents,
+        address=row.address,
+        lat=row.lat,
+        lng=row.lng,
+        scheduled_for=row.scheduled_for,
+        notes=row.notes,
+        seq=row.last_event_seq,
+        version=row.version,
+        base_price_cents=row.base_price_cents,
+        surge_multiplier=None if multiplier is None else as_factor(multiplier),
+        zone=row.zone,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -168,17 +187,6 @@ async def create_order(
     return order
 
 
-def _scope(query: Select[Any], principal: Principal) -> Select[Any]:
-    """Restrict a query to the orders the caller may see: `domain.orders.order_visibility`
-    (the definition `can_view_order` uses) as a filter."""
-    seen = order_visibility(principal.actor)
-    if seen.sees_all:
-        return query
-    if seen.owner_field is None:
-        return query.where(false())
-    return query.where(getattr(Order, seen.owner_field) == seen.user_id)
-
-
 async def list_orders(
     session: AsyncSession,
     principal: Principal,
@@ -188,17 +196,18 @@ async def list_orders(
     washer_id: int | None,
     limit: int,
     offset: int,
-) -> tuple[list[Order], int]:
-    query = _scope(select(Order), principal)
-    if statuses:
-        query = query.where(Order.status.in_([s.value for s in statuses]))
-    if customer_id is not None:
-        query = query.where(Order.customer_id == customer_id)
-    if washer_id is not None:
-        query = query.where(Order.washer_id == washer_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(Order.id.desc()).limit(limit).offset(offset))
-    return list(rows), int(total or 0)
+) -> tuple[list[OrderOut], int]:
+    """A page of the orders the caller may see (`domain.orders.order_visibility`), newest
+    first, and how many there are in all: one Core query (`persistence.order_reads`)."""
+    seen = order_visibility(principal.actor)
+    rows, total = await order_page(
+        session,
+        OrderScope(seen.sees_all, seen.owner_field, seen.user_id),
+        OrderFilter([s.value for s in statuses], customer_id, washer_id),
+        limit=limit,
+        offset=offset,
+    )
+    return [order_out_of_row(row) for row in rows], total
 
 
 async def visible_order(session: AsyncSession, principal: Principal, order_id: int) -> Order:
@@ -218,14 +227,45 @@ async def visible_order(session: AsyncSession, principal: Principal, order_id: i
 async def order_detail(
     session: AsyncSession, principal: Principal, order_id: int
 ) -> OrderDetailOut:
-    order = await visible_order(session, principal, order_id)
-    events = await session.scalars(
-        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
+    """The order with its history and the moves the caller may make, if the caller may see
+    it (404 otherwise, whether it exists or not). One Core query for the order and its
+    events (`persistence.order_reads`); a washer's offer is looked up only when the order is
+    not otherwise theirs to see."""
+    found = await order_with_events(session, order_id)
+    if found is None:
+        raise not_found("order")
+    row = found.order
+    facts = OrderFacts(
+        order_id=row.id,
+        status=OrderStatus(row.status),
+        customer_id=row.customer_id,
+        washer_id=row.washer_id,
+        arrived_at=row.arrived_at,
+        seq=row.last_event_seq,
     )
-    targets = allowed_targets(order_facts(order), principal.actor, now=datetime.now(UTC))
+    if not can_view_order(principal.actor, facts):
+        offer = (
+            await offer_of(session, order_id, principal.id)
+            if principal.role is Role.WASHER
+            else None
+        )
+        if offer is None or not shows_order(offer.status):
+            raise not_found("order")
+    targets = allowed_targets(facts, principal.actor, now=datetime.now(UTC))
     return OrderDetailOut(
-        order=order_out(order),
-        events=[event_out(e) for e in events],
+        order=order_out_of_row(row),
+        events=[
+            OrderEventOut(
+                seq=e.event_seq,
+                from_status=e.event_from_status,
+                to_status=e.event_to_status,
+                actor_id=e.event_actor_id,
+                actor_role=e.event_actor_role,
+                reason=e.event_reason,
+                occurred_at=e.event_occurred_at,
+            )
+            for e in found.events
+        ],
         allowed_transitions=sorted(t.value for t in targets),
     )
 

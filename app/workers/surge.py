@@ -38,7 +38,7 @@ from domain.zones import nearest_hotspot, supply_by_zone, zone_boundary, zone_of
 from persistence import kpis, pricing
 from persistence.locks import take_turn
 from persistence.models import SurgeZone
-from persistence.orders import waiting_or_booked_since
+from persistence.orders import demand_by_zone
 from persistence.washer_availability import available_washers, busy_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
@@ -150,11 +150,15 @@ class SurgeComputer:
         return prices
 
     async def _demand(self, session: AsyncSession, now: datetime) -> Counter[str]:
-        """Orders waiting for a washer and bookings of the window, each counted once."""
-        rows = await waiting_or_booked_since(session, now - self._window)
-        counts: Counter[str] = Counter()
-        for row in rows:
-            counts[row.zone or zone_of(LatLng(row.lat, row.lng), self._resolution)] += 1
+        """Orders waiting for a washer and bookings of the window, each counted once.
+
+        Counted per zone by the database: the window holds every booking of the last
+        minutes, so fetching them row by row cost this process time in step with the
+        bookings, every interval. Only orders booked before zones existed (no `zone`) are
+        fetched, to be placed by their coordinates."""
+        counts, unzoned = await demand_by_zone(session, now - self._window)
+        for lat, lng in unzoned:
+            counts[zone_of(LatLng(lat, lng), self._resolution)] += 1
         return counts
 
     async def _idle_washer_zones(self, session: AsyncSession, now: datetime) -> list[str]:

@@ -109,9 +109,7 @@ class OrderController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(
-            items=[orders.order_out(o) for o in rows], total=total, limit=limit, offset=offset
-        )
+        return Page(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/{order_id:int}", summary="An order with its event history and current sequence")
     async def get_order(
