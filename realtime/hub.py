@@ -186,6 +186,10 @@ class Hub:
         if not listeners:
             return
         metrics.DELIVERY_LATENCY.observe(max(0.0, time.time() - envelope.published_at))
+        if self._tracer is None or envelope.trace is None:  # tracing off: no call per event
+            for subscription in listeners.values():
+                subscription.on_live(envelope)
+            return
         span = delivery_span(self._tracer, envelope.channel, envelope.trace, len(listeners))
         for subscription in listeners.values():
             subscription.on_live(envelope)
