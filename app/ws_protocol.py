@@ -39,6 +39,7 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.protocol import State
 
 WIRE_SCOPE_KEY = "washline.wire"
 """Scope key under which the protocol puts itself for the app (`app.live.direct_send`)."""
@@ -128,11 +129,37 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn.send_text(text)
         except InvalidState:
             return False
+        return self._corked(len(text))
+
+    def write_framed_now(self, text: bytes, framed: bytes) -> bool:
+        """`write_now` for a frame already built: ``framed`` is ``text`` as one unmasked
+        text frame (`realtime.envelope.text_frame`), shared by every socket an event goes
+        to. Taken as is when the connection uses no extension (permessage-deflate must
+        compress per socket); otherwise the frame is built here from ``text``."""
+        conn = self.conn
+        if conn.extensions or conn.debug:
+            return self.write_now(text)
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or not self.writable.is_set()
+            or self.transport.is_closing()
+            or conn.state is not State.OPEN
+            or conn.expect_continuation_frame
+        ):
+            return False
+        conn.writes.append(framed)
+        return self._corked(len(framed))
+
+    def _corked(self, size: int) -> bool:
+        """Register the socket with this turn's flush (or flush it now past the limit)."""
         corked = self._corked_bytes
         if corked < 0:  # nothing corked yet this turn
             _flusher(self.loop).add(self)
             corked = 0
-        corked += len(text)
+        corked += size
         if corked > CORK_LIMIT_BYTES:
             self.uncork()
             corked = 0

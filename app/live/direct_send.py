@@ -13,7 +13,7 @@ everything the middlewares do for the handshake and the close stands.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, cast
 
 from litestar import WebSocket
@@ -48,9 +48,10 @@ def direct_send(socket: WebSocket[Any, Any, Any]) -> Send:
     return captured if captured is not None else socket.send
 
 
-def inline_writer(socket: WebSocket[Any, Any, Any]) -> Callable[[bytes], bool] | None:
-    """The server protocol's synchronous `write_now(text) -> bool` when the socket is served
+def inline_writer(socket: WebSocket[Any, Any, Any]) -> BoundedWebSocketProtocol | None:
+    """The server protocol, whose synchronous `write_now(text) -> bool` and
+    `write_framed_now(text, framed) -> bool` take a frame inline, when the socket is served
     by `app.ws_protocol.BoundedWebSocketProtocol` (``washline serve``); None otherwise, and
     the socket's frames all go through its writer."""
     wire = socket.scope.get(WIRE_SCOPE_KEY)
-    return wire.write_now if isinstance(wire, BoundedWebSocketProtocol) else None
+    return wire if isinstance(wire, BoundedWebSocketProtocol) else None

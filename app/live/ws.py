@@ -26,6 +26,7 @@ from app.live.direct_send import direct_send, inline_writer
 from app.principal import Principal
 from realtime import protocol
 from realtime.close_codes import POLICY_VIOLATION, UNAUTHORIZED
+from realtime.envelope import Envelope
 from realtime.frames import ClosingFrame
 from realtime.session import LiveSession
 from realtime.session_context import SessionContext
@@ -88,9 +89,14 @@ class WebSocketTransport:
 
     def write_now(self, item: Item) -> bool:
         """Write ``item`` inline if nothing is being written and the socket takes it now."""
-        if self._writer is not None or self._wire is None or isinstance(item, ClosingFrame):
+        wire = self._wire
+        if self._writer is not None or wire is None:
             return False
-        return self._wire(item.ws_frame)
+        if type(item) is Envelope:  # the same frame bytes for every socket of the event
+            return wire.write_framed_now(item.ws_frame, item.ws_wire)
+        if isinstance(item, ClosingFrame):
+            return False
+        return wire.write_now(item.ws_frame)
 
     def wake(self) -> None:
         """Start the writer, unless one runs or the connection is already shut."""
