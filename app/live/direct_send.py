@@ -7,34 +7,81 @@ pass it on. Profiles of the fan-out benchmark put them at ~15 % of the server's 
 broadcast load (docs/benchmarks.md, "CPU per delivery"), so the live socket's writer sends
 event frames with the server protocol's own `send` (`app.ws_protocol`), past Litestar's
 `before_send` hooks too, and the fan-out writes through the protocol's `write_now` without
-any `send` at all while the peer keeps up. Accept and close still go through Litestar, so
-everything the middlewares do for the handshake and the close stands.
+any `send` at all while the peer keeps up. The handshake (accept, or a refusal and its
+close) still goes through Litestar, so everything the middlewares do for it stands; once a
+live session starts, the handler hands the connection's life out of the middleware stack
+(`hand_off`), and its reads and close use the protocol's own `receive` and `send`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, cast
 
+import structlog
 from litestar import WebSocket
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.ws_protocol import WIRE_SCOPE_KEY, BoundedWebSocketProtocol
 
 DIRECT_SEND_KEY = "washline.direct_send"
+HANDOFF_KEY = "washline.handoff"
+"""Scope key of what a WebSocket handler leaves to run after the application returned."""
+
+Run = Callable[[], Awaitable[None]]
 
 
 class CaptureDirectSend:
-    """Outermost wrapper of the app's ASGI handler: remembers a WebSocket's own `send`."""
+    """Outermost wrapper of the app's ASGI handler: remembers a WebSocket's own `send`, and
+    runs what the handler handed off (`hand_off`) once the application has returned.
+
+    A live socket lasts hours; while its handler runs inside the application, every
+    middleware's coroutine frame and `send` wrapper around it lives as long (Litestar's
+    router, exception, authentication and Prometheus middlewares, the request-id
+    middleware: ~5 KB per idle connection, docs/benchmarks.md "Live path speed"). They are
+    for the handshake; once it is done the handler hands the connection's life to this
+    wrapper, whose one frame is all that stays."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        # Not a coroutine: no frame of this wrapper stays alive for a socket's lifetime.
+        # Not a coroutine for HTTP: no frame of this wrapper per request.
         if scope["type"] == "websocket":
             scope[DIRECT_SEND_KEY] = send  # type: ignore[literal-required]
+            scope[HANDOFF_KEY] = None  # type: ignore[literal-required]
+            return self._websocket(scope, receive, send)
         return self.app(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+        run = cast("Run | None", scope.pop(HANDOFF_KEY, None))  # type: ignore[misc]
+        if run is not None:
+            life = run()
+            del run  # held by nothing but the running connection from here on
+            await life
+
+
+def hand_off(socket: WebSocket[Any, Any, Any], run: Run) -> bool:
+    """Leave ``run`` (the accepted connection's life) to `CaptureDirectSend`, to be awaited
+    once the application and its middlewares have returned; False when no such wrapper is
+    outside (the app mounted elsewhere), and the caller runs it itself. The log context
+    bound for the request (request id, client) is bound again around ``run``."""
+    scope = socket.scope
+    if HANDOFF_KEY not in scope:
+        return False
+    bound = structlog.contextvars.get_contextvars()
+    scope[HANDOFF_KEY] = partial(_in_log_context, bound, run)  # type: ignore[literal-required]
+    return True
+
+
+async def _in_log_context(bound: dict[str, Any], run: Run) -> None:
+    # Bound, not scoped: the connection's task ends with ``run``, and its context with it
+    # (a context manager here would be one more object per idle connection).
+    structlog.contextvars.bind_contextvars(**bound)
+    del bound
+    await run()
 
 
 def direct_send(socket: WebSocket[Any, Any, Any]) -> Send:
