@@ -137,19 +137,16 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         to. Taken as is when the connection uses no extension (permessage-deflate must
         compress per socket); otherwise the frame is built here from ``text``."""
         conn = self.conn
-        if conn.extensions or conn.debug:
-            return self.write_now(text)
-        if (
-            self.close_sent
-            or self.disconnected
-            or not self.handshake_complete
-            or self.initial_response is not None
-            or not self.writable.is_set()
-            or self.transport.is_closing()
-            or conn.state is not State.OPEN
-            or conn.expect_continuation_frame
-        ):
+        # The fewest lookups that decide it, per delivery (a broadcast touches thousands of
+        # these objects one after the other): OPEN means accepted and no close sent or
+        # received; a lost transport is closing; `_paused` is flow control.
+        if self._paused or conn.state is not State.OPEN or self.transport.is_closing():
             return False
+        plain = self._plain
+        if plain is None:  # known once open: what was negotiated does not change
+            plain = self._plain = not conn.extensions and not conn.debug
+        if not plain or conn.expect_continuation_frame:
+            return self.write_now(text)
         conn.writes.append(framed)
         return self._corked(len(framed))
 
@@ -165,6 +162,19 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
             corked = 0
         self._corked_bytes = corked
         return True
+
+    _paused = False
+    """The transport asked us to stop writing (above its high-water mark)."""
+    _plain: bool | None = None
+    """No extension and no debug logging on the connection: frames can be taken prebuilt."""
+
+    def pause_writing(self) -> None:
+        self._paused = True
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        super().resume_writing()
 
     _corked_bytes = -1
     """Bytes taken by `write_now` since the last flush; -1: not registered with the flusher."""
