@@ -208,8 +208,10 @@ async def _run(
         profiler.send_signal(signal.SIGINT)
         await asyncio.to_thread(profiler.wait, 60)
     commits_after, rows_after = await _db_counters(database_url)
+    for link in links:  # now the generators may close their connections
+        link.send("close")
     for child in children:
-        child.join(10)
+        await asyncio.to_thread(child.join, 60)
     latencies = sorted(x for outcome in outcomes for x in outcome["latencies"])
     replies = {
         key: sum(outcome["replies"].get(key, 0) for outcome in outcomes)
