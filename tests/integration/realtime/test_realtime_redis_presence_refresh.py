@@ -1,6 +1,6 @@
-"""A heartbeat re-puts every entry of the process in batched round trips: each entry is kept
-alive past its first ttl, on its own key with its own info, and script reloads after a
-Redis restart still work (the pipeline loads the script first)."""
+"""A heartbeat re-puts every entry of the process in batched round trips: each entry's expiry
+moves on, on its own key with its own info, and script reloads after a Redis restart still
+work (the pipeline loads the script first)."""
 
 from __future__ import annotations
 
@@ -31,13 +31,18 @@ async def _calls(client: aioredis.Redis, command: str) -> int:
 async def test_a_refresh_keeps_every_entry_alive_with_its_own_info(
     client: aioredis.Redis, redis_prefix: str
 ) -> None:
-    tracker = PresenceTracker(RedisPresence(client, prefix=redis_prefix), ttl=0.3)
+    tracker = PresenceTracker(RedisPresence(client, prefix=redis_prefix), ttl=30)
     for n in range(1200):  # past one pipeline's batch
         await tracker.join(f"user:{n % 3}", f"c{n}", {"n": n})
+    zsets = [f"{redis_prefix}pz:{{user:{key}}}" for key in range(3)]
+    before = {z: dict(await client.zrange(z, 0, -1, withscores=True)) for z in zsets}
     await client.script_flush()  # as after a Redis restart: the scripts are gone
-    await asyncio.sleep(0.15)
+    await asyncio.sleep(0.05)  # Redis's clock moves on: a refresh must push every expiry
     await tracker.refresh()
-    await asyncio.sleep(0.2)  # past the first ttl: only refreshed entries are still there
+    for zset in zsets:
+        after = dict(await client.zrange(zset, 0, -1, withscores=True))
+        assert len(after) == 400
+        assert all(after[member] > before[zset][member] for member in after)
     for key in range(3):
         members = await tracker.members(f"user:{key}")
         assert len(members) == 400
