@@ -57,7 +57,7 @@ from app.http.errors import EXCEPTION_HANDLERS
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.openapi import BEARER, ErrorResponses, install
 from app.http.share_limits import share_rate_limit
-from app.live.direct_send import remember_direct_send
+from app.live.direct_send import remember_direct_send, run_handed_off
 from app.logs import RequestIdMiddleware, configure_logging
 from app.rate_limit_store import ResilientStore, redis_rate_limit_store
 from app.settings import Settings
@@ -147,6 +147,9 @@ class WashlineApp(Litestar):
             return
         if scope["type"] == "websocket":
             remember_direct_send(scope, send)  # type: ignore[arg-type]
+            await self._outer(scope, receive, send)  # type: ignore[arg-type]
+            await run_handed_off(scope)
+            return
         await self._outer(scope, receive, send)  # type: ignore[arg-type]
 
 

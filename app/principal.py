@@ -7,6 +7,8 @@ the HTTP edge so services and the live core can name the caller without importin
 
 from __future__ import annotations
 
+import weakref
+
 import msgspec
 from litestar.security.jwt import Token
 
@@ -15,8 +17,9 @@ from domain.mfa import lacks_required_second_factor
 from domain.roles import Actor, Role
 
 
-class Principal(msgspec.Struct, frozen=True):
-    """Who is calling, as the access token says; no database lookup needed."""
+class Principal(msgspec.Struct, frozen=True, weakref=True):
+    """Who is calling, as the access token says; no database lookup needed. Weakly
+    referenceable so that live connections of one token share one (`shared`)."""
 
     id: int
     role: Role
@@ -56,3 +59,18 @@ def with_second_factor_rule(principal: Principal, settings: Settings) -> Princip
     ):
         return msgspec.structs.replace(principal, lacks_second_factor=True)
     return principal
+
+
+_shared: weakref.WeakValueDictionary[tuple[object, ...], Principal] = weakref.WeakValueDictionary()
+"""Keyed by the principal's fields (a key must not hold the principal itself)."""
+
+
+def shared(principal: Principal) -> Principal:
+    """The one live instance equal to ``principal``: a user's connections (tabs, devices,
+    a reconnect) share one principal, held for as long as any of them lives, instead of a
+    copy each per idle connection."""
+    key = msgspec.structs.astuple(principal)
+    kept = _shared.get(key)
+    if kept is None:
+        _shared[key] = kept = principal
+    return kept

@@ -39,6 +39,7 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.protocol import State
 
 WIRE_SCOPE_KEY = "washline.wire"
 """Scope key under which the protocol puts itself for the app (`app.live.direct_send`)."""
@@ -128,16 +129,52 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn.send_text(text)
         except InvalidState:
             return False
+        return self._corked(len(text))
+
+    def write_framed_now(self, text: bytes, framed: bytes) -> bool:
+        """`write_now` for a frame already built: ``framed`` is ``text`` as one unmasked
+        text frame (`realtime.envelope.text_frame`), shared by every socket an event goes
+        to. Taken as is when the connection uses no extension (permessage-deflate must
+        compress per socket); otherwise the frame is built here from ``text``."""
+        conn = self.conn
+        # The fewest lookups that decide it, per delivery (a broadcast touches thousands of
+        # these objects one after the other): OPEN means accepted and no close sent or
+        # received; a lost transport is closing; `_paused` is flow control.
+        if self._paused or conn.state is not State.OPEN or self.transport.is_closing():
+            return False
+        plain = self._plain
+        if plain is None:  # known once open: what was negotiated does not change
+            plain = self._plain = not conn.extensions and not conn.debug
+        if not plain or conn.expect_continuation_frame:
+            return self.write_now(text)
+        conn.writes.append(framed)
+        return self._corked(len(framed))
+
+    def _corked(self, size: int) -> bool:
+        """Register the socket with this turn's flush (or flush it now past the limit)."""
         corked = self._corked_bytes
         if corked < 0:  # nothing corked yet this turn
             _flusher(self.loop).add(self)
             corked = 0
-        corked += len(text)
+        corked += size
         if corked > CORK_LIMIT_BYTES:
             self.uncork()
             corked = 0
         self._corked_bytes = corked
         return True
+
+    _paused = False
+    """The transport asked us to stop writing (above its high-water mark)."""
+    _plain: bool | None = None
+    """No extension and no debug logging on the connection: frames can be taken prebuilt."""
+
+    def pause_writing(self) -> None:
+        self._paused = True
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        super().resume_writing()
 
     _corked_bytes = -1
     """Bytes taken by `write_now` since the last flush; -1: not registered with the flusher."""

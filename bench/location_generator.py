@@ -138,7 +138,6 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
     )
     until[0] = time.time() + 2  # the last fixes' track events
     await asyncio.gather(*watchers, return_exceptions=True)
-    await asyncio.gather(*(ws.close() for ws in [*customers, *washers]))
     conn.send(
         {
             "latencies": seen.latencies,
@@ -147,6 +146,10 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
             "unanswered": seen.unanswered,
         }
     )
+    # Closed only once the orchestrator has read the server's CPU: 2,000 sessions ending
+    # (presence, unsubscribes) is not the cost of a fix.
+    await asyncio.to_thread(conn.recv)
+    await asyncio.gather(*(ws.close() for ws in [*customers, *washers]))
 
 
 def run(conn: Connection, url: str, pairs: list[Pair], rate: float) -> None:

@@ -7,6 +7,7 @@ every local subscriber is handed the very same ``bytes`` object.
 
 from __future__ import annotations
 
+import struct
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -67,6 +68,19 @@ def iso_utc(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def text_frame(payload: bytes) -> bytes:
+    """One final, unmasked text frame of ``payload`` (RFC 6455 section 5.2): the bytes a
+    server sends when no extension is in use."""
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", 0x81, length)
+    elif length < 65536:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + payload
+
+
 class _Body(msgspec.Struct, omit_defaults=True):
     """What history stores and pub/sub carries; the id and channel travel beside it.
 
@@ -101,6 +115,7 @@ class Envelope:
         "_sse",
         "_ws",
         "_ws_text",
+        "_ws_wire",
         "channel",
         "event",
         "id",
@@ -125,6 +140,7 @@ class Envelope:
         self._data: Any = _UNSET
         self._ws: bytes | None = None
         self._ws_text: str | None = None
+        self._ws_wire: bytes | None = None
         self._sse: str | None = None
         self._position: StreamPosition | None = None
         self._published_at: float | None = None
@@ -184,6 +200,15 @@ class Envelope:
                 EventFrame(self.channel, self.id, self.event, self.ts, self._raw)
             )
         return self._ws
+
+    @property
+    def ws_wire(self) -> bytes:
+        """`ws_frame` as a whole unmasked, uncompressed WebSocket text frame (RFC 6455
+        header and payload): what a server writes to every plain socket, built once per
+        event instead of once per subscriber."""
+        if self._ws_wire is None:
+            self._ws_wire = text_frame(self.ws_frame)
+        return self._ws_wire
 
     @property
     def ws_text(self) -> str:

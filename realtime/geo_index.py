@@ -7,6 +7,7 @@ fix validation. Entries carry the fix time so callers can judge staleness themse
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Protocol
 
@@ -36,6 +37,8 @@ class GeoIndex(Protocol):
         ...
 
 
+_READ_BATCH = 500
+"""Washers per HMGET when many first fixes arrive at once."""
 _fix_encoder = msgspec.json.Encoder()
 _fix_decoder = msgspec.json.Decoder(LocationFix)
 
@@ -82,6 +85,8 @@ class RedisGeoIndex:
         self._update_keys = [self._geo, self._fixes, self._seen]
         self._update_script = client.register_script(GEO_UPDATE)
         self._retention = retention
+        self._reads: dict[int, asyncio.Future[LocationFix | None]] = {}
+        self._reader: asyncio.Task[None] | None = None
 
     @property
     def update_keys(self) -> list[str]:
@@ -101,11 +106,46 @@ class RedisGeoIndex:
             raise BrokerUnavailable(f"geo index update failed: {exc}") from exc
 
     async def last_fix(self, washer_id: int) -> LocationFix | None:
+        """The washer's stored fix. Reads asked for in the same moment share one HMGET: the
+        pipeline asks once per washer (its first fix in this process), so a fleet that
+        connects at once (a deploy, a shift) would otherwise make one round trip each, all
+        queueing for the connection pool in the same second."""
+        waiting = self._reads.get(washer_id)
+        if waiting is None:
+            waiting = asyncio.get_running_loop().create_future()
+            self._reads[washer_id] = waiting
+            if self._reader is None:
+                self._reader = asyncio.create_task(self._read_waiting(), name="geo-last-fix")
+        # Shielded: one caller giving up must not cancel the answer the others wait for.
+        return await asyncio.shield(waiting)
+
+    async def _read_waiting(self) -> None:
+        batch: dict[int, asyncio.Future[LocationFix | None]] = {}
         try:
-            raw = await self._redis.hget(self._fixes, str(washer_id))
-        except (RedisError, OSError) as exc:
-            raise BrokerUnavailable(f"geo index read failed: {exc}") from exc
-        return _fix_decoder.decode(raw) if raw else None
+            await asyncio.sleep(0)  # let the reads of this moment join the batch
+            while self._reads:
+                batch = dict(list(self._reads.items())[:_READ_BATCH])
+                for washer_id in batch:
+                    del self._reads[washer_id]
+                try:
+                    raws = await self._redis.hmget(self._fixes, [str(w) for w in batch])
+                except (RedisError, OSError) as exc:
+                    failed = BrokerUnavailable(f"geo index read failed: {exc}")
+                    for future in batch.values():
+                        if not future.done():
+                            future.set_exception(failed)
+                    continue
+                for future, raw in zip(batch.values(), raws, strict=True):
+                    if not future.done():
+                        future.set_result(_fix_decoder.decode(raw) if raw else None)
+        finally:
+            self._reader = None
+            # Cancelled (shutdown) or failed: nobody may wait for an answer that never comes.
+            unanswered = [*batch.values(), *self._reads.values()]
+            self._reads.clear()
+            for future in unanswered:
+                if not future.done():
+                    future.set_exception(BrokerUnavailable("geo index read abandoned"))
 
     async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
         try:

@@ -56,6 +56,7 @@ class Hub:
         self._subscribers: dict[Subscriber, dict[str, Subscription]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._listening: dict[str, asyncio.Future[None]] = {}
+        self._done: asyncio.Future[None] | None = None
         self._transports: Counter[str] = Counter()
         self._broker_down = False
 
@@ -163,6 +164,17 @@ class Hub:
             ready = asyncio.ensure_future(self.broker.listen(channel, self._dispatch))
             self._listening[channel] = ready
         await asyncio.shield(ready)
+        if self._listening.get(channel) is ready:
+            # Listening: keep one shared finished future instead of this channel's task
+            # (~600 bytes per channel, and a process may listen to thousands).
+            self._listening[channel] = self._listened()
+
+    def _listened(self) -> asyncio.Future[None]:
+        done = self._done
+        if done is None:
+            done = self._done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+        return done
 
     async def unsubscribe(self, subscriber: Subscriber, channel: str) -> None:
         subscriptions = self._subscribers.get(subscriber)
@@ -188,6 +200,10 @@ class Hub:
         if not listeners:
             return
         metrics.DELIVERY_LATENCY.observe(max(0.0, time.time() - envelope.published_at))
+        if self._tracer is None or envelope.trace is None:  # tracing off: no call per event
+            for subscription in listeners.values():
+                subscription.on_live(envelope)
+            return
         span = delivery_span(self._tracer, envelope.channel, envelope.trace, len(listeners))
         for subscription in listeners.values():
             subscription.on_live(envelope)

@@ -28,6 +28,9 @@ class PresenceStore(Protocol):
     async def put(self, key: str, client_id: str, info: dict[str, Any], ttl: float) -> None:
         """Add or refresh ``client_id`` for ``ttl`` seconds."""
 
+    async def put_many(self, entries: list[tuple[str, str, dict[str, Any]]], ttl: float) -> None:
+        """`put` of each ``(key, client_id, info)``, in as few round trips as the store can."""
+
     async def remove(self, key: str, client_id: str) -> None: ...
 
     async def members(self, key: str) -> dict[str, dict[str, Any]]:
@@ -44,6 +47,10 @@ class MemoryPresence:
 
     async def put(self, key: str, client_id: str, info: dict[str, Any], ttl: float) -> None:
         self._entries.setdefault(key, {})[client_id] = (self._clock() + ttl, info)
+
+    async def put_many(self, entries: list[tuple[str, str, dict[str, Any]]], ttl: float) -> None:
+        for key, client_id, info in entries:
+            await self.put(key, client_id, info, ttl)
 
     async def remove(self, key: str, client_id: str) -> None:
         entries = self._entries.get(key)
@@ -89,9 +96,10 @@ class PresenceTracker:
         return await self.store.members(key)
 
     async def refresh(self) -> None:
-        """One heartbeat: re-put every local entry."""
-        for (key, client_id), info in list(self._local.items()):
-            await self.store.put(key, client_id, info, self.ttl)
+        """One heartbeat: re-put every local entry (batched by the store)."""
+        entries = [(key, client_id, info) for (key, client_id), info in self._local.items()]
+        if entries:
+            await self.store.put_many(entries, self.ttl)
 
     async def start(self) -> None:
         if self._task is None:

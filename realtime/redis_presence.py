@@ -44,6 +44,10 @@ return result
 """
 
 
+_PUT_BATCH = 500
+"""Entries per pipeline of a heartbeat's refresh."""
+
+
 class RedisPresence:
     def __init__(self, client: aioredis.Redis, *, prefix: str = "washline:") -> None:
         self._client = client
@@ -58,6 +62,25 @@ class RedisPresence:
         args: list[bytes | str | int] = [client_id, msgspec.json.encode(info), int(ttl * 1000)]
         try:
             await self._put(keys=self._keys(key), args=args)
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"presence update failed: {exc}") from exc
+
+    async def put_many(self, entries: list[tuple[str, str, dict[str, Any]]], ttl: float) -> None:
+        """`put` of many entries in one round trip per `_PUT_BATCH`: a process's heartbeat
+        refreshes every entry of its connections, which one call each made thousands of
+        round trips per beat (a visible share of the server's CPU with 2,000 sockets)."""
+        ttl_ms = int(ttl * 1000)
+        try:
+            for start in range(0, len(entries), _PUT_BATCH):
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for key, client_id, info in entries[start : start + _PUT_BATCH]:
+                        args: list[bytes | str | int] = [
+                            client_id,
+                            msgspec.json.encode(info),
+                            ttl_ms,
+                        ]
+                        await self._put(keys=self._keys(key), args=args, client=pipe)
+                    await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"presence update failed: {exc}") from exc
 

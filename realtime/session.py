@@ -14,7 +14,6 @@ two-way, feeds client frames to :meth:`LiveSession.handle`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -35,6 +34,7 @@ from realtime import protocol
 from realtime.broker import BrokerUnavailable
 from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
 from realtime.envelope import iso_utc, parse_id
+from realtime.expiry import expiry_clock
 from realtime.frames import ClosingFrame, RawFrame
 from realtime.op_budget import OpBudget
 from realtime.presence import WASHERS_ONLINE, ConnectionPresence
@@ -95,7 +95,8 @@ class LiveSession:
         """Orders whose chat this session may signal typing on, until a monotonic time
         (created on first use, like ``_wanted``: most connections never need them)."""
         self._wanted: dict[str, Channel] | None = None
-        self._expiry: asyncio.TimerHandle | None = None
+        self._expiry: int | None = None
+        """The ticket of this session's token expiry on `realtime.expiry`'s clock."""
 
     @property
     def finished(self) -> bool:
@@ -116,7 +117,7 @@ class LiveSession:
     async def close(self) -> None:
         """Unsubscribe everything and leave presence; safe to call twice."""
         if self._expiry is not None:
-            self._expiry.cancel()
+            expiry_clock().cancel(self._expiry)
             self._expiry = None
         self.context.sessions.discard(self)
         await self.context.hub.disconnect(self.subscriber)
@@ -357,11 +358,13 @@ class LiveSession:
         )
 
     def _arm_expiry(self) -> None:
+        clock = expiry_clock()
         if self._expiry is not None:
-            self._expiry.cancel()
-        # A timer, not a sleeping task: one per connection, idle for the token's lifetime.
+            clock.cancel(self._expiry)
+        # A ticket on the process's one expiry timer, not a timer (nor a sleeping task) per
+        # connection idle for the token's lifetime.
         delay = max(0.0, self.principal.expires_at - time.time())
-        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+        self._expiry = clock.arm(delay, self._expire)
 
     def _expire(self) -> None:
         message = "access token expired; send auth or reconnect"

@@ -37,7 +37,9 @@ class Subscription:
     """Last id queued to the subscriber (or the client's ``since`` before catch-up)."""
     recovering: bool = True
     """While true, live events wait in ``buffer`` until history has been caught up."""
-    buffer: deque[Envelope] = field(default_factory=deque)
+    buffer: deque[Envelope] | None = None
+    """Live events held while recovering; created when the first one arrives and dropped
+    once caught up (an empty deque is ~600 bytes, and thousands of subscriptions idle)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     active: bool = True
     """False once unsubscribed: a catch-up still running must stop queueing."""
@@ -66,12 +68,15 @@ class Subscription:
                 self.subscriber.offer(envelope, lossy=True)
             return
         if self.recovering:
-            if len(self.buffer) >= self.subscriber.max_queue:
+            buffer = self.buffer
+            if buffer is None:
+                buffer = self.buffer = deque()
+            if len(buffer) >= self.subscriber.max_queue:
                 metrics.SLOW_CONSUMER_DISCONNECTS.inc()
                 self.subscriber.close(SLOW_CONSUMER, "too many events while catching up")
-                self.buffer.clear()
+                self.buffer = None
                 return
-            self.buffer.append(envelope)
+            buffer.append(envelope)
             return
         self.emit_now(envelope)
 
@@ -110,4 +115,5 @@ class Subscription:
                 await self.subscriber.put(envelope, lossy=self.lossy)
             elif self.last is not None and position.epoch != self.last.epoch:
                 self.emit_now(envelope)
+        self.buffer = None
         self.recovering = False

@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from functools import partial
 from typing import Any, cast
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.types import Empty, WebSocketSendEvent
+from litestar.types import Empty, Receive, WebSocketSendEvent
 from litestar.utils.scope.state import ScopeState
 
 from app.dependencies import Injected
 from app.http.auth import AUTH_ERROR_SCOPE_KEY, SUBPROTOCOL_PREFIX
 from app.lifecycle import Runtime
-from app.live.direct_send import direct_send, inline_writer
-from app.principal import Principal
+from app.live.direct_send import direct_send, hand_off, inline_writer
+from app.principal import Principal, shared
 from realtime import protocol
 from realtime.close_codes import POLICY_VIOLATION, UNAUTHORIZED
+from realtime.envelope import Envelope
 from realtime.frames import ClosingFrame
 from realtime.session import LiveSession
 from realtime.session_context import SessionContext
@@ -49,12 +51,15 @@ class WebSocketTransport:
 
     name = "ws"
     two_way = True
-    __slots__ = ("_send", "_shut", "_subscriber", "_wire", "_writer", "socket")
+    __slots__ = ("_receive", "_send", "_shut", "_socket", "_subscriber", "_wire", "_writer")
 
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
-        self.socket = socket
+        self._wire = wire = inline_writer(socket)
         self._send = direct_send(socket)
-        self._wire = inline_writer(socket)
+        # Served by our protocol, the connection needs nothing of Litestar's socket (whose
+        # `send` is the middlewares' wrapper chain): it reads and closes on the protocol.
+        self._socket = None if wire is not None else socket
+        self._receive = cast("Receive", wire.receive) if wire is not None else socket.receive
         self._subscriber: Subscriber | None = None
         self._writer: asyncio.Task[None] | None = None
         self._shut = False
@@ -88,9 +93,14 @@ class WebSocketTransport:
 
     def write_now(self, item: Item) -> bool:
         """Write ``item`` inline if nothing is being written and the socket takes it now."""
-        if self._writer is not None or self._wire is None or isinstance(item, ClosingFrame):
+        wire = self._wire
+        if self._writer is not None or wire is None:
             return False
-        return self._wire(item.ws_frame)
+        if type(item) is Envelope:  # the same frame bytes for every socket of the event
+            return wire.write_framed_now(item.ws_frame, item.ws_wire)
+        if isinstance(item, ClosingFrame):
+            return False
+        return wire.write_now(item.ws_frame)
 
     def wake(self) -> None:
         """Start the writer, unless one runs or the connection is already shut."""
@@ -117,7 +127,7 @@ class WebSocketTransport:
             if subscriber.close_code is not None:
                 self._shut = True
                 with contextlib.suppress(Exception):
-                    await self.socket.close(subscriber.close_code, subscriber.close_reason)
+                    await self._close(subscriber.close_code, subscriber.close_reason)
         except _GONE:
             self._shut = True
         except Exception as exc:
@@ -126,9 +136,16 @@ class WebSocketTransport:
         finally:
             self._writer = None
 
+    async def _close(self, code: int, reason: str) -> None:
+        if self._socket is not None:
+            await self._socket.close(code, reason)
+        else:
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
     async def _read(self, session: LiveSession) -> None:
+        receive = self._receive
         while not session.finished:
-            message = await self.socket.receive()
+            message = await receive()
             if message["type"] == "websocket.disconnect":
                 return
             payload = cast("str | bytes", message.get("text") or message.get("bytes") or b"")
@@ -169,19 +186,27 @@ async def live_socket(
         await socket.send_data(protocol.error("unauthorized", reason), mode="text")
         await socket.close(UNAUTHORIZED, reason)
         return
+    principal = socket.scope["user"] = shared(principal)  # this copy goes with the scope
     transport = WebSocketTransport(socket)
     address = socket.client.host if socket.client else None
     _release_handshake_state(socket)
-    await transport.run(LiveSession(session_context, transport, principal, address))
+    session = LiveSession(session_context, transport, principal, address)
+    # The connection lives on outside the middlewares (`app.live.direct_send.hand_off`).
+    if not hand_off(socket, partial(transport.run, session)):
+        await transport.run(session)
 
 
 def _release_handshake_state(socket: WebSocket[Any, Any, Any]) -> None:
     """Drop what the scope holds only for the handshake: the decoded token (the session
-    keeps the principal) and Litestar's parsed headers. The scope lives as long as the
-    socket; these are ~1.5 KB of every idle connection."""
+    keeps the principal), Litestar's parsed headers and its exception handlers. The scope
+    lives as long as the socket; these are ~2 KB of every idle connection."""
     socket.scope["auth"] = None
     with contextlib.suppress(Exception):  # Litestar's connection state is internal
-        ScopeState.from_scope(socket.scope).headers = Empty
+        state = ScopeState.from_scope(socket.scope)
+        state.headers = Empty
+        # A fresh dict per connection, for exceptions of the handshake's middlewares; the
+        # connection's life runs after them (`hand_off`) and catches its own.
+        state.exception_handlers = Empty
 
 
 __all__ = ["SUBPROTOCOL", "SUBPROTOCOL_PREFIX", "WebSocketTransport", "live_socket"]

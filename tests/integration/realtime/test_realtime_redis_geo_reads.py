@@ -1,0 +1,65 @@
+"""`RedisGeoIndex.last_fix`: reads asked for in the same moment share one HMGET, each caller
+still gets its own washer's fix (or None), and a caller that gives up does not cancel the
+others' answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.location import LocationFix
+from realtime.geo_index import RedisGeoIndex
+from realtime.redis_broker import RedisBroker
+
+pytestmark = pytest.mark.redis
+
+TS = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+def _fix(n: int) -> LocationFix:
+    return LocationFix(30.0 + n / 1000, -97.74, TS)
+
+
+@pytest.fixture
+async def broker(clean_redis_url: str, redis_prefix: str) -> AsyncIterator[RedisBroker]:
+    broker = RedisBroker(clean_redis_url, prefix=redis_prefix)
+    yield broker
+    await broker.close()
+
+
+async def _hmget_calls(broker: RedisBroker) -> int:
+    stats = await broker.client.info("commandstats")
+    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
+
+
+async def test_reads_of_one_moment_are_one_round_trip_with_each_answer_its_own(
+    broker: RedisBroker, redis_prefix: str
+) -> None:
+    geo = RedisGeoIndex(broker.client, prefix=redis_prefix)
+    for n in range(0, 300, 2):  # even washers have a fix, odd ones never sent one
+        await geo.update(n, _fix(n))
+    before = await _hmget_calls(broker)
+    answers = await asyncio.gather(*(geo.last_fix(n) for n in range(300)))
+    assert await _hmget_calls(broker) - before == 1
+    assert answers == [_fix(n) if n % 2 == 0 else None for n in range(300)]
+    # Past the batch size, the rest follows in further reads; nobody is left waiting.
+    before = await _hmget_calls(broker)
+    answers = await asyncio.gather(*(geo.last_fix(n) for n in range(1200)))
+    assert await _hmget_calls(broker) - before == 3
+    assert answers[298] == _fix(298) and answers[299] is None and answers[1100] is None
+
+
+async def test_a_caller_giving_up_does_not_cancel_the_others(
+    broker: RedisBroker, redis_prefix: str
+) -> None:
+    geo = RedisGeoIndex(broker.client, prefix=redis_prefix)
+    await geo.update(7, _fix(7))
+    impatient = asyncio.create_task(geo.last_fix(7))
+    patient = asyncio.create_task(geo.last_fix(7))
+    await asyncio.sleep(0)
+    impatient.cancel()
+    assert await patient == _fix(7)
+    assert impatient.cancelled()
