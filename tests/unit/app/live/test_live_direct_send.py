@@ -73,7 +73,7 @@ async def test_under_the_servers_protocol_its_own_send_and_writer_are_used() -> 
     assert direct_send(socket) == protocol.send
     writer = inline_writer(socket)
     assert writer is protocol  # its write_now and write_framed_now take frames inline
-    assert writer(b'{"type":"event"}') is False  # no connection yet: nothing taken
+    assert writer.write_now(b'{"type":"event"}') is False  # no connection yet: nothing taken
 
 
 def test_something_else_under_the_wire_key_is_not_taken_for_the_protocol() -> None:
