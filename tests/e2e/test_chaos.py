@@ -25,7 +25,7 @@ from tests.support.journey import ADDRESS
 from tests.support.services import ThrowawayPostgres, ThrowawayRedis
 
 CUSTOMERS = 6
-WASHERS = 3
+WASHERS = CUSTOMERS  # a washer works one order at a time: one washer per customer
 JOURNEY = ("en_route", "arrived", "in_progress", "completed")
 CATCH_UP = 30.0
 ORDERS_EACH = 7

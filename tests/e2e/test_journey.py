@@ -20,7 +20,7 @@ from tests.support.live import SseReader, live_client
 
 DESTINATION = LatLng(ADDRESS["lat"], ADDRESS["lng"])
 NEAR_START = LatLng(DESTINATION.lat + 0.0045, DESTINATION.lng)  # ~500 m north
-FAR_START = LatLng(DESTINATION.lat + 0.09, DESTINATION.lng)  # ~10 km north
+FAR_START = LatLng(DESTINATION.lat - 0.045, DESTINATION.lng)  # ~5 km south, in the service area
 
 
 def fix(position: LatLng, seconds_ago: float) -> dict[str, Any]:
