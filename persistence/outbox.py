@@ -97,8 +97,11 @@ class CommitSignal:
         """Until the next commit or `seconds` pass, whichever comes first; then re-arm.
         True when a commit woke it."""
         woken = False
+        # `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` loses a cancellation
+        # that lands as the flag is set, and a worker stopped at that moment never ends.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flag.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._flag.wait()
             woken = True
         self._flag.clear()
         return woken

@@ -215,8 +215,9 @@ class BatchedTrackSink:
             if self.outage.ongoing:
                 await asyncio.sleep(delay)  # a full buffer cannot hurry a database that is away
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), delay)
+                with contextlib.suppress(TimeoutError):  # `timeout`: see CommitSignal.wait
+                    async with asyncio.timeout(delay):
+                        await self._full.wait()
             self._full.clear()
             try:
                 await self.flush()

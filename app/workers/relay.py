@@ -85,6 +85,7 @@ class OutboxRelay:
         self.outage = WorkerOutage("outbox relay", cap=max_backoff)
         self._commits = CommitSignal()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.published = 0
 
     @property
@@ -96,12 +97,18 @@ class OutboxRelay:
         self._commits.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._commits.attach()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
         self._commits.detach()
         if self._task is not None:
+            # The flag as well as the cancel: a cancellation swallowed below (by a driver
+            # cleaning up a connection it lost, say) must not keep the loop, and the
+            # shutdown waiting on it, alive.
+            self._stopping = True
+            self._commits.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -111,7 +118,7 @@ class OutboxRelay:
         """Publish until stopped. Neither Redis nor PostgreSQL being away ends the loop: the
         rows wait in the outbox, and the first pass after both are back publishes them in
         order (commits made meanwhile queue behind them)."""
-        while True:
+        while not self._stopping:
             delay = self._poll_interval
             try:
                 count = await self.relay_once()
