@@ -56,6 +56,7 @@ class RedisPubSub:
         self._connected = False
         self._up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
         self._first_attempt: asyncio.Future[None] | None = None
         self.reconnects = 0
 
@@ -81,13 +82,19 @@ class RedisPubSub:
         so the app starts (and serves CRUD) while Redis is down."""
         if self._task is not None:
             return
+        self._closing = False
         self._first_attempt = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._run(), name="redis-pubsub")
         await asyncio.shield(self._first_attempt)
 
     async def close(self) -> None:
         if self._task is not None:
+            # The flag and a dropped link as well as the cancel: a cancellation swallowed in
+            # the client library while Redis restarts must not keep the reader, and the
+            # shutdown waiting on it, alive; the dropped link ends a read at once.
+            self._closing = True
             self._task.cancel()
+            await self._drop_connection()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -117,7 +124,7 @@ class RedisPubSub:
 
     async def _run(self) -> None:
         attempt = 0
-        while True:
+        while not self._closing:
             try:
                 await self._connect()
                 attempt = 0
@@ -131,6 +138,8 @@ class RedisPubSub:
                 if was_connected:
                     log.warning("redis pub/sub connection lost: %s", exc)
                     self._on_disconnect()
+                if self._closing:
+                    return
                 await asyncio.sleep(self._backoff.compute(attempt))
                 attempt = min(attempt + 1, 30)
 
