@@ -1,4 +1,4 @@
-"""Reading user accounts: by email, whether one is active, whether it has a second factor."""
+"""Reading user accounts: by email, whether it has a second factor, how many there are."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ async def has_confirmed_factor(session: AsyncSession, user_id: int) -> bool:
         )
     )
     return found is not None
-
-
-async def is_active(session: AsyncSession, user_id: int) -> bool:
-    """Whether the account exists and is active (one column, no identity-mapped row)."""
-    return bool(await session.scalar(select(User.is_active).where(User.id == user_id)))
 
 
 async def count_users(session: AsyncSession) -> int:

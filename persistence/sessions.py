@@ -109,20 +109,6 @@ async def family_starts(
     return {family: first for family, first in rows.tuples()}
 
 
-async def family_has_unrevoked_token(session: AsyncSession, user_id: int, family: str) -> bool:
-    """Whether the user's session `family` still has a token not revoked."""
-    found = await session.scalar(
-        select(RefreshToken.id)
-        .where(
-            RefreshToken.user_id == user_id,
-            RefreshToken.family_id == family,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
 _user = User.__table__
 _refresh = RefreshToken.__table__
 _ACCOUNT_ACTIVE = select(_user.c.is_active).where(_user.c.id == bindparam("user_id"))
