@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.principal import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
 from app.schemas.orders import OrderIn
-from app.services import accounts, catalog, orders
+from app.services import accounts, catalog, order_transitions, orders
 from app.settings import Settings
 from domain.orders import OrderStatus
 from domain.pricing import VehicleSize
@@ -164,6 +164,8 @@ async def load_demo_data(
                     actor, assign_to = Actor(user_id=admin.id, role=Role.ADMIN), washer.id
                 else:
                     actor = Actor(user_id=washer.id, role=Role.WASHER)
-                await orders.transition_order(session, actor, order.id, status, washer_id=assign_to)
+                await order_transitions.transition_order(
+                    session, actor, order.id, status, washer_id=assign_to
+                )
     summary.created = True
     return summary

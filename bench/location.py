@@ -30,7 +30,7 @@ from app.principal import Principal
 from app.schemas.catalog import PackageIn, VehicleIn
 from app.schemas.orders import OrderIn
 from app.security import mint_access_token
-from app.services import accounts, catalog, orders
+from app.services import accounts, catalog, order_transitions, orders
 from app.settings import Settings
 from bench import location_generator as generator
 from bench.common import percentile, raise_nofile
@@ -105,14 +105,14 @@ async def _setup(settings: Settings, washers: int) -> list[tuple[int, int, int]]
                     lng=DESTINATION[1],
                 ),
             )
-            await orders.transition_order(
+            await order_transitions.transition_order(
                 session,
                 Actor(user_id=admin.id, role=Role.ADMIN),
                 order.id,
                 OrderStatus.ASSIGNED,
                 washer_id=washer.id,
             )
-            await orders.transition_order(
+            await order_transitions.transition_order(
                 session,
                 Actor(user_id=washer.id, role=Role.WASHER),
                 order.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.orders import order_facts
+from app.services.order_views import order_facts
 from domain.orders import OrderFacts
 from persistence.models import Order
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
-from app.services.orders import order_facts
+from app.services.order_views import order_facts
 from domain.channels import may_publish_chat
 from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.event_data import ChatMessageData, ChatReadData, as_data

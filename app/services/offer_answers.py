@@ -1,7 +1,7 @@
 """A washer answers an offer made to them: accept (the order becomes theirs) or decline.
 
-Accepting is the order's `pending -> assigned` transition (`app.services.orders`), so the
-state machine, the offer check and the closing of every other offer stay in one place;
+Accepting is the order's `pending -> assigned` transition (`app.services.order_transitions`),
+so the state machine, the offer check and the closing of every other offer stay in one place;
 this module only finds the washer's own offer and refuses what `domain.offers` refuses.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.schemas.offers import OfferOut
 from app.services.offers import offer_out
-from app.services.orders import transition_order
+from app.services.order_transitions import transition_order
 from domain.errors import Conflict, not_found
 from domain.offers import (
     OfferUnavailable,

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
 from app.schemas.orders import TrackPointOut
-from app.services.orders import order_facts, visible_order
+from app.services.order_views import order_facts, visible_order
 from domain.errors import Forbidden, not_found
 from domain.orders import can_view_order, may_see_track
 from persistence.orders import newest_track_points

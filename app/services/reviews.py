@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.principal import Principal
 from app.schemas.orders import PublicReviewOut, ReviewIn, ReviewOut
 from app.schemas.rows import from_row
-from app.services.orders import visible_order
+from app.services.order_views import visible_order
 from domain.errors import Conflict, not_found
 from domain.orders import OrderStatus
 from domain.ratings import RatingSummary, add_rating

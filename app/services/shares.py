@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.principal import Principal
 from app.schemas.shares import SharedOrder, SharedPin, SharedPosition, ShareOut
-from app.services.orders import visible_order
+from app.services.order_views import visible_order
 from domain.errors import Forbidden
 from domain.geo import LatLng, ServiceArea, eta_seconds, haversine_m
 from domain.orders import TRACKABLE_STATUSES, OrderStatus

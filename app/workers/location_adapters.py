@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.orders import transition_order
+from app.services.order_transitions import transition_order
 from app.workers.outage import WorkerOutage
 from domain.errors import Conflict, RefusalKind
 from domain.geo import LatLng, round_coordinate

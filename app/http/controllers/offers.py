@@ -14,7 +14,7 @@ from app.http.controllers.params import id_path
 from app.principal import Principal
 from app.schemas.offers import OfferAnswerIn, OfferOut
 from app.schemas.orders import OrderOut
-from app.services import offer_answers, orders
+from app.services import offer_answers, order_views
 from domain.dispatch import OFFER_TTL
 
 OfferId = id_path("offer id")
@@ -48,7 +48,7 @@ class OfferController(Controller):
         order = await offer_answers.accept_offer(
             db_session, request.user.actor, offer_id, reason=reason
         )
-        return orders.order_out(order)
+        return order_views.order_out(order)
 
     @post(
         "/{offer_id:int}/decline",

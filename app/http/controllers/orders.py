@@ -34,7 +34,7 @@ from app.schemas.orders import (
     TrackPointOut,
     TransitionIn,
 )
-from app.services import orders, reviews
+from app.services import order_transitions, order_views, orders, reviews
 from app.services.order_track import order_track
 from app.settings import Settings
 from domain.orders import OrderStatus
@@ -86,7 +86,7 @@ class OrderController(Controller):
             max_open_orders=settings.max_open_orders_per_customer,
             zone_resolution=settings.surge_zone_resolution,
         )
-        return orders.order_out(order)
+        return order_views.order_out(order)
 
     @get("/", summary="Orders the caller may see, newest first")
     async def list_orders(
@@ -100,7 +100,7 @@ class OrderController(Controller):
         offset: Offset = 0,
     ) -> Page[OrderOut]:
         is_admin = request.user.role is Role.ADMIN
-        rows, total = await orders.list_orders(
+        rows, total = await order_views.list_orders(
             reads,
             request.user,
             statuses=status or [],
@@ -118,7 +118,7 @@ class OrderController(Controller):
         reads: AsyncSession,
         order_id: int = OrderId,
     ) -> OrderDetailOut:
-        return await orders.order_detail(reads, request.user, order_id)
+        return await order_views.order_detail(reads, request.user, order_id)
 
     @post(
         "/{order_id:int}/transitions",
@@ -134,7 +134,7 @@ class OrderController(Controller):
         db_session: AsyncSession,
         order_id: int = OrderId,
     ) -> OrderOut:
-        order = await orders.transition_order(
+        order = await order_transitions.transition_order(
             db_session,
             request.user.actor,
             order_id,
@@ -143,7 +143,7 @@ class OrderController(Controller):
             reason=data.reason,
             expected_version=data.expected_version,
         )
-        return orders.order_out(order)
+        return order_views.order_out(order)
 
     @get(
         "/{order_id:int}/track",
