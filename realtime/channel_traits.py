@@ -33,3 +33,12 @@ def domain_traits(name: str) -> ChannelTraits:
         return _PROBE_TRAITS
     channel = parse_channel(name)
     return ChannelTraits(lossy=channel.is_lossy, database_backed=channel.is_database_backed)
+
+
+def order_id_of(name: str) -> int | None:
+    """The order id of an order channel's wire name, without building a Channel: the live
+    session asks it of every channel it holds when an order's facts change."""
+    if not name.startswith("order:"):
+        return None
+    digits = name[6:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None

@@ -1,4 +1,4 @@
-"""One live connection's session, whatever carries it: subscriptions, access, ops, expiry.
+"""One live connection's session, whatever carries it: subscriptions, access, expiry.
 
 The WebSocket and the SSE streams are transports under the same :class:`LiveSession`: both
 subscribe through it (the same access rule, the same limits, the same presence), both end
@@ -9,15 +9,13 @@ the user may no longer hold (and, for streams that asked for a channel "when all
 the ones that just became allowed). Nothing is checked per message.
 
 A transport only moves bytes: it drains :attr:`LiveSession.subscriber` and, if it is
-two-way, feeds client frames to :meth:`LiveSession.handle`.
+two-way, feeds client frames to :func:`realtime.session_ops.handle_frame`.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from domain.channels import (
     SECOND_FACTOR_REQUIRED,
@@ -31,18 +29,15 @@ from domain.channels import (
 from domain.orders import OrderFacts
 from domain.roles import Role
 from realtime import protocol
-from realtime.broker import BrokerUnavailable
-from realtime.close_codes import ACCESS_ENDED, MESSAGE_TOO_BIG, TOO_MANY_OPS, UNAUTHORIZED
-from realtime.envelope import iso_utc, parse_id
+from realtime.channel_traits import order_id_of
+from realtime.close_codes import ACCESS_ENDED, UNAUTHORIZED
+from realtime.envelope import parse_id
 from realtime.expiry import expiry_clock
 from realtime.frames import ClosingFrame, RawFrame
 from realtime.op_budget import OpBudget
 from realtime.presence import WASHERS_ONLINE, ConnectionPresence
 from realtime.session_context import LivePrincipal, SessionContext, Transport
 from realtime.subscriber import Subscriber
-
-log = logging.getLogger(__name__)
-
 
 FORBIDDEN_MESSAGE = "you may not subscribe to this channel"
 TRACK_MESSAGE = "the track is visible only while on the way"
@@ -199,7 +194,7 @@ class LiveSession:
         await self.presence.leave(name)
         if self._wanted is not None:
             self._wanted.pop(name, None)
-        self._unwatch_if_idle(_order_of(name))
+        self._unwatch_if_idle(order_id_of(name))
 
     async def _attach(self, channel: Channel, since: str | None) -> None:
         await self.context.hub.subscribe(self.subscriber, channel.name, since)
@@ -222,7 +217,7 @@ class LiveSession:
             return
         held = self.context.hub.subscriptions(self.subscriber)
         names = [*held, *(self._wanted or ())]
-        if not any(_order_of(name) == order_id for name in names):
+        if not any(order_id_of(name) == order_id for name in names):
             self.context.sessions.unwatch(self, order_id)
 
     # -- following the facts ----------------------------------------------------------------
@@ -232,7 +227,7 @@ class LiveSession:
         add what a one-way stream asked for and may now see."""
         actor = self.principal.actor
         for name in self.context.hub.subscriptions(self.subscriber):
-            if _order_of(name) != facts.order_id:
+            if order_id_of(name) != facts.order_id:
                 continue
             channel = parse_channel(name)
             if not may_subscribe(actor, channel, facts):
@@ -279,83 +274,13 @@ class LiveSession:
             protocol.error("forbidden", ENDED_MESSAGE, channel=channel.name),
         )
 
-    # -- client ops (two-way transports) ----------------------------------------------------
-
-    async def handle(self, payload: str | bytes) -> None:
-        """One client frame: size and rate limits, decoding, then its op."""
-        if len(payload) > self.context.limits.max_frame_bytes:
-            self.subscriber.close(MESSAGE_TOO_BIG, "frame too big")
-            return
-        assert self.budget is not None, "one-way transports take no ops"
-        if not self.budget.take():
-            if self.budget.abusive:
-                message = "too many ops; connection closed"
-                self.end(TOO_MANY_OPS, "too many ops", protocol.error("rate_limited", message))
-            else:
-                self.refuse("rate_limited", "too many ops; slow down")
-            return
-        try:
-            op = protocol.decode_op(payload)
-        except protocol.ProtocolError as exc:
-            self.refuse(exc.code, exc.message, exc.ref)
-            return
-        try:
-            await self._dispatch(op)
-        except protocol.ProtocolError as exc:
-            self.refuse(exc.code, exc.message, exc.ref if exc.ref is not None else op.ref)
-        except BrokerUnavailable:
-            self.refuse("redis_unavailable", "live delivery is unavailable; retry shortly", op.ref)
-        except Exception as exc:
-            name = type(op).__name__.lower()
-            outage = self.context.outage
-            if outage.is_outage(exc):
-                # The database is away: this op cannot be served now, but the connection, its
-                # subscriptions and every op that needs no database go on; the client retries.
-                log.warning("live op %s: %s (%s)", name, outage.code, type(exc).__name__)
-                message = "a service this op needs is unavailable right now; retry shortly"
-                self.send(
-                    protocol.error(outage.code, message, op.ref, retry_after=outage.retry_after)
-                )
-                return
-            # One op's unexpected failure (a bug) must not cost the client its
-            # connection and subscriptions: log it and answer that op alone.
-            log.exception("live op %s failed", name)
-            self.refuse("internal_error", "the server could not handle this op; retry", op.ref)
-
-    async def _dispatch(self, op: protocol.ClientOp) -> None:
-        if isinstance(op, protocol.Subscribe):
-            await self.subscribe(op.channel, op.since, op.ref)
-            self.send(protocol.reply(op.ref, channel=op.channel))
-        elif isinstance(op, protocol.Unsubscribe):
-            await self.unsubscribe(op.channel)
-            self.send(protocol.reply(op.ref, channel=op.channel))
-        elif isinstance(op, protocol.Ping):
-            self.send(protocol.reply(op.ref, pong=True))
-        elif isinstance(op, protocol.Auth):
-            self._reauthenticate(op)
-        elif (handler := self.context.op_handlers.get(type(op))) is not None:
-            await handler(self, op)
-        else:
-            name = type(op).__name__.lower()
-            self.refuse("unsupported_op", f"op {name} is not available", op.ref)
-
     # -- token lifetime ---------------------------------------------------------------------
 
-    def _reauthenticate(self, op: protocol.Auth) -> None:
-        principal = self.context.verify_token(op.token)
-        if principal is None or principal.id != self.principal.id:
-            raise protocol.ProtocolError(
-                "unauthorized", "token is invalid or for another user", op.ref
-            )
+    def renew(self, principal: LivePrincipal) -> None:
+        """Carry on under a fresh token of the same user (the ``auth`` op): the session's
+        end moves to the new token's expiry."""
         self.principal = principal
         self._arm_expiry()
-        self.send(
-            protocol.reply(
-                op.ref,
-                expires_at=iso_utc(datetime.fromtimestamp(principal.expires_at, UTC)),
-                expires_at_epoch=principal.expires_at,
-            )
-        )
 
     def _arm_expiry(self) -> None:
         clock = expiry_clock()
@@ -369,11 +294,3 @@ class LiveSession:
     def _expire(self) -> None:
         message = "access token expired; send auth or reconnect"
         self.end(UNAUTHORIZED, "token expired", protocol.error("token_expired", message))
-
-
-def _order_of(name: str) -> int | None:
-    """The order id of an order channel's wire name, without building a Channel."""
-    if not name.startswith("order:"):
-        return None
-    digits = name[6:].split(":", 1)[0]
-    return int(digits) if digits.isdigit() else None

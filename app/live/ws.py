@@ -31,6 +31,7 @@ from realtime.envelope import Envelope
 from realtime.frames import ClosingFrame
 from realtime.session import LiveSession
 from realtime.session_context import SessionContext
+from realtime.session_ops import handle_frame
 from realtime.subscriber import Item, Subscriber
 
 SUBPROTOCOL = "washline.v1"
@@ -149,7 +150,7 @@ class WebSocketTransport:
             if message["type"] == "websocket.disconnect":
                 return
             payload = cast("str | bytes", message.get("text") or message.get("bytes") or b"")
-            await session.handle(payload)
+            await handle_frame(session, payload)
 
 
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:

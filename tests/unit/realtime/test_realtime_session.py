@@ -1,148 +1,42 @@
-"""The transport-neutral live session on an in-process hub: subscribe rules and limits, ops,
-token expiry, and access that follows an order's facts."""
+"""The transport-neutral live session on an in-process hub: subscribe rules and limits, token
+expiry, caps, and access that follows an order's facts (its ops: test_realtime_session_ops)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
-import msgspec
 import pytest
 
 from domain.channels import chat_channel, order_channel, track_channel
 from domain.orders import OrderFacts, OrderStatus
-from domain.roles import Actor, Role
+from domain.roles import Role
 from realtime import protocol
 from realtime.close_codes import (
     ACCESS_ENDED,
-    MESSAGE_TOO_BIG,
     TOO_MANY_CONNECTIONS,
-    TOO_MANY_OPS,
     UNAUTHORIZED,
 )
 from realtime.envelope import Envelope
-from realtime.frames import ClosingFrame, RawFrame
+from realtime.frames import ClosingFrame
 from realtime.hub import Hub
-from realtime.memory_broker import MemoryBroker
-from realtime.presence import MemoryPresence, PresenceTracker
 from realtime.session import LiveSession
-from realtime.session_context import OpHandler, Outage, SessionContext, SessionLimits
 from realtime.sessions import LiveSessions
-from realtime.subscriber import Item
-
-CUSTOMER, WASHER, OTHER_WASHER = 11, 21, 22
-ORDER = 42
-
-
-class Principal(msgspec.Struct, frozen=True):
-    id: int
-    role: Role
-    expires_at: float
-    session_id: str | None = None
-    lacks_second_factor: bool = False
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(user_id=self.id, role=self.role)
-
-
-class Socketish:
-    """Stands for a two-way transport (the WebSocket); the session never touches I/O."""
-
-    name = "ws"
-    two_way = True
-
-
-class Streamish:
-    """Stands for a one-way transport (SSE)."""
-
-    name = "sse"
-    two_way = False
-
-
-class OrderBook:
-    """The facts source: what the database would say about each order."""
-
-    def __init__(self) -> None:
-        self.orders: dict[int, OrderFacts] = {}
-        self.reads = 0
-
-    async def order_facts(self, order_id: int) -> OrderFacts | None:
-        self.reads += 1
-        return self.orders.get(order_id)
-
-
-def facts(status: OrderStatus, washer_id: int | None = WASHER) -> OrderFacts:
-    return OrderFacts(ORDER, status, CUSTOMER, washer_id)
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    hub = Hub(MemoryBroker())
-    await hub.start()
-    yield hub
-    await hub.close()
-
-
-@pytest.fixture
-def book() -> OrderBook:
-    book = OrderBook()
-    book.orders[ORDER] = facts(OrderStatus.ASSIGNED)
-    return book
-
-
-@pytest.fixture
-async def sessions() -> AsyncIterator[LiveSessions]:
-    sessions = LiveSessions()
-    sessions.start()
-    yield sessions
-    await sessions.stop()
-
-
-def make_context(
-    hub: Hub,
-    book: OrderBook,
-    sessions: LiveSessions,
-    *,
-    ops_per_second: int = 50,
-    handlers: dict[type, OpHandler] | None = None,
-) -> SessionContext:
-    return SessionContext(
-        hub=hub,
-        presence=PresenceTracker(MemoryPresence()),
-        facts=book,
-        sessions=sessions,
-        limits=SessionLimits(
-            max_queue=100, max_subscriptions=3, ops_per_second=ops_per_second, max_frame_bytes=512
-        ),
-        verify_token=lambda token: (
-            Principal(WASHER, Role.WASHER, time.time() + 600) if token == "fresh" else None
-        ),
-        op_handlers=handlers or {},
-    )
-
-
-async def opened(
-    context: SessionContext, user: int, role: Role, transport: Any = None, ttl: float = 600
-) -> LiveSession:
-    principal = Principal(user, role, time.time() + ttl)
-    session = LiveSession(context, transport or Socketish(), principal)
-    await session.open()
-    return session
-
-
-def drain(session: LiveSession) -> list[Item]:
-    items: list[Item] = []
-    while (item := session.subscriber.get_nowait()) is not None:
-        items.append(item)
-    return items
-
-
-def frames(items: list[Item]) -> list[dict[str, Any]]:
-    return [json.loads(item.ws_frame) for item in items if isinstance(item, RawFrame)]
+from tests.unit.realtime.session_helpers import (
+    CUSTOMER,
+    ORDER,
+    OTHER_WASHER,
+    WASHER,
+    OrderBook,
+    Principal,
+    Socketish,
+    Streamish,
+    drain,
+    facts,
+    frames,
+    make_context,
+    opened,
+)
 
 
 async def test_subscribe_applies_the_rule_and_refuses_without_saying_why(
@@ -278,72 +172,6 @@ async def test_a_stream_gains_the_track_when_allowed_and_ends_when_it_may_not_se
     await sessions.settled()
     last = drain(customer)[-1]
     assert isinstance(last, ClosingFrame) and last.code == ACCESS_ENDED
-
-
-async def test_ops_are_dispatched_refused_or_answered_without_losing_the_socket(
-    hub: Hub, book: OrderBook, sessions: LiveSessions
-) -> None:
-    calls: list[Any] = []
-
-    async def chat(session: LiveSession, op: protocol.Chat) -> None:
-        calls.append(op)
-        if op.body == "boom":
-            raise RuntimeError("injected")
-        session.send(protocol.reply(op.ref))
-
-    context = make_context(hub, book, sessions, handlers={protocol.Chat: chat})
-    session = await opened(context, WASHER, Role.WASHER)
-    await session.handle(b'{"op":"ping","ref":1}')
-    await session.handle(b'{"op":"chat","order_id":42,"body":"hi","ref":2}')
-    await session.handle(b'{"op":"chat","order_id":42,"body":"boom","ref":3}')
-    await session.handle(b'{"op":"typing","order_id":42,"ref":4}')
-    await session.handle(b"not json")
-    await session.handle(b'{"op":"auth","token":"stale","ref":5}')
-    await session.handle(b'{"op":"auth","token":"fresh","ref":6}')
-
-    answers = [(f["type"], f.get("ref"), f.get("code")) for f in frames(drain(session))]
-    assert answers == [
-        ("reply", 1, None),
-        ("reply", 2, None),
-        ("error", 3, "internal_error"),
-        ("error", 4, "unsupported_op"),
-        ("error", None, "invalid_json"),
-        ("error", 5, "unauthorized"),
-        ("reply", 6, None),
-    ]
-    assert len(calls) == 2 and not session.finished
-
-
-async def test_an_op_failing_on_a_store_outage_answers_unavailable(
-    hub: Hub, book: OrderBook, sessions: LiveSessions
-) -> None:
-    async def chat(session: LiveSession, op: protocol.Chat) -> None:
-        raise ConnectionRefusedError("the database is restarting")
-
-    context = dataclasses.replace(
-        make_context(hub, book, sessions, handlers={protocol.Chat: chat}),
-        outage=Outage(lambda exc: isinstance(exc, ConnectionError), "database_unavailable", 5),
-    )
-    session = await opened(context, WASHER, Role.WASHER)
-    await session.handle(b'{"op":"chat","order_id":42,"body":"hi","ref":1}')
-    await session.handle(b'{"op":"ping","ref":2}')
-    answers = [(f["type"], f.get("ref"), f.get("code")) for f in frames(drain(session))]
-    assert answers == [("error", 1, "database_unavailable"), ("reply", 2, None)]
-
-
-async def test_a_flood_is_refused_then_closed_and_a_huge_frame_closes_at_once(
-    hub: Hub, book: OrderBook, sessions: LiveSessions
-) -> None:
-    context = make_context(hub, book, sessions, ops_per_second=2)
-    flooder = await opened(context, CUSTOMER, Role.CUSTOMER)
-    while not flooder.finished:
-        await flooder.handle(b'{"op":"ping"}')
-    last = drain(flooder)[-1]
-    assert isinstance(last, ClosingFrame) and last.code == TOO_MANY_OPS
-
-    big = await opened(context, CUSTOMER, Role.CUSTOMER)
-    await big.handle(b"x" * 513)
-    assert big.subscriber.close_code == MESSAGE_TOO_BIG
 
 
 async def test_an_expired_token_ends_the_session_on_every_transport(
