@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 
 class SettingsError(ValueError):
@@ -23,32 +23,34 @@ def setting(env: str, parse: Callable[[str], Any], default: str, doc: str) -> An
     )
 
 
-def parse_positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("expected a positive integer")
-    return number
+N = TypeVar("N", int, float)
 
 
-def parse_non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("expected 0 or a positive integer")
-    return number
+def _number_parser(
+    convert: Callable[[str], N], *, zero_allowed: bool, expected: str
+) -> Callable[[str], N]:
+    """A parser of `convert`'s numbers that refuses negatives, and zero unless
+    `zero_allowed`: the four number parsers below differ only in these three."""
+
+    def parse(value: str) -> N:
+        number = convert(value)
+        if number < 0 or (number == 0 and not zero_allowed):
+            raise ValueError(expected)
+        return number
+
+    return parse
 
 
-def parse_positive_float(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise ValueError("expected a positive number")
-    return number
-
-
-def parse_non_negative_float(value: str) -> float:
-    number = float(value)
-    if number < 0:
-        raise ValueError("expected a number >= 0")
-    return number
+parse_positive_int = _number_parser(int, zero_allowed=False, expected="expected a positive integer")
+parse_non_negative_int = _number_parser(
+    int, zero_allowed=True, expected="expected 0 or a positive integer"
+)
+parse_positive_float = _number_parser(
+    float, zero_allowed=False, expected="expected a positive number"
+)
+parse_non_negative_float = _number_parser(
+    float, zero_allowed=True, expected="expected a number >= 0"
+)
 
 
 def parse_boolean(value: str) -> bool:
