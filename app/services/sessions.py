@@ -9,7 +9,6 @@ already issued to it. Every revocation is audited.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,46 +49,47 @@ async def list_sessions(
 
 
 async def _revoke(
-    session: AsyncSession, user_id: int, *, family: str | None = None, keep: str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    *,
+    family: str | None = None,
+    keep: str | None = None,
 ) -> list[str]:
-    """Revoke the user's live tokens (of `family` only, or all but `keep`'s); the families
-    that lost any."""
-    return await stored.revoke_tokens(
-        session, user_id, datetime.now(UTC), family=family, keep=keep, unexpired_only=True
+    """Revoke the user's live tokens (of `family` only, or all but `keep`'s), audit it as
+    the actor's doing and commit; the families that lost any. Every way of ending sessions
+    goes through here, so none is left unaudited. A `family` that is not a live session of
+    the user's changes nothing and answers 404 `not_found`."""
+    now = datetime.now(UTC)
+    revoked = await stored.revoke_tokens(
+        session, user_id, now, family=family, keep=keep, unexpired_only=True
     )
-
-
-def _audit(session: AsyncSession, actor: Actor, user_id: int, **detail: Any) -> None:
+    if family is not None and not revoked:
+        await session.rollback()
+        raise not_found("session")
     target = (AuditTarget.USER, user_id)
+    detail = {"sessions": revoked}
     audit.record(session, AuditAction.SESSION_REVOKED, actor, target, detail=detail)
+    await session.commit()
+    return revoked
 
 
 async def revoke_session(session: AsyncSession, actor: Actor, family_id: str) -> None:
     """Revoke one of the actor's own sessions; 404 `not_found` if it is not a live one of
     theirs (someone else's answers alike)."""
     assert actor.user_id is not None
-    if not await _revoke(session, actor.user_id, family=family_id):
-        await session.rollback()
-        raise not_found("session")
-    _audit(session, actor, actor.user_id, sessions=[family_id])
-    await session.commit()
+    await _revoke(session, actor, actor.user_id, family=family_id)
 
 
 async def revoke_sessions(session: AsyncSession, actor: Actor, *, keep: str | None) -> list[str]:
     """Revoke every live session of the actor's but `keep` (the caller's own; None: all of
     them, as for an access token from before sessions were named); which ones."""
     assert actor.user_id is not None
-    revoked = await _revoke(session, actor.user_id, keep=keep or None)
-    _audit(session, actor, actor.user_id, sessions=revoked)
-    await session.commit()
-    return revoked
+    return await _revoke(session, actor, actor.user_id, keep=keep or None)
 
 
 async def revoke_user_sessions(session: AsyncSession, actor: Actor, user_id: int) -> int:
     """An admin ends every session of a user; 404 `not_found` for no such user."""
     if await session.get(User, user_id) is None:
         raise not_found("user")
-    revoked = await _revoke(session, user_id)
-    _audit(session, actor, user_id, sessions=revoked)
-    await session.commit()
-    return len(revoked)
+    return len(await _revoke(session, actor, user_id))

@@ -69,6 +69,22 @@ def _audited_state(user: User, profile: WasherProfile) -> dict[str, object]:
     }
 
 
+async def _commit_change(
+    session: AsyncSession,
+    action: AuditAction,
+    actor: Actor,
+    user: User,
+    profile: WasherProfile,
+    was: dict[str, object],
+) -> None:
+    """Commit an admin's change to a washer, audited with the fields it changed since
+    `was` (`_audited_state` before the change)."""
+    before, after = changed_fields(was, _audited_state(user, profile))
+    target = (AuditTarget.USER, user.id)
+    audit.record(session, action, actor, target, before=before, after=after)
+    await session.commit()
+
+
 async def update_washer(
     session: AsyncSession, washer_id: int, patch: WasherPatch, actor: Actor
 ) -> tuple[User, WasherProfile]:
@@ -85,10 +101,7 @@ async def update_washer(
         profile.is_available = patch.is_available
     if profile.is_available:
         wake_dispatch_after_commit(session)
-    before, after = changed_fields(was, _audited_state(user, profile))
-    target = (AuditTarget.USER, user.id)
-    audit.record(session, AuditAction.WASHER_UPDATED, actor, target, before=before, after=after)
-    await session.commit()
+    await _commit_change(session, AuditAction.WASHER_UPDATED, actor, user, profile, was)
     return user, profile
 
 
@@ -98,10 +111,7 @@ async def deactivate_washer(session: AsyncSession, washer_id: int, actor: Actor)
     was = _audited_state(user, profile)
     user.is_active = False
     profile.is_available = False
-    before, after = changed_fields(was, _audited_state(user, profile))
-    target = (AuditTarget.USER, user.id)
-    audit.record(session, AuditAction.WASHER_DEACTIVATED, actor, target, before=before, after=after)
-    await session.commit()
+    await _commit_change(session, AuditAction.WASHER_DEACTIVATED, actor, user, profile, was)
 
 
 async def set_availability(
