@@ -17,6 +17,9 @@ import redis.asyncio as aioredis
 
 from tests.support.services import ThrowawayPostgres, ThrowawayRedis, port_open
 
+pytest_plugins = ["tests.support.backends"]
+"""`database_url` on both back-ends, for the folders that test on both (api, persistence)."""
+
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 

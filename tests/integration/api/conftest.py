@@ -6,11 +6,9 @@ every test then starts from empty tables.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +20,6 @@ from app.asgi import create_app
 from app.settings import Settings
 from domain.roles import Role
 from persistence.database import create_engine, create_session_factory
-from persistence.migrate import upgrade
 from persistence.models import ServicePackage
 from tests.support.api import ApiUser, expect, login, test_settings
 from tests.support.database import PASSWORD, add_user, truncate_all
@@ -31,30 +28,6 @@ try:
     from persistence.models import DispatchOffer
 except ImportError:  # a tree from before dispatch offers: any washer may accept
     DispatchOffer = None  # type: ignore[assignment,misc]
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres_url(fresh_postgres_database: str) -> str:
-    upgrade(fresh_postgres_database)
-    return fresh_postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database on each back-end in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "api.db"
-        shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
-        yield f"sqlite+aiosqlite:///{path}"
-    else:
-        yield request.getfixturevalue("migrated_postgres_url")
 
 
 @pytest.fixture

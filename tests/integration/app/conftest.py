@@ -10,15 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from persistence.database import create_engine, create_session_factory
-from persistence.migrate import upgrade
 from tests.support.api import test_settings
 from tests.support.database import truncate_all
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres_url(fresh_postgres_database: str) -> str:
-    upgrade(fresh_postgres_database)
-    return fresh_postgres_database
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ through the ORM (no service, so a query is tested on its own).
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,33 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import OrderStatus
 from persistence.database import create_engine, create_session_factory
-from persistence.migrate import upgrade
 from persistence.models import Order, ServicePackage, User, Vehicle, WasherProfile
 from tests.support.database import truncate_all
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres_url(fresh_postgres_database: str) -> str:
-    upgrade(fresh_postgres_database)
-    return fresh_postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database on each back-end in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "queries.db"
-        shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
-        yield f"sqlite+aiosqlite:///{path}"
-    else:
-        yield request.getfixturevalue("migrated_postgres_url")
 
 
 @pytest.fixture
