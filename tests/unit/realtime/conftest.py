@@ -1,5 +1,5 @@
-"""Fixtures of the live-session tests: an in-process hub, the facts the database would hold,
-and the process's session registry."""
+"""Fixtures of the realtime unit tests: an in-process hub, and for the live-session tests the
+facts the database would hold and the process's session registry."""
 
 from __future__ import annotations
 

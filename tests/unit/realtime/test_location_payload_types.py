@@ -5,10 +5,8 @@ side fails here, not in a client."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import msgspec
-import pytest
 
 from domain.event_data import (
     DATA_BY_EVENT,
@@ -22,17 +20,8 @@ from realtime.envelope import Envelope
 from realtime.geo_index import MemoryGeoIndex
 from realtime.hub import Hub
 from realtime.location_pipeline import ActiveJob, LocationPipeline
-from realtime.memory_broker import MemoryBroker
 from realtime.subscriber import Subscriber
 from tests.unit.realtime.test_realtime_location_pipeline import HOME, ListSink, ScriptedJobs, fix_at
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    hub = Hub(MemoryBroker())
-    await hub.start()
-    yield hub
-    await hub.close()
 
 
 async def no_arrival(washer_id: int, order_id: int) -> None:

@@ -4,10 +4,7 @@ map or the track this fix, never an exception to the pipeline."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from domain.events import ORDER_LOCATION
 from domain.location import LocationFix
@@ -16,7 +13,6 @@ from realtime.envelope import Envelope
 from realtime.fix_writer import SeparateFixWriter
 from realtime.geo_index import MemoryGeoIndex
 from realtime.hub import Hub
-from realtime.memory_broker import MemoryBroker
 
 FIX = LocationFix(30.27, -97.74, datetime(2026, 6, 1, 12, tzinfo=UTC), speed=8.0, accuracy=5.0)
 TRACK = "order:42:track"
@@ -27,14 +23,6 @@ class AwayGeoIndex(MemoryGeoIndex):
 
     async def update(self, washer_id: int, fix: LocationFix) -> None:
         raise BrokerUnavailable("geo index update failed: connection refused")
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    hub = Hub(MemoryBroker())
-    await hub.start()
-    yield hub
-    await hub.close()
 
 
 async def _heard(hub: Hub, channel: str) -> list[Envelope]:

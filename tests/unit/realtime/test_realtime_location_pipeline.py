@@ -4,10 +4,7 @@ the geofence marks an arrival once, and what it remembers stays bounded."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from domain.geo import LatLng
 from domain.location import LocationFix
@@ -16,7 +13,6 @@ from realtime.envelope import Envelope
 from realtime.geo_index import MemoryGeoIndex
 from realtime.hub import Hub
 from realtime.location_pipeline import ActiveJob, ArrivalDeferred, LocationPipeline
-from realtime.memory_broker import MemoryBroker
 from realtime.subscriber import Subscriber
 
 HOME = LatLng(30.2672, -97.7431)
@@ -42,14 +38,6 @@ class ListSink:
 
     def add(self, washer_id: int, order_id: int | None, fix: LocationFix) -> None:
         self.points.append((washer_id, order_id, fix))
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    hub = Hub(MemoryBroker())
-    await hub.start()
-    yield hub
-    await hub.close()
 
 
 def fix_at(seconds: int, lat: float) -> tuple[LocationFix, datetime]:
