@@ -6,9 +6,11 @@ missed; whatever arrives twice (replayed and live, or across a restart) is dropp
 When the server can no longer serve a `since` it says `reset`: the app gets a `Reset` item
 (and `on_reset`), reloads that channel over REST and carries on.
 
-The WebSocket carries the token as a subprotocol and re-authenticates with `auth` whenever
-the tokens rotate; the SSE fallback (`transport="sse"`, or `"auto"` when the WebSocket
-handshake is refused) reopens its streams from the same positions with a fresh token.
+The WebSocket (`ws_runner`) carries the token as a subprotocol and re-authenticates with
+`auth` whenever the tokens rotate; the SSE fallback (`sse_follower`; `transport="sse"`, or
+`"auto"` when the WebSocket handshake is refused) reopens its streams from the same
+positions with a fresh token. This module is what the app holds: it routes the frames of
+either into one queue of items, in order and without duplicates.
 
 When the server ends the session itself (`access_revoked`: the error frame before close
 4001, or the SSE `end` event; or a 4001 whose refresh is refused too) nothing reconnects:
@@ -20,20 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
 import httpx
 import msgspec
-from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from washline_client.backoff import Backoff
 from washline_client.errors import (
     ACCESS_REVOKED,
     ApiError,
-    ConnectionRefused,
     LiveError,
     NotConnected,
     SessionEnded,
@@ -49,15 +48,14 @@ from washline_client.events import (
 )
 from washline_client.positions import Positions
 from washline_client.sse_follower import SseFollower
-from washline_client.tokens import TokenKeeper, TokenPair
-from washline_client.ws import Frame, WsLink, ws_url
+from washline_client.tasks import Tasks, call_app
+from washline_client.tokens import TokenKeeper
+from washline_client.ws import Frame
+from washline_client.ws_runner import WsRunner
 
 Transport = Literal["ws", "sse", "auto"]
 ResetHandler = Callable[[Reset], Awaitable[None] | None]
 EndedHandler = Callable[[SessionEnded], Awaitable[None] | None]
-UNAUTHORIZED, ACCESS_ENDED = 4001, 4003
-BACK_OFF_CODES = (4009, 4029)
-"""Close codes that mean "too many": skip the short delays."""
 log = logging.getLogger(__name__)
 
 
@@ -88,8 +86,6 @@ class LiveConnection:
         self.on_ended = on_ended
         self.ended: SessionEnded | None = None
         """Why the server ended the session, once it has (the connection is then closed)."""
-        self._revoked: Frame | None = None
-        """The `access_revoked` frame the current socket got before its close."""
         self.request_timeout = request_timeout
         self.backoff = backoff or Backoff()
         self.positions = Positions()
@@ -97,10 +93,7 @@ class LiveConnection:
         self.connects = 0
         """Successful (re)connections so far (sockets, or SSE streams opened): the first is 1."""
         self._items: asyncio.Queue[LiveItem | WashlineError] = asyncio.Queue()
-        self._link: WsLink | None = None
-        self._connected = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._detached: set[asyncio.Future[None]] = set()
+        self._tasks = Tasks()
         self._sse = SseFollower(
             httpx.AsyncClient(base_url=self.base_url, timeout=request_timeout),
             tokens,
@@ -112,8 +105,21 @@ class LiveConnection:
             sse_read_timeout,
             self._end,
         )
-        self._closed = False
-        tokens.on_refresh(self._reauthenticate)
+        self._ws = WsRunner(
+            self.base_url,
+            tokens,
+            self.positions,
+            self.channels,
+            self.backoff,
+            request_timeout,
+            on_frame=self._on_frame,
+            on_open=self._stream_opened,
+            on_lost=self._lose,
+            on_error=self._items.put_nowait,
+            on_ended=self._end,
+            fall_back=self._fall_back,
+        )
+        tokens.on_refresh(self._ws.reauthenticate)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -126,20 +132,16 @@ class LiveConnection:
 
     async def connect(self, timeout: float | None = None) -> None:
         """Start, and wait for the first connection (WebSocket) or return at once (SSE)."""
-        self._spawn(self._keep_tokens_fresh())
+        self._tasks.spawn(self._keep_tokens_fresh())
         if self.transport != "sse":
-            self._spawn(self._run_websocket())
-            await asyncio.wait_for(self._connected.wait(), timeout or self.request_timeout * 3)
+            self._tasks.spawn(self._ws.run())
+            await asyncio.wait_for(self._ws.connected.wait(), timeout or self.request_timeout * 3)
 
     async def close(self) -> None:
-        self._closed = True
-        self.tokens.off_refresh(self._reauthenticate)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if self._link is not None:
-            await self._link.close()
+        self._ws.closed = True
+        self.tokens.off_refresh(self._ws.reauthenticate)
+        await self._tasks.stop()
+        await self._ws.close()
         await self._sse.close()
 
     @property
@@ -157,8 +159,8 @@ class LiveConnection:
         try:
             if self.using_sse:
                 self._sse.follow(channel)
-            elif self._link is not None and self._connected.is_set():
-                await self._subscribe_on(self._link, channel)
+            elif (link := self._ws.link) is not None:
+                await self._ws.subscribe(link, channel)
         except (LiveError, ApiError):
             self._drop(channel)
             raise
@@ -167,15 +169,15 @@ class LiveConnection:
         self._drop(channel)
         if self.using_sse:
             self._sse.unfollow(channel)
-        elif self._link is not None and self._connected.is_set():
+        elif (link := self._ws.link) is not None:
             with contextlib.suppress(NotConnected):
-                await self._link.request("unsubscribe", self.request_timeout, channel=channel)
+                await link.request("unsubscribe", self.request_timeout, channel=channel)
 
     async def request(self, op: str, **fields: Any) -> Frame:
         """Any op over the WebSocket; its reply frame. Raises `LiveError`, `RequestTimeout`,
         or `NotConnected` (while reconnecting, or over SSE, which only listens)."""
-        link = self._link
-        if link is None or not self._connected.is_set():
+        link = self._ws.link
+        if link is None:
             raise NotConnected(f"{op!r} needs the WebSocket, which is not connected now")
         return await link.request(op, self.request_timeout, **fields)
 
@@ -213,9 +215,6 @@ class LiveConnection:
 
     def _on_frame(self, frame: Frame) -> None:
         kind, channel = frame.get("type"), frame.get("channel")
-        if kind == "error" and frame.get("code") == ACCESS_REVOKED:
-            self._revoked = frame  # the close (4001) that follows ends the connection for good
-            return
         if not isinstance(channel, str) or channel not in self.channels:
             return  # a channel dropped meanwhile, or a frame for no channel
         if kind == "event":
@@ -229,11 +228,10 @@ class LiveConnection:
             reset = Reset(channel)
             self._items.put_nowait(reset)
             if self.on_reset is not None:
-                self._spawn(self._call_reset(reset))
+                self._tasks.spawn(call_app(self.on_reset, reset))
         elif kind == "unsubscribed":
-            self._drop(channel)
             code, message = str(frame.get("code", "forbidden")), str(frame.get("message", ""))
-            self._items.put_nowait(Unsubscribed(channel, code, message))
+            self._lose(channel, code, message)
 
     def _end(self, frame: Frame) -> None:
         """The session is over: stop for good (no retry could succeed) and tell the app once."""
@@ -244,125 +242,25 @@ class LiveConnection:
             str(frame.get("reason") or ""),
             str(frame.get("message") or ""),
         )
-        self._closed = True
+        self._ws.closed = True
         self._items.put_nowait(self.ended)
-        self._connected.set()  # a connect() still waiting returns; next() raises the end
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
+        self._ws.connected.set()  # a connect() still waiting returns; next() raises the end
+        self._tasks.cancel()
         self._sse.stop_all()
         if self.on_ended is not None:
-            self._spawn_detached(self._call_ended(self.ended))
-
-    async def _call_ended(self, ended: SessionEnded) -> None:
-        assert self.on_ended is not None
-        result = self.on_ended(ended)
-        if inspect.isawaitable(result):
-            await result
-
-    async def _call_reset(self, reset: Reset) -> None:
-        assert self.on_reset is not None
-        result = self.on_reset(reset)
-        if inspect.isawaitable(result):
-            await result
+            self._tasks.spawn_detached(call_app(self.on_ended, self.ended))
 
     def _drop(self, channel: str) -> None:
         self.channels.discard(channel)
         self.positions.forget(channel)
 
-    # -- the WebSocket ------------------------------------------------------------------------
-
-    async def _run_websocket(self) -> None:
-        url = ws_url(self.base_url)
-        while not self._closed:
-            token = ""
-            try:
-                token = await self.tokens.access_token()
-                link = await WsLink.open(url, token, self._on_frame, self.request_timeout)
-            except InvalidStatus as refused:
-                # Refused at the handshake (4xx: a proxy or policy that drops WebSockets) before
-                # any socket ever held: listen over SSE instead. A 5xx is an outage: retry.
-                status = refused.response.status_code
-                if self.transport == "auto" and self.connects == 0 and status < 500:
-                    return self._switch_to_sse()
-                await asyncio.sleep(self.backoff.next_delay())
-                continue
-            except (OSError, TimeoutError, InvalidHandshake, WashlineError) as failed:
-                log.debug("live connect failed: %r", failed)
-                await asyncio.sleep(self.backoff.next_delay())
-                continue
-            self._link = link
-            self._revoked = None
-            reader = asyncio.create_task(link.run())
-            try:
-                for channel in sorted(self.channels):
-                    await self._resubscribe(link, channel)
-                self.connects += 1
-                self.backoff.reset()
-                self._connected.set()
-                await reader
-            except (NotConnected, TimeoutError, WashlineError) as failed:
-                log.debug("live connection lost while subscribing: %r", failed)
-            finally:
-                self._connected.clear()
-                self._link = None
-                reader.cancel()
-                await link.close()
-            await self._after_close(link.close_code, link.close_reason, token)
-
-    async def _after_close(self, code: int | None, reason: str, token: str) -> None:
-        if self._closed:
-            return
-        if code == ACCESS_ENDED:
-            self._closed = True
-            self._items.put_nowait(ConnectionRefused(code, reason))
-            return
-        if code == UNAUTHORIZED and self._revoked is not None:
-            return self._end(self._revoked)
-        if code == UNAUTHORIZED and await self._session_refused(token):
-            return self._end({"code": ACCESS_REVOKED, "reason": "refresh_refused"})
-        if code in BACK_OFF_CODES:
-            self.backoff.at_least(4)
-        await asyncio.sleep(self.backoff.next_delay())
-
-    async def _session_refused(self, token: str) -> bool:
-        """After a 4001 without `access_revoked` (an expired token, or a socket opened with
-        the token of a session that ended meanwhile): refresh; True when that is refused."""
-        try:
-            await self.tokens.refresh(token)
-        except ApiError as refused:
-            return refused.status == 401
-        except WashlineError:
-            pass  # unreachable for now: retry later
-        return False
-
-    async def _subscribe_on(self, link: WsLink, channel: str) -> None:
-        fields: dict[str, Any] = {"channel": channel}
-        since = self.positions.get(channel)
-        if since is not None:
-            fields["since"] = since
-        await link.request("subscribe", self.request_timeout, **fields)
-
-    async def _resubscribe(self, link: WsLink, channel: str) -> None:
-        """Subscribe again after a reconnect; a channel the user lost is reported, not fatal."""
-        try:
-            await self._subscribe_on(link, channel)
-        except LiveError as refused:
-            self._drop(channel)
-            self._items.put_nowait(Unsubscribed(channel, refused.code, refused.message))
-
-    async def _reauthenticate(self, pair: TokenPair) -> None:
-        """New tokens: tell the open socket, so it outlives the old token's expiry."""
-        link = self._link
-        if link is None or not self._connected.is_set():
-            return  # the next connection uses the new token anyway
-        try:
-            await link.request("auth", self.request_timeout, token=pair.access_token)
-        except WashlineError as failed:
-            log.debug("re-authentication failed (the server will close with 4001): %r", failed)
+    def _lose(self, channel: str, code: str, message: str) -> None:
+        """The server took `channel` away (or refused it again after a reconnect)."""
+        self._drop(channel)
+        self._items.put_nowait(Unsubscribed(channel, code, message))
 
     async def _keep_tokens_fresh(self) -> None:
-        while not self._closed:
+        while not self._ws.closed:
             await asyncio.sleep(max(0.0, self.tokens.seconds_until_refresh()))
             token = self.tokens.pair.access_token
             try:
@@ -373,23 +271,16 @@ class LiveConnection:
 
     # -- the SSE fallback ---------------------------------------------------------------------
 
-    def _switch_to_sse(self) -> None:
+    def _fall_back(self) -> bool:
+        """The WebSocket handshake was refused: listen over SSE, if the app let the SDK
+        choose and no socket ever held (True when it switched)."""
+        if self.transport != "auto" or self.connects:
+            return False
         self.transport = "sse"
         for channel in sorted(self.channels):
             self._sse.follow(channel)
-        self._connected.set()  # the first connect() returns; ops raise NotConnected
+        self._ws.connected.set()  # the first connect() returns; ops raise NotConnected
+        return True
 
     def _stream_opened(self) -> None:
         self.connects += 1
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _spawn_detached(self, work: Awaitable[None]) -> None:
-        """Run `work` to its end even though the connection is closing (its own tasks are
-        cancelled by then): the app's `on_ended` must be called."""
-        task = asyncio.ensure_future(work)
-        self._detached.add(task)
-        task.add_done_callback(self._detached.discard)
