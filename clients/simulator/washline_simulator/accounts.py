@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from washline_client import Washer, WashlineClient
 
-from washline_simulator.clients import Api, ApiError, WashlineError, reachable
+from washline_simulator.api import Api, ApiError, WashlineError, reachable
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from washline_simulator import script
 from washline_simulator.accounts import Session, washer_emails
-from washline_simulator.clients import Api, ApiError
+from washline_simulator.api import Api, ApiError
 from washline_simulator.config import DEMO_PASSWORD, SimConfig, demo_washer_email, washer_email
 from washline_simulator.customer import Booking, CustomerBot
 from washline_simulator.geo import AUSTIN, Area

@@ -14,7 +14,7 @@ from typing import Any
 
 from washline_simulator import script
 from washline_simulator.accounts import customer_session
-from washline_simulator.clients import Api, ApiError
+from washline_simulator.api import Api, ApiError
 from washline_simulator.config import SIM_PASSWORD, SimConfig, customer_email
 from washline_simulator.coords import LatLng
 from washline_simulator.person import POLL_SECONDS, OrderView, Person, chat_event

@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 from washline_simulator.accounts import Session
-from washline_simulator.clients import Api, ApiError, Frame, Live, LiveError
+from washline_simulator.api import Api, ApiError
 from washline_simulator.config import SimConfig
+from washline_simulator.live import Frame, Live, LiveError
 from washline_simulator.report import Reporter
 
 TERMINAL = frozenset({"completed", "cancelled", "no_show"})

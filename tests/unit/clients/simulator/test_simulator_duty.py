@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
-from washline_simulator.clients import Api
+from washline_simulator.api import Api
 from washline_simulator.config import SimConfig
 from washline_simulator.geo import AUSTIN, Area, Wander
 from washline_simulator.report import Reporter

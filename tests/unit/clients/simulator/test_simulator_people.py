@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Any
 
-from washline_simulator.clients import Frame, Live
+from washline_simulator.live import Frame
 from washline_simulator.person import OrderView, Ticker, chat_event
 
 
@@ -57,26 +56,7 @@ def test_a_late_ticker_skips_missed_beats_instead_of_bursting() -> None:
     assert time.monotonic() < ticker.next <= time.monotonic() + 100.0
 
 
-def test_the_socket_drops_events_it_has_already_seen() -> None:
-    seen: list[Frame] = []
-    notices: list[str] = []
-
-    async def token(force: bool) -> str:
-        return "unused"
-
-    live = Live("ws://unused/ws", token, on_frame=seen.append, on_notice=notices.append,
-                rng=random.Random(1))  # fmt: skip
-    live._channels["order:7"] = "0"
-    for seq in (1, 2, 2, 1, 3):
-        live._dispatch(json.dumps(status_event(seq, "assigned")))
-    live._dispatch(json.dumps({"type": "error", "ref": 99, "code": "invalid_fix", "message": "x"}))
-    live._dispatch("not json")
-    assert [frame["id"] for frame in seen] == ["1", "2", "3"]
-    assert notices == ["server refused an op: invalid_fix: x"]
-
-
 def test_customers_decline_a_share_of_quotes_above_the_threshold_only() -> None:
-    import random
 
     from washline_simulator.config import SimConfig
     from washline_simulator.customer import declines_quote
