@@ -5,7 +5,7 @@ ORM's mappers, Litestar's routes) and each connection's protocol, session, tasks
 futures. At 2,000 sockets and 1,000 location fixes/s that was ~200,000 objects and
 175-210 ms of CPU per full collection, every 2-10 s, with the event loop stopped
 meanwhile: the periodic stalls behind the location benchmark's p99 (docs/benchmarks.md,
-"Location ingest"). So, once the app has started:
+"Location ingest, second round"). So, once the app has started:
 
 - what exists then is frozen (`gc.freeze`): it lives as long as the process and is never
   garbage, so no collection walks it again;

@@ -5,7 +5,7 @@ for each of them (a visible share of the server's CPU under a fleet of phones). 
 PostgreSQL each statement goes further and takes its rows as one array per column
 (`unnest`): SQLAlchemy then binds 8 parameters per batch instead of 8 per row, whose
 per-row bookkeeping (`SQLCompiler.construct_params`) was still ~8 % of the server's samples
-at 1,000 fixes/s (docs/benchmarks.md, "Location ingest: a batch of fixes per round trip").
+at 1,000 fixes/s (docs/benchmarks.md, "Location ingest, second round").
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class RedisFixWriter:
     most `linger` more latency; a fix after a quiet moment still goes at once. The pipeline's
     client-side cost (its connection, socket write and read, the pub/sub messages it
     triggers) is paid per batch, and it was the largest part of the fix writer's share of
-    the server's samples (docs/benchmarks.md, "Location ingest").
+    the server's samples (docs/benchmarks.md, "Location ingest, second round").
 
     The script touches the geo keys and the channel's keys together, so they must live on
     one Redis node (as the geo index's own keys already must)."""
