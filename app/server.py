@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 
+from app.collector import settle_after_start
 from app.http_protocol import http_protocol
 from app.lifecycle import drain_all
 from app.settings import Settings
@@ -46,15 +47,26 @@ class DrainingServer(uvicorn.Server):
     fails there rather than in a deploy.
     """
 
-    def __init__(self, config: uvicorn.Config, drain_delay: float) -> None:
+    def __init__(
+        self, config: uvicorn.Config, drain_delay: float, *, settle_collector: bool = False
+    ) -> None:
         super().__init__(config)
         self._drain_delay = drain_delay
+        self._settle_collector = settle_collector
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drain_task: asyncio.Task[None] | None = None
 
     async def serve(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)  # type: ignore[arg-type]
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        """Once the app has started and listens, its start-up heap is settled for the
+        collector (`app.collector`) when asked: by `serve`, whose process is the server's
+        alone, not by a server started inside another process (a test's)."""
+        await super().startup(sockets)
+        if self._settle_collector and not self.should_exit:
+            settle_after_start()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """The first signal starts the drain (in the event loop: this runs in a signal
@@ -115,4 +127,5 @@ def uvicorn_config(
 
 def serve(settings: Settings, host: str, port: int) -> None:
     raise_open_file_limit()
-    DrainingServer(uvicorn_config(settings, host, port), settings.drain_delay_seconds).run()
+    config = uvicorn_config(settings, host, port)
+    DrainingServer(config, settings.drain_delay_seconds, settle_collector=True).run()

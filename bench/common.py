@@ -44,3 +44,26 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
         return None
     rank = max(0, min(len(sorted_values) - 1, int(fraction * len(sorted_values) + 0.5) - 1))
     return sorted_values[rank]
+
+
+def latency_by_second(
+    sent_at: list[float], latencies: list[float], start: float
+) -> list[dict[str, Any]]:
+    """Latency per second of the window, by when each message was sent: tells a start-up
+    burst (the first second only) from periodic stalls (every few seconds) behind a p99."""
+    buckets: dict[int, list[float]] = {}
+    for sent, latency in zip(sent_at, latencies, strict=True):
+        buckets.setdefault(int(sent - start), []).append(latency)
+    rows = []
+    for second in sorted(buckets):
+        values = sorted(buckets[second])
+        rows.append(
+            {
+                "second": second,
+                "n": len(values),
+                "p50_ms": round(percentile(values, 0.5) or 0, 1),
+                "p99_ms": round(percentile(values, 0.99) or 0, 1),
+                "max_ms": round(values[-1], 1),
+            }
+        )
+    return rows

@@ -41,6 +41,8 @@ class Pair:
 @dataclass
 class Seen:
     latencies: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)
+    """Each latency's fix `ts` (Unix seconds), so latency can be read over the window."""
     replies: dict[str, int] = field(
         default_factory=lambda: {"accepted": 0, "coalesced": 0, "rejected": 0}
     )
@@ -67,6 +69,7 @@ async def _watch(ws: Any, seen: Seen, until: list[float]) -> None:
         if frame.get("event") == "order.location":
             sent = datetime.fromisoformat(frame["data"]["ts"]).timestamp()
             seen.latencies.append((time.time() - sent) * 1000)
+            seen.sent_at.append(sent)
 
 
 async def _read_replies(ws: Any, seen: Seen, counted: list[int], all_in: asyncio.Event) -> None:
@@ -141,6 +144,7 @@ async def generate(conn: Connection, url: str, pairs: list[Pair], rate: float) -
     conn.send(
         {
             "latencies": seen.latencies,
+            "sent_at": seen.sent_at,
             "replies": seen.replies,
             "last_answer": seen.last_answer,
             "unanswered": seen.unanswered,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 from typing import Any, Protocol
 
 from redis.exceptions import NoScriptError, RedisError
@@ -72,13 +73,30 @@ class RedisFixWriter:
     per-call cost: a pooled connection, a socket write, timeouts). A fix arriving while a
     batch is in flight joins the next one. Alone, a fix costs what one script call costs.
 
+    Under load one loop turn holds only a fix or two (phones send on their own clocks), so
+    batches are also spaced: a batch starts at most once per `linger` seconds, and the fixes
+    of that interval wait for it. At 1,000 fixes/s that is a few fixes per round trip for at
+    most `linger` more latency; a fix after a quiet moment still goes at once. The pipeline's
+    client-side cost (its connection, socket write and read, the pub/sub messages it
+    triggers) is paid per batch, and it was the largest part of the fix writer's share of
+    the server's samples (docs/benchmarks.md, "Location ingest, second round").
+
     The script touches the geo keys and the channel's keys together, so they must live on
     one Redis node (as the geo index's own keys already must)."""
 
-    def __init__(self, broker: RedisBroker, geo: RedisGeoIndex, *, max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        broker: RedisBroker,
+        geo: RedisGeoIndex,
+        *,
+        max_batch: int = 256,
+        linger: float = 0.004,
+    ) -> None:
         self._broker = broker
         self._geo = geo
         self._max_batch = max_batch
+        self._linger = linger
+        self._last_batch_at = -math.inf
         self._scripts = {_sha(text): text for text in (GEO_UPDATE, GEO_UPDATE_THEN_PUBLISH)}
         self._geo_sha = _sha(GEO_UPDATE)
         self._track_sha = _sha(GEO_UPDATE_THEN_PUBLISH)
@@ -107,8 +125,13 @@ class RedisFixWriter:
         await done
 
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self._queue:
+                wait = self._last_batch_at + self._linger - loop.time()
+                if wait > 0 and len(self._queue) < self._max_batch:
+                    await asyncio.sleep(wait)  # the fixes of this interval join the batch
+                self._last_batch_at = loop.time()
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
                 results = await self._send([command for command, _ in batch])

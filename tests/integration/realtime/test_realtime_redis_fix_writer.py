@@ -144,3 +144,25 @@ async def test_fixes_that_arrive_together_share_one_pipeline(
     for events in heard:
         await _until_heard(events, 1)
     assert sorted(e.data["washer_id"] for events in heard for e in events) == list(range(1, 21))
+
+
+async def test_fixes_that_arrive_within_the_linger_share_the_next_pipeline(
+    broker: RedisBroker, redis_prefix: str
+) -> None:
+    geo = RedisGeoIndex(broker.client, prefix=redis_prefix)
+    writer = RedisFixWriter(broker, geo, linger=0.5)
+    heard = await _listening(broker, TRACK)
+    first = asyncio.create_task(writer.write(1, FIX, TRACK, {"n": 0}))
+    await asyncio.sleep(0)  # the first fix after a quiet moment: its batch starts at once
+
+    async def one_turn_later(n: int) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+        await writer.write(n + 1, FIX, TRACK, {"n": n})
+
+    await asyncio.gather(first, *(one_turn_later(n) for n in range(1, 11)))
+
+    assert (writer.batches, writer.failed) == (2, 0)  # not one per loop turn
+    await _until_heard(heard, 11)
+    assert [e.data["n"] for e in heard] == list(range(11))
+    assert await _stored(broker, redis_prefix, TRACK) == 1  # lossy: history of one
