@@ -7,8 +7,9 @@ The stack a connection goes through, outermost first:
    - WebSocket only: remember the server's own `send` (`app.live.direct_send`), so event
      frames skip every wrapper below;
    - HTTP and WebSocket: `app.logs.RequestIdMiddleware`, the request id bound to every log
-     line, one access line, and (HTTP only) `X-Request-ID` and the security headers; it must
-     see the answers Litestar's exception handling and router make (401, 404, 405).
+     line, one access line, and (HTTP only) `X-Request-ID`, the security headers and the
+     Prometheus request metrics (`app.http.request_metrics`); it must see the answers
+     Litestar's exception handling and router make (401, 404, 405).
 2. Litestar's entry: the `before_send` hooks (the database session's), for every message.
 3. OpenTelemetry (when tracing is on): Litestar's plugin puts its span around all below.
 4. CORS (when `CORS_ORIGINS` is set): Litestar's, answers preflights before routing.
@@ -17,8 +18,6 @@ The stack a connection goes through, outermost first:
 6. The router: 404 and 405 are raised here, so only layers above see them.
 7. The route's middleware, the app's `middleware=` below, in order:
    - authentication (put first by `JWTAuth.on_app_init`), HTTP and WebSocket;
-   - Prometheus request metrics, HTTP only (a socket is no request: its lifetime would
-     swamp the latency histogram);
    - the per-address limit of logins and registrations, HTTP only (Litestar's own filter);
    - the per-address limit of the share routes, HTTP only;
    - idempotency keys, HTTP only, on the routes marked idempotent.
@@ -38,11 +37,9 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.registry import StoreRegistry
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.types.asgi_types import LifeSpanReceive, LifeSpanScope, LifeSpanSend
@@ -172,12 +169,6 @@ def build_app(washline: Washline) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[
-            PrometheusConfig(
-                app_name="washline",
-                prefix="washline",
-                group_path=True,
-                scopes={ScopeType.HTTP},
-            ).middleware,
             _rate_limit(settings).middleware,
             share_rate_limit(settings.share_rate_limit_per_minute).middleware,
             IdempotencyMiddleware(

@@ -1,7 +1,9 @@
 """JSON structured logs, each request's lines carrying its request id.
 
 The same outermost layer adds the security headers of every HTTP answer
-(`app.http.response_headers`), since it already rewrites each response's headers.
+(`app.http.response_headers`), since it already rewrites each response's headers, and
+records the HTTP request metrics (`app.http.request_metrics`), since it already times each
+request and sees its status.
 
 The request id comes from the caller's `X-Request-ID` header when it is sane, else it is
 generated; it is echoed in the response so a client's bug report can be matched to our logs.
@@ -21,6 +23,8 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opentelemetry import trace
 
+from app.http.request_metrics import IN_FLIGHT
+from app.http.request_metrics import record as record_request
 from app.http.response_headers import add_security_headers
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -174,10 +178,14 @@ class RequestIdMiddleware:
             await send(message)
 
         token = _REQUEST.set(_request_context(scope, request_id))
+        IN_FLIGHT.start(scope)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            _log_access(scope, status["code"], time.perf_counter() - started)
+            IN_FLIGHT.end(scope)
+            seconds = time.perf_counter() - started
+            record_request(scope, status["code"], seconds)
+            _log_access(scope, status["code"], seconds)
             _REQUEST.reset(token)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
