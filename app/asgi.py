@@ -16,11 +16,10 @@ The stack a connection goes through, outermost first:
 5. Litestar's exception handling: `app.http.errors` turns every exception into the JSON
    error body; a 429 gets its `Retry-After` there (`app.http.retry_after`).
 6. The router: 404 and 405 are raised here, so only layers above see them.
-7. The route's middleware, the app's `middleware=` below, in order:
-   - authentication (put first by `JWTAuth.on_app_init`), HTTP and WebSocket;
-   - the per-address limit of logins and registrations, HTTP only (Litestar's own filter);
-   - the per-address limit of the share routes, HTTP only;
-   - idempotency keys, HTTP only, on the routes marked idempotent.
+7. The route's middleware: authentication (the app's one, put there by
+   `JWTAuth.on_app_init`), HTTP and WebSocket; then, only on the routes each applies to
+   (`app.http.route_layers`, HTTP only): the per-address limit of logins and registrations
+   (Litestar's own), the per-address limit of the share routes, idempotency keys.
 8. The handler (its guards, `json_bodies_only`, first).
 """
 
@@ -53,6 +52,7 @@ from app.http.content_types import JsonBodyRequest, json_bodies_only
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.openapi import BEARER, ErrorResponses, install
+from app.http.route_layers import RouteLayers
 from app.http.share_limits import share_rate_limit
 from app.live.direct_send import remember_direct_send, run_handed_off
 from app.logs import RequestIdMiddleware, configure_logging
@@ -166,16 +166,16 @@ def build_app(washline: Washline) -> Litestar:
             WashlinePlugin(washline),
             ErrorResponses(),
             *washline.tracing.plugins(),
-        ],
-        on_app_init=[jwt_auth.on_app_init],
-        middleware=[
-            _rate_limit(settings).middleware,
-            share_rate_limit(settings.share_rate_limit_per_minute).middleware,
-            IdempotencyMiddleware(
-                washline.runtime.session_factory,
-                timedelta(seconds=settings.idempotency_lease_seconds),
+            RouteLayers(
+                login_limit=_rate_limit(settings).middleware,
+                share_limit=share_rate_limit(settings.share_rate_limit_per_minute).middleware,
+                idempotency=IdempotencyMiddleware(
+                    washline.runtime.session_factory,
+                    timedelta(seconds=settings.idempotency_lease_seconds),
+                ),
             ),
         ],
+        on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],
         request_class=JsonBodyRequest,
