@@ -7,21 +7,19 @@ The stack a connection goes through, outermost first:
    - WebSocket only: remember the server's own `send` (`app.live.direct_send`), so event
      frames skip every wrapper below;
    - HTTP and WebSocket: `app.logs.RequestIdMiddleware`, the request id bound to every log
-     line, one access line, and (HTTP only) `X-Request-ID` and the security headers; it must
-     see the answers Litestar's exception handling and router make (401, 404, 405).
+     line, one access line, and (HTTP only) `X-Request-ID`, the security headers and the
+     Prometheus request metrics (`app.http.request_metrics`); it must see the answers
+     Litestar's exception handling and router make (401, 404, 405).
 2. Litestar's entry: the `before_send` hooks (the database session's), for every message.
 3. OpenTelemetry (when tracing is on): Litestar's plugin puts its span around all below.
 4. CORS (when `CORS_ORIGINS` is set): Litestar's, answers preflights before routing.
 5. Litestar's exception handling: `app.http.errors` turns every exception into the JSON
    error body; a 429 gets its `Retry-After` there (`app.http.retry_after`).
 6. The router: 404 and 405 are raised here, so only layers above see them.
-7. The route's middleware, the app's `middleware=` below, in order:
-   - authentication (put first by `JWTAuth.on_app_init`), HTTP and WebSocket;
-   - Prometheus request metrics, HTTP only (a socket is no request: its lifetime would
-     swamp the latency histogram);
-   - the per-address limit of logins and registrations, HTTP only (Litestar's own filter);
-   - the per-address limit of the share routes, HTTP only;
-   - idempotency keys, HTTP only, on the routes marked idempotent.
+7. The route's middleware: authentication (the app's one, put there by
+   `JWTAuth.on_app_init`), HTTP and WebSocket; then, only on the routes each applies to
+   (`app.http.route_layers`, HTTP only): the per-address limit of logins and registrations
+   (Litestar's own), the per-address limit of the share routes, idempotency keys.
 8. The handler (its guards, `json_bodies_only`, first).
 """
 
@@ -38,11 +36,9 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.registry import StoreRegistry
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.types.asgi_types import LifeSpanReceive, LifeSpanScope, LifeSpanSend
@@ -56,6 +52,7 @@ from app.http.content_types import JsonBodyRequest, json_bodies_only
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.openapi import BEARER, ErrorResponses, install
+from app.http.route_layers import RouteLayers
 from app.http.share_limits import share_rate_limit
 from app.live.direct_send import remember_direct_send, run_handed_off
 from app.logs import RequestIdMiddleware, configure_logging
@@ -169,22 +166,16 @@ def build_app(washline: Washline) -> Litestar:
             WashlinePlugin(washline),
             ErrorResponses(),
             *washline.tracing.plugins(),
-        ],
-        on_app_init=[jwt_auth.on_app_init],
-        middleware=[
-            PrometheusConfig(
-                app_name="washline",
-                prefix="washline",
-                group_path=True,
-                scopes={ScopeType.HTTP},
-            ).middleware,
-            _rate_limit(settings).middleware,
-            share_rate_limit(settings.share_rate_limit_per_minute).middleware,
-            IdempotencyMiddleware(
-                washline.runtime.session_factory,
-                timedelta(seconds=settings.idempotency_lease_seconds),
+            RouteLayers(
+                login_limit=_rate_limit(settings).middleware,
+                share_limit=share_rate_limit(settings.share_rate_limit_per_minute).middleware,
+                idempotency=IdempotencyMiddleware(
+                    washline.runtime.session_factory,
+                    timedelta(seconds=settings.idempotency_lease_seconds),
+                ),
             ),
         ],
+        on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[json_bodies_only],
         request_class=JsonBodyRequest,

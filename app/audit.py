@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.logs import current_request
 from domain.audit import AuditAction, AuditTarget
 from domain.roles import Actor
 from persistence.audit import AuditOrigin, add_audit_event
@@ -21,12 +21,10 @@ from persistence.audit import AuditOrigin, add_audit_event
 
 def request_origin() -> AuditOrigin:
     """The current request's id and client address, as the request-id middleware bound them."""
-    bound = structlog.contextvars.get_contextvars()
-    request_id, client = bound.get("request_id"), bound.get("client")
-    return AuditOrigin(
-        request_id=str(request_id) if request_id else None,
-        address=str(client) if client else None,
-    )
+    context = current_request()
+    if context is None:
+        return AuditOrigin(request_id=None, address=None)
+    return AuditOrigin(request_id=context.request_id, address=context.client or None)
 
 
 def record(

@@ -24,6 +24,7 @@ import structlog
 from litestar import WebSocket
 from litestar.types import Scope, Send
 
+from app.logs import RequestContext, current_request, restore_request
 from app.ws_protocol import WIRE_SCOPE_KEY, BoundedWebSocketProtocol
 
 DIRECT_SEND_KEY = "washline.direct_send"
@@ -67,15 +68,17 @@ def hand_off(socket: WebSocket[Any, Any, Any], run: Run) -> bool:
     if HANDOFF_KEY not in scope:
         return False
     bound = structlog.contextvars.get_contextvars()
-    scope[HANDOFF_KEY] = partial(_in_log_context, bound, run)  # type: ignore[literal-required]
+    request = current_request()
+    scope[HANDOFF_KEY] = partial(_in_log_context, bound, request, run)  # type: ignore[literal-required]
     return True
 
 
-async def _in_log_context(bound: dict[str, Any], run: Run) -> None:
+async def _in_log_context(bound: dict[str, Any], request: RequestContext | None, run: Run) -> None:
     # Bound, not scoped: the connection's task ends with ``run``, and its context with it
     # (a context manager here would be one more object per idle connection).
     structlog.contextvars.bind_contextvars(**bound)
-    del bound
+    restore_request(request)
+    del bound, request
     await run()
 
 

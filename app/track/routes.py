@@ -68,5 +68,9 @@ track_static: Router = create_static_files_router(
     include_in_schema=False,
 )
 
-TRACK_ROUTES: list[HTTPRouteHandler | Router] = [track_static, track_page]
-"""Everything to register on the application."""
+TRACK_ROUTES: list[HTTPRouteHandler | Router] = [
+    track_static,
+    Router(path="/", route_handlers=[track_page]),
+]
+"""Everything to register on the application. The page is in a router so that each app
+registers a copy of it, to which it adds the share routes' limit (`app.http.route_layers`)."""
