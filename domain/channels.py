@@ -10,7 +10,9 @@ from enum import StrEnum
 
 import msgspec
 
-from domain.orders import FORBIDDEN, STAFF_ROLES, OrderFacts, can_view_order, may_see_track
+from domain.order_transitions import FORBIDDEN
+from domain.order_visibility import STAFF_ROLES, can_view_order, may_see_track
+from domain.orders import OrderFacts
 from domain.roles import Actor, Role
 from domain.zones import is_zone
 

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from domain import events
-from domain.kpis import KpiSnapshot
+from domain.kpi_snapshot import KpiSnapshot
 from domain.zones import Hotspot
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 
 import msgspec
 
+from domain.kpi_snapshot import KpiSnapshot, SlaCounts, TimeToAssign, TodayCounts, WasherCounts
 from domain.orders import ACTIVE_STATUSES, OrderStatus
 
 OPEN_STATUSES: tuple[OrderStatus, ...] = (
@@ -85,53 +86,6 @@ class KpiSeed(msgspec.Struct):
     assign_waits: list[float]
     applied_seqs: dict[int, int] = {}
     """Newest event seq of orders that already moved today, open or not."""
-
-
-class WasherCounts(msgspec.Struct):
-    online: int
-    idle: int
-    busy: int
-    utilisation: float | None
-
-
-class TimeToAssign(msgspec.Struct):
-    count: int
-    avg_seconds: float | None
-    p90_seconds: float | None
-
-
-class SlaCounts(msgspec.Struct):
-    pending_too_long: int
-    late_arrival: int
-    breaches: int
-    late_arrivals_today: int
-    assign_threshold_seconds: int
-    arrival_threshold_seconds: int
-
-
-class TodayCounts(msgspec.Struct):
-    completed: int
-    cancelled: int
-    no_show: int
-    revenue_cents: int
-
-
-class KpiSnapshot(msgspec.Struct):
-    """What `GET /api/admin/kpis` returns and each `kpi.tick` carries."""
-
-    generated_at: datetime
-    day: date
-    timezone: str
-    orders_by_status: dict[str, int]
-    active_orders: int
-    unassigned: int
-    longest_wait_seconds: int | None
-    washers: WasherCounts
-    time_to_assign: TimeToAssign
-    avg_eta_seconds: float | None
-    sla: SlaCounts
-    today: TodayCounts
-    connections: dict[str, int]
 
 
 def business_day_start(now: datetime, zone: tzinfo) -> datetime:

@@ -5,7 +5,7 @@ column, a second round trip for the events (or for the count), and a cache key b
 for each statement. Here each is one statement, built once per shape with bound
 parameters (its cache key is memoized on the statement object), that selects only the
 columns an answer needs and returns plain rows: no identity map, no unit of work, no
-instrumented attributes. Who may see what stays in `domain.orders`; the callers pass the
+instrumented attributes. Who may see what stays in `domain.order_visibility`; the callers pass the
 scope in.
 """
 
@@ -93,7 +93,7 @@ async def order_with_events(session: AsyncSession, order_id: int) -> OrderWithEv
 @dataclass(frozen=True, slots=True)
 class OrderScope:
     """Which orders a list may return: all of them, none, or those whose `owner_field`
-    (`customer_id` or `washer_id`) is `user_id` (`domain.orders.order_visibility`)."""
+    (`customer_id` or `washer_id`) is `user_id` (`domain.order_visibility.order_visibility`)."""
 
     sees_all: bool
     owner_field: str | None

@@ -3,7 +3,8 @@ the gapless subscribe/resume algorithm.
 
 Fan-out of one event costs O(subscribers of its channel): the broker hands it to
 :meth:`Hub._dispatch`, which looks the channel up once and calls the non-blocking
-``Subscription.on_live`` for each local subscriber; no socket is awaited here.
+``Subscription.on_live`` for each local subscriber; no socket is awaited here. Reading
+what a subscription missed is :mod:`realtime.missed_reader`'s job; the hub decides when.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from opentelemetry.trace import Tracer
 from redis.backoff import EqualJitterBackoff
 
 from realtime import metrics
-from realtime.broker import Broker, BrokerUnavailable, HistoryPage
+from realtime.broker import Broker, BrokerUnavailable
 from realtime.channel_traits import ChannelClassifier, domain_traits
 from realtime.envelope import EPHEMERAL_ID, Envelope, parse_id
+from realtime.missed_reader import MissedReader
 from realtime.subscriber import Subscriber
 from realtime.subscription import HistoryFallback, Subscription
 from realtime.tracing import delivery_span
@@ -49,9 +51,8 @@ class Hub:
     ) -> None:
         self.broker = broker
         self._tracer = tracer
-        self._fallback = fallback
         self._classify = classify
-        self._history_page = history_page
+        self._missed = MissedReader(broker, fallback, history_page)
         self._channels: dict[str, dict[Subscriber, Subscription]] = {}
         self._subscribers: dict[Subscriber, dict[str, Subscription]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -215,7 +216,7 @@ class Hub:
         live. The caller holds the subscription's lock and already listens live."""
         subscription.recovering = True
         try:
-            await self._read_missed(subscription)
+            await self._missed.read(subscription)
         except BrokerUnavailable:
             # If the pub/sub link dropped too, its reconnect resumes everything; but a
             # history read can fail while pub/sub stays up, and then no reconnect ever
@@ -238,61 +239,6 @@ class Hub:
         if self._broker_down:
             return  # the reconnect resumes every subscription
         await self._resume(subscription)
-
-    async def _read_missed(self, subscription: Subscription) -> None:
-        channel, limit = subscription.channel, self._history_page
-        if subscription.last is None:
-            now = await self.broker.history(channel, None, 0)
-            subscription.last = parse_id(now.top) if now.top else None
-            if now.top:
-                subscription.subscriber.start_at(channel, now.top)
-            elif subscription.database_backed:
-                subscription.subscriber.start_at(channel, "0")  # nothing held: from the start
-            return
-        since = subscription.last
-        page = await self._read_history(subscription)
-        if page is None or not subscription.wants_more:
-            return
-        if subscription.lossy:
-            for envelope in page.events:
-                await subscription.emit_caught_up(envelope)
-            return
-        if subscription.database_backed and self._fallback is not None and since.epoch == "":
-            metrics.FALLBACK_READS.inc()
-            while subscription.wants_more:
-                assert subscription.last is not None
-                events = await self._fallback.events_after(channel, subscription.last.offset, limit)
-                for envelope in events:
-                    await subscription.emit_caught_up(envelope)
-                if len(events) < limit:
-                    return
-            return
-        # The reset points just before the oldest retained event, and what follows it is
-        # read at once: after a Redis restart the new epoch may already hold events (an
-        # order that moved as Redis came back) whose live copy this process never heard.
-        await subscription.emit_reset(parse_id(page.floor) if page.floor else None)
-        if page.floor is None or page.floor == page.top:
-            return
-        again = await self._read_history(subscription)
-        if again is not None and subscription.wants_more:
-            # The history was recreated again between the two reads (another restart).
-            await subscription.emit_reset(parse_id(again.top) if again.top else None)
-
-    async def _read_history(self, subscription: Subscription) -> HistoryPage | None:
-        """Queue the history after ``last`` page by page; the first page that is not
-        covered (events were lost), or ``None`` once everything was queued."""
-        while subscription.wants_more:
-            assert subscription.last is not None
-            read = await self.broker.history(
-                subscription.channel, str(subscription.last), self._history_page
-            )
-            if not read.covered:
-                return read
-            for envelope in read.events:
-                await subscription.emit_caught_up(envelope)
-            if len(read.events) < self._history_page:
-                return None
-        return None
 
     def on_broker_disconnected(self) -> None:
         """Buffer live events from now on: the stream may have a hole until resumed."""

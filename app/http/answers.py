@@ -35,7 +35,8 @@ from domain.dispatch import OFFER_TTL
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refusal
 from domain.location import INVALID_FIX
 from domain.offers import OFFER_UNAVAILABLE
-from domain.orders import FORBIDDEN, INVALID_TRANSITION, WASHER_BUSY, WASHER_REQUIRED
+from domain.order_transitions import FORBIDDEN, INVALID_TRANSITION, WASHER_REQUIRED
+from domain.orders import WASHER_BUSY
 from domain.quotes import QUOTE_EXPIRED as QUOTE_CODE
 from domain.schedule import IN_THE_PAST, TOO_FAR_AHEAD
 from domain.sharing import ORDER_FINISHED, SHARE_NOT_FOUND

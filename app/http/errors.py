@@ -8,7 +8,6 @@ here turn everything into the same shape, so clients branch on `code`, never on 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import msgspec
@@ -22,8 +21,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.http.retry_after import with_retry_after
+from app.http.validation_errors import (
+    MISSING_BODY_MESSAGE,
+    is_missing_body,
+    is_undecodable_body,
+    validation_errors,
+)
 from domain.errors import Refusal, RefusalKind
-from domain.text import NO_NUL_PATTERN
 from persistence.database import (
     DATABASE_DOWN,
     DATABASE_RETRY_AFTER_SECONDS,
@@ -121,96 +125,21 @@ def _body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 
 
-# msgspec names a missing or unknown member only in its message ("Object missing required
-# field `plate`", "Object contains unknown field `price_cents`"); Litestar then reports the
-# object that lacks or carries it as the failing key, which for the body itself is `data`.
-_NAMED_MEMBER = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]+)`")
-_BODY_ROOT = "data"
-
-
-def _field_name(item: dict[str, Any]) -> str | None:
-    """The field a validation message is about, as the client spells it.
-
-    For a missing or unknown member that is the member itself, qualified by the object it
-    belongs in (`fixes[2].lat`), never `data`: a client highlights the field it got wrong.
-    """
-    key = item.get("key") or None
-    named = _NAMED_MEMBER.match(item.get("message", ""))
-    if named is None or item.get("source") != "body":
-        return key
-    member = named["name"]
-    return member if key in (None, _BODY_ROOT) else f"{key}.{member}"
-
-
-# msgspec words a failed `pattern` as the regex itself; for the NUL rule every text field
-# shares (`domain.text.Text`) say what the rule is instead.
-_MESSAGE_BY_DECODER_MESSAGE = {
-    f"Expected `str` matching regex {NO_NUL_PATTERN!r}": "must not contain NUL (U+0000)",
-}
-
-
-def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
-    errors: list[dict[str, Any]] = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            message = str(item.get("message", ""))
-            errors.append(
-                {
-                    "field": _field_name(item),
-                    "source": item.get("source") or None,
-                    "message": _MESSAGE_BY_DECODER_MESSAGE.get(message, message),
-                }
-            )
-    return errors
-
-
-MISSING_BODY_MESSAGE = "a JSON body is required"
-
-
-def _is_missing_body(exc: ValidationException) -> bool:
-    """An empty body where JSON was required: Litestar reports the body parameter itself as
-    missing (its message is the lookup's `'data'`), which would mean nothing to a client."""
-    items = exc.extra if isinstance(exc.extra, list) else []
-    return len(items) == 1 and items[0] == {
-        "key": _BODY_ROOT,
-        "source": "body",
-        "message": repr(_BODY_ROOT),
-    }
-
-
-def _is_undecodable_body(exc: BaseException) -> bool:
-    """Whether a 400 comes from a body the JSON decoder could not parse at all.
-
-    Litestar turns msgspec's `DecodeError` into a `ClientException` whose message is the
-    decoder's prose ("JSON is malformed: ...", "Input data was truncated"); the exception
-    chain is the stable signal, the prose is not. A `msgspec.ValidationError` is also a
-    `DecodeError`, but means well-formed JSON of the wrong shape, so it does not count.
-    """
-    cause = exc.__cause__
-    while cause is not None:
-        if isinstance(cause, msgspec.DecodeError) and not isinstance(
-            cause, msgspec.ValidationError
-        ):
-            return True
-        cause = cause.__cause__
-    return False
-
-
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        if _is_missing_body(exc):
+        if is_missing_body(exc):
             missing = {"field": None, "source": "body", "message": MISSING_BODY_MESSAGE}
             body = _body("validation_error", MISSING_BODY_MESSAGE, errors=[missing])
             return Response(body, status_code=400, media_type=MediaType.JSON)
-        errors = _validation_errors(exc)
+        errors = validation_errors(exc)
         fields = ", ".join(str(e["field"]) for e in errors if e["field"])
         message = f"invalid value for {fields}" if fields else exc.detail
         body = _body("validation_error", message, errors=errors)
         return Response(body, status_code=400, media_type=MediaType.JSON)
     code = getattr(exc, "code", None) or CODE_BY_STATUS.get(status, "error")
     extra = exc.extra if isinstance(exc.extra, dict) else {}
-    if status == 400 and code == "bad_request" and _is_undecodable_body(exc):
+    if status == 400 and code == "bad_request" and is_undecodable_body(exc):
         code = "malformed_json"
     headers = getattr(exc, "headers", None)
     return Response(

@@ -8,7 +8,7 @@ from app.principal import Principal
 from app.schemas.orders import TrackPointOut
 from app.services.order_views import order_facts, visible_order
 from domain.errors import Forbidden, not_found
-from domain.orders import can_view_order, may_see_track
+from domain.order_visibility import can_view_order, may_see_track
 from persistence.orders import newest_track_points
 
 TRACK_LIMIT = 2000
@@ -18,9 +18,10 @@ TRACK_LIMIT = 2000
 async def order_track(
     session: AsyncSession, principal: Principal, order_id: int
 ) -> list[TrackPointOut]:
-    """The washer's recorded path for the order, oldest first, as `domain.orders.may_see_track`
-    allows: a washer merely offered the order does not see it at all, a customer sees that it
-    exists but not its track outside the trackable statuses."""
+    """The washer's recorded path for the order, oldest first, as
+    `domain.order_visibility.may_see_track` allows: a washer merely offered the order does not
+    see it at all, a customer sees that it exists but not its track outside the trackable
+    statuses."""
     order = await visible_order(session, principal, order_id)
     facts = order_facts(order)
     if not can_view_order(principal.actor, facts):

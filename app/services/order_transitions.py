@@ -1,7 +1,7 @@
 """Order state transitions: one state-machine move, whoever asks (a request, the geofence,
 a tool, the demo).
 
-Whether the move is allowed is decided by `domain.orders`; this module loads the facts,
+Whether the move is allowed is decided by `domain.order_transitions`; this module loads the facts,
 checks the washer and the offer, and persists the move with its history, outbox row and
 audit entry in one transaction, so a lost race is a `Conflict`, never half a move.
 """
@@ -22,13 +22,8 @@ from domain.audit import AuditAction, AuditTarget
 from domain.errors import Conflict, Invalid, RefusalKind, not_found
 from domain.events import ORDER_STATUS
 from domain.offers import OfferUnavailable, needs_offer
-from domain.orders import (
-    ACTIVE_STATUSES,
-    OrderStatus,
-    TransitionDenied,
-    check_washer_free,
-    decide_transition,
-)
+from domain.order_transitions import TransitionDenied, decide_transition
+from domain.orders import ACTIVE_STATUSES, OrderStatus, check_washer_free
 from domain.roles import Actor, Role
 from persistence.models import Order, User
 from persistence.offers import offer_of

@@ -1,7 +1,7 @@
 """Orders as the caller may see them: the response mapping, the facts the rules read, the
 scoped list and the detail with its history and allowed moves.
 
-Who may see an order is decided by `domain.orders`; this module loads the rows, asks, and
+Who may see an order is decided by `domain.order_visibility`; this module loads the rows, asks, and
 maps the answer. A washer also sees an order while it is offered to them (`domain.offers`).
 """
 
@@ -16,13 +16,9 @@ from app.principal import Principal
 from app.schemas.orders import OrderDetailOut, OrderEventOut, OrderOut
 from domain.errors import not_found
 from domain.offers import shows_order
-from domain.orders import (
-    OrderFacts,
-    OrderStatus,
-    allowed_targets,
-    can_view_order,
-    order_visibility,
-)
+from domain.order_transitions import allowed_targets
+from domain.order_visibility import can_view_order, order_visibility
+from domain.orders import OrderFacts, OrderStatus
 from domain.roles import Role
 from domain.surge import as_factor
 from persistence.models import Order
@@ -85,8 +81,8 @@ async def list_orders(
     limit: int,
     offset: int,
 ) -> tuple[list[OrderOut], int]:
-    """A page of the orders the caller may see (`domain.orders.order_visibility`), newest
-    first, and how many there are in all: one Core query (`persistence.order_reads`)."""
+    """A page of the orders the caller may see (`domain.order_visibility.order_visibility`),
+    newest first, and how many there are in all: one Core query (`persistence.order_reads`)."""
     seen = order_visibility(principal.actor)
     rows, total = await order_page(
         session,

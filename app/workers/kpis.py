@@ -23,12 +23,12 @@ from app.lifecycle import Runtime
 from app.workers.outage import WorkerOutage
 from domain.channels import OPS
 from domain.events import KPI_TICK, WASHER_POSITION
+from domain.kpi_snapshot import KpiSnapshot
 from domain.kpis import (
     OPEN_STATUSES,
     DayTotals,
     KpiBoard,
     KpiSeed,
-    KpiSnapshot,
     OpenOrder,
     OrderChange,
     SlaRules,

@@ -16,7 +16,8 @@ from app.workers.outage import WorkerOutage
 from domain.errors import Conflict, RefusalKind
 from domain.geo import LatLng, round_coordinate
 from domain.location import LocationFix
-from domain.orders import OrderStatus, TransitionDenied
+from domain.order_transitions import TransitionDenied
+from domain.orders import OrderStatus
 from domain.roles import SYSTEM_ACTOR
 from persistence.database import DATABASE_DOWN
 from persistence.orders import active_jobs

@@ -16,7 +16,7 @@ from app.settings import Settings
 from app.workers.kpis import KpiService
 from domain.dispatch import STALE_AFTER
 from domain.geo import ServiceArea
-from domain.kpis import KpiSnapshot
+from domain.kpi_snapshot import KpiSnapshot
 
 SEED_WAIT_SECONDS = 10.0
 """A request right after start-up waits this long for the board's first seed."""

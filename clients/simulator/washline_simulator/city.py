@@ -1,8 +1,8 @@
 """The city: seeds everyone from one random seed, starts washers and customers a little
 apart, books orders as a Poisson process, and shuts everything down cleanly.
 
-Each person runs under a supervisor that logs a failure and starts them again after a
-backoff, so a client the server refuses (or a server restart) never stops the city.
+Each person runs under a supervisor (`supervisor`) that logs a failure and starts them again
+after a backoff, so a client the server refuses (or a server restart) never stops the city.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from washline_simulator.api import Api, ApiError
 from washline_simulator.config import DEMO_PASSWORD, SimConfig, demo_washer_email, washer_email
 from washline_simulator.customer import Booking, CustomerBot
 from washline_simulator.geo import AUSTIN, Area
-from washline_simulator.person import Person
 from washline_simulator.report import Reporter
 from washline_simulator.scenario import SCENARIOS, cycle_seconds, steady_orders_per_minute
+from washline_simulator.supervisor import interleave, supervise
 from washline_simulator.washer import WasherBot
 
 SHUTDOWN_SECONDS = 8.0
@@ -36,15 +36,6 @@ QUIET_SECONDS = 30.0
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def interleave(washers: list[WasherBot], customers: list[CustomerBot]) -> list[Person]:
-    """Both kinds in one start order, evenly mixed: logins are rate-limited, and a city
-    whose customers all wait behind every washer stays dead for its first minutes."""
-    keyed: list[tuple[float, int, Person]] = [
-        (i / len(washers), 0, w) for i, w in enumerate(washers)
-    ] + [(i / len(customers), 1, c) for i, c in enumerate(customers)]
-    return [person for _, _, person in sorted(keyed, key=lambda item: item[:2])]
 
 
 class City:
@@ -144,7 +135,9 @@ class City:
         self._started = time.monotonic()
         people = interleave(self.washers, self.customers)
         self._supervisors = [
-            asyncio.create_task(self._supervise(person, i * self.config.start_stagger))
+            asyncio.create_task(
+                supervise(person, i * self.config.start_stagger, self._backoff_rng, self.reporter)
+            )
             for i, person in enumerate(people)
         ]
         await self._book_orders(area)
@@ -234,27 +227,6 @@ class City:
             except (KeyError, TypeError, ValueError) as exc:
                 self.reporter.say(f"the server's service area is unusable: {exc!r}")
         return Area(*AUSTIN)
-
-    async def _supervise(self, person: Person, delay: float) -> None:
-        """Run one person; after a failure, log it, hang up and start them again later."""
-        await asyncio.sleep(delay)
-        backoff = 2.0
-        while True:
-            started = time.monotonic()
-            try:
-                await person.run()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if time.monotonic() - started > 120:
-                    backoff = 2.0  # it worked for a while: this is a new problem
-                wait = backoff * self._backoff_rng.uniform(0.8, 1.2)
-                self.reporter.say(f"{person.name} failed: {exc}; retrying in {wait:.0f} s")
-                with contextlib.suppress(Exception):
-                    await person.disconnect()
-                await asyncio.sleep(wait)
-                backoff = min(backoff * 2, 60.0)
 
     async def _book_orders(self, area: Area) -> None:
         """Bookings arrive as a Poisson process over the whole city at the calm rate times

@@ -16,7 +16,7 @@ from domain.errors import (
     not_found,
 )
 from domain.location import FixRejected
-from domain.orders import TransitionDenied
+from domain.order_transitions import TransitionDenied
 from realtime.protocol import ProtocolError
 
 

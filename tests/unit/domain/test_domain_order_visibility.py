@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from domain.orders import (
+from domain.order_visibility import (
     STAFF_ROLES,
-    TRACKABLE_STATUSES,
-    OrderFacts,
-    OrderStatus,
     OrderVisibility,
     can_view_order,
     may_see_track,
     order_visibility,
 )
+from domain.orders import TRACKABLE_STATUSES, OrderFacts, OrderStatus
 from domain.roles import SYSTEM_ACTOR, Actor, Role
 
 CUSTOMER = Actor(user_id=10, role=Role.CUSTOMER)
@@ -81,3 +79,24 @@ def test_the_recorded_track_is_always_the_washers_own(status: OrderStatus) -> No
     assert not may_see_track(OTHER_WASHER, facts, recorded=True)
     assert may_see_track(CUSTOMER, facts, recorded=True) is (status in TRACKABLE_STATUSES)
     assert may_see_track(ADMIN, facts, recorded=True)
+
+
+@pytest.mark.parametrize(
+    ("actor", "washer_id", "visible"),
+    [
+        (CUSTOMER, 20, True),
+        (Actor(user_id=11, role=Role.CUSTOMER), 20, False),
+        (WASHER, 20, True),
+        (OTHER_WASHER, 20, False),
+        (WASHER, None, False),
+        (ADMIN, None, True),
+        (SYSTEM_ACTOR, None, True),
+    ],
+)
+def test_can_view_order(actor: Actor, washer_id: int | None, visible: bool) -> None:
+    assert can_view_order(actor, order(OrderStatus.ASSIGNED, washer_id)) is visible
+
+
+def test_customer_id_equal_to_a_washer_id_does_not_grant_a_washer_view() -> None:
+    """Roles are checked, not just ids: washer 10 is not customer 10."""
+    assert not can_view_order(Actor(user_id=10, role=Role.WASHER), order(OrderStatus.ASSIGNED))

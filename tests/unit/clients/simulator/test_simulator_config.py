@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import random
 
 import pytest
-from washline_simulator.city import interleave
 from washline_simulator.config import SimConfig, add_arguments, from_namespace
-from washline_simulator.customer import CustomerBot
-from washline_simulator.geo import AUSTIN, Area
-from washline_simulator.report import Reporter
-from washline_simulator.washer import WasherBot
+from washline_simulator.geo import Area
 
 
 def parse(*argv: str) -> SimConfig:
@@ -90,25 +85,3 @@ def test_impossible_options_stop_with_a_usage_error(
         parse(*argv)
     assert stopped.value.code == 2
     assert "error:" in capsys.readouterr().err
-
-
-def test_washers_and_customers_start_evenly_mixed() -> None:
-    config, reporter, area = SimConfig(), Reporter(), Area(*AUSTIN)
-
-    async def no_admin() -> None:
-        return None
-
-    washers = [
-        WasherBot(i, config, None, random.Random(i), reporter, area, no_admin)  # type: ignore[arg-type]
-        for i in range(1, 4)
-    ]
-    customers = [
-        CustomerBot(i, config, None, random.Random(i), reporter)  # type: ignore[arg-type]
-        for i in range(1, 7)
-    ]
-    order = [person.name for person in interleave(washers, customers)]
-    assert order == [
-        "washer 1", "customer 1", "customer 2", "washer 2", "customer 3", "customer 4",
-        "washer 3", "customer 5", "customer 6",
-    ]  # fmt: skip
-    assert [p.name for p in interleave([], customers[:2])] == ["customer 1", "customer 2"]
