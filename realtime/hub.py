@@ -151,7 +151,7 @@ class Hub:
             try:
                 await self._listen(channel)
             except BrokerUnavailable:
-                log.warning("broker down; %s will catch up on reconnect", channel)
+                self._listen_failed(subscription)
                 return
             if start is not None:
                 metrics.RESUMES.inc()
@@ -227,6 +227,17 @@ class Hub:
         subscription.catch_up_failures = 0
         await subscription.drain_buffer()
 
+    def _listen_failed(self, subscription: Subscription) -> None:
+        """Listening failed: the subscription buffers until it is resumed. After an outage
+        the reconnect resumes it; but a subscribe can also fail while the link stays up (its
+        confirmation came too late on a busy process), and then no reconnect ever comes:
+        retry on our own, or the subscription buffers forever and delivers nothing."""
+        if self._broker_down:
+            log.warning("broker down; %s will catch up on reconnect", subscription.channel)
+            return
+        log.warning("listening to %s failed; retrying", subscription.channel)
+        self._retry_catch_up(subscription)
+
     def _retry_catch_up(self, subscription: Subscription) -> None:
         delay = CATCH_UP_BACKOFF.compute(subscription.catch_up_failures)
         subscription.catch_up_failures += 1
@@ -265,6 +276,11 @@ class Hub:
                 is not subscription
             ):
                 return  # unsubscribed meanwhile
+            try:
+                await self._listen(subscription.channel)  # at once if already listening
+            except BrokerUnavailable:
+                self._listen_failed(subscription)
+                return
             if subscription.last is not None:
                 metrics.RESUMES.inc()
             await self._catch_up(subscription)
