@@ -8,6 +8,11 @@ that real clients need. Here a connection must finish its headers within
 `HTTP_HEADER_TIMEOUT_SECONDS` of opening, or of the first byte of a later request on the same
 connection; otherwise it is answered 408 and closed. Only the headers are timed: a slow body,
 a long request, a WebSocket or an SSE stream is not affected.
+
+The 408 is followed by a half-close, not a close: a client still sending (a trickle of header
+lines) would otherwise make the kernel answer its next bytes with a reset, which discards the
+408 it has not read yet. The connection's reads are drained and dropped for `LINGER_SECONDS`,
+then it is closed whatever the client does.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ TIMEOUT_RESPONSE = (
 )
 
 
+LINGER_SECONDS = 2.0
+"""How long a timed-out connection is drained after its 408 before it is closed."""
+
+
 class HeaderTimeoutProtocol(HttpToolsProtocol):
     """The timer runs from the connection's start (or, on a kept-alive connection, from the
     first byte of the next request) until the parser has the whole header block."""
@@ -41,12 +50,15 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._timed_out = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_header_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self._timed_out:
+            return  # answered 408: what still arrives is drained and dropped
         # The keep-alive timer runs only while the connection waits between requests: these
         # bytes begin the next request, whose headers are now on the clock.
         if self.timeout_keep_alive_task is not None:
@@ -79,8 +91,13 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         log.info("closing a connection whose request headers took over %ss", self.header_timeout)
+        self._timed_out = True
         self.transport.write(TIMEOUT_RESPONSE)
-        self.transport.close()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()  # the 408, then FIN; reads go on being drained
+        self._header_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def http_protocol(header_timeout: float) -> type[HeaderTimeoutProtocol]:
