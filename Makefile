@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	sh tests/support/ensure_chromium.sh
 	sh tests/support/ensure_prometheus.sh
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=20 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app realtime domain persistence tests bench clients/python clients/simulator

@@ -13,6 +13,7 @@ import pytest
 from domain.location import LocationFix
 from realtime.geo_index import RedisGeoIndex
 from realtime.redis_broker import RedisBroker
+from tests.support.redis_commands import commands_seen
 
 pytestmark = pytest.mark.redis
 
@@ -30,25 +31,19 @@ async def broker(clean_redis_url: str, redis_prefix: str) -> AsyncIterator[Redis
     await broker.close()
 
 
-async def _hmget_calls(broker: RedisBroker) -> int:
-    stats = await broker.client.info("commandstats")
-    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
-
-
 async def test_reads_of_one_moment_are_one_round_trip_with_each_answer_its_own(
-    broker: RedisBroker, redis_prefix: str
+    broker: RedisBroker, redis_prefix: str, clean_redis_url: str
 ) -> None:
     geo = RedisGeoIndex(broker.client, prefix=redis_prefix)
     for n in range(0, 300, 2):  # even washers have a fix, odd ones never sent one
         await geo.update(n, _fix(n))
-    before = await _hmget_calls(broker)
-    answers = await asyncio.gather(*(geo.last_fix(n) for n in range(300)))
-    assert await _hmget_calls(broker) - before == 1
-    assert answers == [_fix(n) if n % 2 == 0 else None for n in range(300)]
-    # Past the batch size, the rest follows in further reads; nobody is left waiting.
-    before = await _hmget_calls(broker)
-    answers = await asyncio.gather(*(geo.last_fix(n) for n in range(1200)))
-    assert await _hmget_calls(broker) - before == 3
+    async with commands_seen(clean_redis_url, redis_prefix) as seen:
+        answers = await asyncio.gather(*(geo.last_fix(n) for n in range(300)))
+        assert await seen.count(broker.client, "hmget") == 1
+        assert answers == [_fix(n) if n % 2 == 0 else None for n in range(300)]
+        # Past the batch size, the rest follows in further reads; nobody is left waiting.
+        answers = await asyncio.gather(*(geo.last_fix(n) for n in range(1200)))
+        assert await seen.count(broker.client, "hmget") == 1 + 3
     assert answers[298] == _fix(298) and answers[299] is None and answers[1100] is None
 
 

@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from realtime.presence import PresenceTracker
 from realtime.redis_presence import RedisPresence
+from tests.support.redis_commands import commands_seen
 
 pytestmark = pytest.mark.redis
 
@@ -21,11 +22,6 @@ async def client(clean_redis_url: str) -> AsyncIterator[aioredis.Redis]:
     connection = aioredis.from_url(clean_redis_url)
     yield connection
     await connection.aclose()
-
-
-async def _calls(client: aioredis.Redis, command: str) -> int:
-    stats = await client.info("commandstats")
-    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 async def test_a_refresh_keeps_every_entry_alive_with_its_own_info(
@@ -49,12 +45,14 @@ async def test_a_refresh_keeps_every_entry_alive_with_its_own_info(
         assert all(info == {"n": int(c[1:])} for c, info in members.items())
 
 
-async def test_a_refresh_puts_each_entry_once(client: aioredis.Redis, redis_prefix: str) -> None:
+async def test_a_refresh_puts_each_entry_once(
+    client: aioredis.Redis, redis_prefix: str, clean_redis_url: str
+) -> None:
     store = RedisPresence(client, prefix=redis_prefix)
     tracker = PresenceTracker(store, ttl=30)
     for n in range(50):
         await tracker.join("ops", f"c{n}", {})
-    before = await _calls(client, "evalsha")
-    await tracker.refresh()
-    assert await _calls(client, "evalsha") - before == 50
+    async with commands_seen(clean_redis_url, redis_prefix) as seen:
+        await tracker.refresh()
+        assert await seen.count(client, "evalsha") == 50
     assert len(await tracker.members("ops")) == 50
