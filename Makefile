@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint typecheck clean
 
@@ -21,7 +22,12 @@ test: $(STAMP)
 	$(BIN)/mypy
 	sh tests/support/ensure_chromium.sh
 	sh tests/support/ensure_prometheus.sh
-	$(BIN)/python -m pytest -q --durations=20 $(PYTEST_ARGS)
+	# Two passes: tests with no shared state on $(TEST_WORKERS) workers, then those that run
+	# real servers, a browser or the shared Redis, alone (tests/conftest.py marks them).
+	# Exit code 5 (nothing selected, as with PYTEST_ARGS=tests/unit) is not a failure.
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial" \
+		--durations=10 $(PYTEST_ARGS) || test $$? -eq 5
+	$(BIN)/python -m pytest -q -m serial --durations=10 $(PYTEST_ARGS) || test $$? -eq 5
 
 lint: $(STAMP)
 	$(BIN)/ruff check app realtime domain persistence tests bench clients/python clients/simulator

@@ -20,8 +20,25 @@ from tests.support.services import ThrowawayPostgres, ThrowawayRedis, port_open
 pytest_plugins = ["tests.support.backends"]
 """`database_url` on both back-ends, for the folders that test on both (api, persistence)."""
 
+SERIAL_FOLDERS = ("e2e", "browser", "fuzz")
+"""Folders whose tests start real servers (or a browser): they run alone, one at a time."""
+SHARED_REDIS_FIXTURE = "redis_server_url"
+"""Pub/sub channels are server-wide and the app's are not prefixed, so a test on the real
+Redis could hear another's events: those run alone too."""
+
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what must run alone `serial`; `make test` runs the rest on several workers first
+    (each worker has its own PostgreSQL database, SQLite files and temporary folders)."""
+    for item in items:
+        folder = item.path.relative_to(item.config.rootpath).parts[1:2]
+        uses_redis = SHARED_REDIS_FIXTURE in getattr(item, "fixturenames", ())
+        if uses_redis or (folder and folder[0] in SERIAL_FOLDERS):
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture(scope="session")
