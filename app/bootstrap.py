@@ -52,6 +52,7 @@ from app.live.ws import live_socket
 from app.mfa_secrets import seal_stored_secrets, secret_box
 from app.sdk.routes import SDK_ROUTES
 from app.settings import Settings
+from app.shutdown import bounded
 from app.tracing import Tracing
 from app.track.routes import TRACK_ROUTES
 from app.workers.heartbeat import Heartbeat
@@ -131,13 +132,13 @@ class Washline:
             stack.push_async_callback(self.runtime.close)
             await self._seal_mfa_secrets()
             await self.flows.start()
-            stack.push_async_callback(self.flows.stop)
+            stack.push_async_callback(bounded, "live flows", self.flows.stop)
             await self.kpis.start()
-            stack.push_async_callback(self.kpis.stop)
+            stack.push_async_callback(bounded, "kpis", self.kpis.stop)
             self.retention.start()
-            stack.push_async_callback(self.retention.stop)
+            stack.push_async_callback(bounded, "retention", self.retention.stop)
             await self.heartbeat.start()
-            stack.push_async_callback(self.heartbeat.stop)
+            stack.push_async_callback(bounded, "heartbeat", self.heartbeat.stop)
             yield
 
     async def _seal_mfa_secrets(self) -> None:

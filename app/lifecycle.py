@@ -17,6 +17,7 @@ from app.http.share_limits import StreamSlots
 from app.live.history import DatabaseHistory
 from app.session_access import SessionAccess
 from app.settings import Settings
+from app.shutdown import bounded
 from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
 from domain.channels import OPS
@@ -122,13 +123,13 @@ class Runtime:
 
     async def close(self) -> None:
         _live_runtimes.discard(self)
-        await self.begin_drain()
-        await self.presence.stop()
-        await self.relay.stop()
-        await self.access.stop()
-        await self.sessions.stop()
-        await self.hub.close()
-        await self.engine.dispose()
+        await bounded("drain", self.begin_drain)
+        await bounded("presence", self.presence.stop)
+        await bounded("relay", self.relay.stop)
+        await bounded("access", self.access.stop)
+        await bounded("sessions", self.sessions.stop)
+        await bounded("hub", self.hub.close)
+        await bounded("database pool", self.engine.dispose)
         self.tracing.shutdown()
 
 

@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.settings import Settings
 from tests.integration.api.test_api_bad_input import bearer, forged_token
-from tests.support.api import ApiUser, expect, test_settings
+from tests.support.api import ApiUser, expect
+from tests.support.api import test_settings as settings_for
 
 Client = AsyncTestClient[Litestar]
 
@@ -35,7 +36,7 @@ async def test_a_token_verified_under_one_secret_is_refused_under_another(
 ) -> None:
     expect(await api.get("/api/me", headers=customer_a.headers), 200)
     other = create_app(
-        test_settings(settings.database_url, jwt_secret="another-secret-of-sufficient-length")
+        settings_for(settings.database_url, jwt_secret="another-secret-of-sufficient-length")
     )
     async with AsyncTestClient(app=other) as other_api:
         body = expect(await other_api.get("/api/me", headers=customer_a.headers), 401)
