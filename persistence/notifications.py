@@ -4,13 +4,13 @@ back a page at a time and marked read."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import Notification
-from persistence.outbox import append
+from persistence.outbox import append, outbox_values
 
 USER_TOPIC = "user"
 NOTIFICATION_ID = "notification_id"
@@ -34,6 +34,32 @@ async def notify(
         created_at=now,
     )
     return notification
+
+
+_notifications = cast(Table, Notification.__table__)
+_INSERT_NOTIFICATION = insert(_notifications).returning(_notifications.c.id)
+
+
+async def insert_notification(
+    session: AsyncSession, user_id: int, kind: str, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """`notify` as one Core statement: store the notification (its id by RETURNING) and
+    answer its outbox row's `outbox_values`, for the caller to write with the others of its
+    transaction (`persistence.outbox.insert_outbox_rows`)."""
+    conn = await session.connection()
+    result = await conn.execute(
+        _INSERT_NOTIFICATION,
+        {"user_id": user_id, "kind": kind, "payload": payload, "created_at": now},
+    )
+    notification_id = int(result.scalar_one())
+    return outbox_values(
+        topic=USER_TOPIC,
+        aggregate_id=user_id,
+        seq=notification_id,
+        event_type=kind,
+        payload={NOTIFICATION_ID: notification_id, **payload},
+        created_at=now,
+    )
 
 
 async def notifications_page(

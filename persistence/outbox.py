@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -125,33 +125,44 @@ def _forget_dirty(session: Session) -> None:
         session.info.pop(topic, None)
 
 
-def append(
-    session: AsyncSession,
-    *,
-    topic: str,
-    aggregate_id: int,
-    seq: int,
-    event_type: str,
-    payload: dict[str, Any],
-    created_at: datetime,
-) -> OutboxEvent:
-    """Add one event to the caller's transaction and wake the relay after its commit.
+class OutboxFields(TypedDict):
+    """What the writer of an outbox row says; `outbox_values` adds the rest."""
 
-    The one place an outbox row is built, so every event carries the same things: the
-    `traceparent` of the request or job committing it (the relay's publish joins that trace)
-    and the commit's time, stamped on every publish. The caller commits."""
-    row = OutboxEvent(
-        topic=topic,
-        aggregate_id=aggregate_id,
-        seq=seq,
-        event_type=event_type,
-        payload=payload,
-        created_at=created_at,
-        trace_context=current_traceparent(),
-    )
+    topic: str
+    aggregate_id: int
+    seq: int
+    event_type: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def append(session: AsyncSession, **fields: Unpack[OutboxFields]) -> OutboxEvent:
+    """Add one event to the caller's transaction and wake the relay after its commit.
+    The caller commits."""
+    row = OutboxEvent(**outbox_values(**fields))
     session.add(row)
     mark_outbox_dirty(session)
     return row
+
+
+def outbox_values(**fields: Unpack[OutboxFields]) -> dict[str, Any]:
+    """The columns of one outbox row, for `append` (ORM) and `insert_outbox_rows` (Core).
+
+    The one place an outbox row is built, so every event carries the same things: the
+    `traceparent` of the request or job committing it (the relay's publish joins that trace)
+    and the commit's time, stamped on every publish."""
+    return {**fields, "trace_context": current_traceparent()}
+
+
+_INSERT_OUTBOX = insert(cast(Table, OutboxEvent.__table__))
+
+
+async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Write rows of `outbox_values` in the caller's transaction as one Core statement (no
+    unit of work), and wake the relay after its commit, as `append` does."""
+    conn = await session.connection()
+    await conn.execute(_INSERT_OUTBOX, rows)
+    mark_outbox_dirty(session)
 
 
 async def unpublished(session: AsyncSession, limit: int) -> list[OutboxEvent]:

@@ -55,8 +55,15 @@ async def active_package(session: AsyncSession, package_id: int) -> ServicePacka
 async def price_now(
     session: AsyncSession, vehicle: Vehicle, package: ServicePackage, zone: str
 ) -> Priced:
-    base = price_order_cents(package.base_price_cents, VehicleSize(vehicle.size))
     pct = await current_multiplier(session, zone)
+    return priced_at(package.base_price_cents, vehicle.size, zone, pct)
+
+
+def priced_at(base_price_cents: int, vehicle_size: str, zone: str, pct: int | None) -> Priced:
+    """The price of a package for a vehicle size at the zone's multiplier ``pct`` (None: a
+    zone never priced, the base price)."""
+    base = price_order_cents(base_price_cents, VehicleSize(vehicle_size))
+    pct = BASE_PCT if pct is None else pct
     return Priced(zone, base, pct, apply_surge_cents(base, pct))
 
 
@@ -103,15 +110,14 @@ async def issue_quote(
 async def price_booking(
     session: AsyncSession,
     customer_id: int,
-    vehicle: Vehicle,
-    package: ServicePackage,
-    zone: str,
+    vehicle_id: int,
+    package_id: int,
+    current: Priced,
     quote_token: str | None,
     now: datetime,
 ) -> tuple[Priced, PriceQuote | None]:
-    """The price a booking pays: its quote's, when it names one it may use, else the
-    current surge's. A quote it may not use is refused with the current price."""
-    current = await price_now(session, vehicle, package, zone)
+    """The price a booking pays: its quote's, when it names one it may use, else
+    ``current`` (the surge's now). A quote it may not use is refused with ``current``."""
     if quote_token is None:
         return current, None
     quote = await stored.quote_by_token(session, quote_token)
@@ -127,7 +133,7 @@ async def price_booking(
             used=quote.order_id is not None,
         )
     )
-    booking = BookingFacts(customer_id, vehicle.id, package.id, zone)
+    booking = BookingFacts(customer_id, vehicle_id, package_id, current.zone)
     problem = quote_problem(facts, booking, now)
     if problem is not None or quote is None:
         QUOTES.labels(outcome="expired").inc()
