@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 import pyotp
 import pytest
 from advanced_alchemy.base import orm_registry
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.asgi import create_app
 from app.schemas.privacy import DataExport
 from app.settings import Settings
+from app.workers.kpis import load_seed
+from domain.kpis import KpiBoard, SlaRules, business_day_start
 from persistence.database import create_engine, create_session_factory
 from persistence.models import TrackPoint
 from tests.integration.api.conftest import Advance, MakeOrder
@@ -134,11 +137,27 @@ async def test_exports_are_audited_and_admins_export_for_a_user(
     assert expect(missing, 404)["code"] == "not_found"
 
 
-async def books(settings: Settings, admin: ApiUser) -> dict[str, Any]:
+async def books(settings: Settings) -> dict[str, Any]:
     """The KPIs that come from stored orders (not from the clock or live connections), as a
-    process starting now computes them from the database (a running one follows events)."""
-    async with AsyncTestClient(app=create_app(settings)) as client:
-        kpis = expect(await client.get("/api/admin/kpis", headers=admin.headers), 200)
+    process starting now computes them: the board seeded from the database
+    (`app.workers.kpis.load_seed`), as every process's KPI service does at start."""
+    zone = ZoneInfo(settings.business_timezone)
+    now = datetime.now(UTC)
+    day_start = business_day_start(now, zone)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            seed = await load_seed(session, day_start)
+    finally:
+        await engine.dispose()
+    board = KpiBoard(
+        day_start=day_start,
+        sla=SlaRules(settings.sla_assign_seconds, settings.sla_arrival_seconds),
+        zone=zone,
+        zone_name=settings.business_timezone,
+    )
+    board.seed(seed)
+    kpis = msgspec.to_builtins(board.snapshot(now, washers_online=set(), connections={}))
     return {key: kpis[key] for key in ("orders_by_status", "active_orders", "today")}
 
 
@@ -152,7 +171,7 @@ async def test_erasure_keeps_the_books_and_removes_the_person(
 ) -> None:
     order_id = history[customer_a.id]
     before_order = expect(await api.get(f"/api/orders/{order_id}", headers=admin.headers), 200)
-    before_books = await books(settings, admin)
+    before_books = await books(settings)
     before_washer = expect(await api.get(f"/api/washers/{washer.id}", headers=admin.headers), 200)
 
     wrong = await api.post("/api/me/erase", json={"password": "nope"}, headers=customer_a.headers)
@@ -173,7 +192,7 @@ async def test_erasure_keeps_the_books_and_removes_the_person(
     assert kept_order["address"] == "[erased]"
     assert kept_order["notes"] is None
     assert kept_order["lat"] == round(before["lat"], 2)
-    assert await books(settings, admin) == before_books
+    assert await books(settings) == before_books
     assert before_books["today"]["completed"] == 2
     after_washer = expect(await api.get(f"/api/washers/{washer.id}", headers=admin.headers), 200)
     assert after_washer["rating_average"] == before_washer["rating_average"]
