@@ -8,6 +8,7 @@ here is their translation (`expires_at <= now` is `is_expired`, open and unexpir
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, select, update
@@ -54,11 +55,25 @@ async def open_offers_for(session: AsyncSession, order_id: int) -> list[Dispatch
 
 async def offered_washers(session: AsyncSession, order_id: int) -> set[int]:
     """Every washer the order was ever offered to, whatever became of the offer."""
-    return set(
-        await session.scalars(
-            select(DispatchOffer.washer_id).where(DispatchOffer.order_id == order_id)
+    return (await offered_washers_of(session, [order_id])).get(order_id, set())
+
+
+async def offered_washers_of(
+    session: AsyncSession, order_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """`offered_washers` for several orders in one statement; an order never offered to
+    anyone is absent."""
+    if not order_ids:
+        return {}
+    offered: dict[int, set[int]] = {}
+    rows = await session.execute(
+        select(DispatchOffer.order_id, DispatchOffer.washer_id).where(
+            DispatchOffer.order_id.in_(order_ids)
         )
     )
+    for order_id, washer_id in rows:
+        offered.setdefault(order_id, set()).add(washer_id)
+    return offered
 
 
 async def expire_offers(session: AsyncSession, now: datetime) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import msgspec
@@ -34,6 +35,13 @@ class GeoIndex(Protocol):
 
     async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
         """Washers within `radius_m`, nearest first."""
+        ...
+
+    async def nearby_each(
+        self, centers: Sequence[LatLng], radius_m: float, limit: int = 50
+    ) -> list[list[NearbyWasher]]:
+        """`nearby` for each of `centers`, in their order: what dispatch asks for a page of
+        waiting orders at once."""
         ...
 
 
@@ -69,6 +77,11 @@ class MemoryGeoIndex:
                 found.append(NearbyWasher(washer_id, fix, distance))
         found.sort(key=lambda n: (n.distance_m, n.washer_id))
         return found[:limit]
+
+    async def nearby_each(
+        self, centers: Sequence[LatLng], radius_m: float, limit: int = 50
+    ) -> list[list[NearbyWasher]]:
+        return [await self.nearby(center, radius_m, limit) for center in centers]
 
 
 class RedisGeoIndex:
@@ -148,29 +161,47 @@ class RedisGeoIndex:
                     future.set_exception(BrokerUnavailable("geo index read abandoned"))
 
     async def nearby(self, center: LatLng, radius_m: float, limit: int = 50) -> list[NearbyWasher]:
+        return (await self.nearby_each([center], radius_m, limit))[0]
+
+    async def nearby_each(
+        self, centers: Sequence[LatLng], radius_m: float, limit: int = 50
+    ) -> list[list[NearbyWasher]]:
+        """Three round trips however many centers: the prune, one pipeline of GEOSEARCHes,
+        and one HMGET of every washer found (a washer near several centers read once)."""
+        if not centers:
+            return []
         try:
             await self._prune()
-            hits: list[Any] = await self._redis.geosearch(
-                self._geo,
-                longitude=center.lng,
-                latitude=center.lat,
-                radius=radius_m,
-                unit="m",
-                sort="ASC",
-                count=limit,
-                withdist=True,
-            )
-            if not hits:
-                return []
-            members = [member for member, _ in hits]
-            raw_fixes = await self._redis.hmget(self._fixes, members)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for center in centers:
+                    pipe.geosearch(
+                        self._geo,
+                        longitude=center.lng,
+                        latitude=center.lat,
+                        radius=radius_m,
+                        unit="m",
+                        sort="ASC",
+                        count=limit,
+                        withdist=True,
+                    )
+                searches: list[list[Any]] = await pipe.execute()
+            members = list(dict.fromkeys(member for hits in searches for member, _ in hits))
+            raw_fixes = await self._redis.hmget(self._fixes, members) if members else []
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"geo index search failed: {exc}") from exc
-        found = []
-        for (member, distance), raw in zip(hits, raw_fixes, strict=True):
-            if raw:
-                found.append(NearbyWasher(int(member), _fix_decoder.decode(raw), float(distance)))
-        return found
+        fixes = {
+            member: _fix_decoder.decode(raw)
+            for member, raw in zip(members, raw_fixes, strict=True)
+            if raw
+        }
+        return [
+            [
+                NearbyWasher(int(member), fixes[member], float(distance))
+                for member, distance in hits
+                if member in fixes
+            ]
+            for hits in searches
+        ]
 
     async def _prune(self) -> None:
         stale = await self._redis.zrangebyscore(self._seen, "-inf", time.time() - self._retention)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +30,7 @@ from domain.dispatch import DISPATCH_RADII_M, WasherCandidate, choose_offer_targ
 from domain.geo import LatLng, haversine_m
 from persistence.locks import take_turn
 from persistence.models import Order
-from persistence.offers import offered_washers
+from persistence.offers import offered_washers_of
 from persistence.orders import waiting_orders_page
 from persistence.outbox import DISPATCH, CommitSignal
 from persistence.washer_availability import available_washers, busy_washers
@@ -130,33 +131,56 @@ class Dispatcher:
                     break
                 wrapped, after = True, 0
                 continue
-            for order in page:
-                made += await self._offer(session, order, now)
+            made += await self._offer_page(session, page, now)
             scanned += len(page)
             after = page[-1].id
         self._resume_after = after if scanned >= self._scan_limit else 0
         return made
 
-    async def _offer(self, session: AsyncSession, order: Order, now: datetime) -> int:
-        center = LatLng(order.lat, order.lng)
-        nearby = await self._geo.nearby(center, max(DISPATCH_RADII_M), limit=100)
-        if not nearby:
+    async def _offer_page(self, session: AsyncSession, page: Sequence[Order], now: datetime) -> int:
+        """Offer a page of waiting orders. What the choice needs is read for the whole page
+        at once (one geo lookup, then three statements), not per order: a sweep reads every
+        waiting order, and per order it was six round trips, most of them for orders that
+        end up with nobody to offer. Offers made for one order change nothing another order
+        of the page reads (only who was offered *that* order), so the answers are the same."""
+        centers = [LatLng(order.lat, order.lng) for order in page]
+        nearby_each = await self._geo.nearby_each(centers, max(DISPATCH_RADII_M), limit=100)
+        reachable = [
+            (order, center, nearby)
+            for order, center, nearby in zip(page, centers, nearby_each, strict=True)
+            if nearby
+        ]
+        if not reachable:
             return 0
-        ids = [n.washer_id for n in nearby]
-        already = await offered_washers(session, order.id)
+        ids = sorted({n.washer_id for _, _, nearby in reachable for n in nearby})
+        offered = await offered_washers_of(session, [order.id for order, _, _ in reachable])
         available = await available_washers(session, ids)
         busy = await busy_washers(session, ids)
-        candidates = [
-            WasherCandidate(
-                washer_id=n.washer_id,
-                position=n.fix.position,
-                fix_at=n.fix.ts,
-                online=n.washer_id in available,
-                busy=n.washer_id in busy,
-            )
-            for n in nearby
-            if n.washer_id not in already
-        ]
+        made = 0
+        for order, center, nearby in reachable:
+            already = offered.get(order.id, set())
+            candidates = [
+                WasherCandidate(
+                    washer_id=n.washer_id,
+                    position=n.fix.position,
+                    fix_at=n.fix.ts,
+                    online=n.washer_id in available,
+                    busy=n.washer_id in busy,
+                )
+                for n in nearby
+                if n.washer_id not in already
+            ]
+            made += await self._offer(session, order, center, candidates, now)
+        return made
+
+    async def _offer(
+        self,
+        session: AsyncSession,
+        order: Order,
+        center: LatLng,
+        candidates: list[WasherCandidate],
+        now: datetime,
+    ) -> int:
         chosen = choose_offer_targets(center, candidates, now=now)
         if not chosen:
             return 0

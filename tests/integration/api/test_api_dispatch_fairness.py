@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
@@ -100,3 +100,32 @@ async def test_a_backlog_beyond_one_sweeps_budget_is_worked_through_in_turns(
     assert [await dispatcher.sweep() for _ in range(3)] == [0, 0, 1]  # 1-10, 11-20, then 21-26
     assert await offered_orders(sessions) == {order_ids[-1]}
     assert await dispatcher.sweep() == 0  # wraps around: nothing new to offer
+
+
+async def test_a_sweep_reads_a_page_of_orders_in_a_few_statements_not_some_per_order(
+    settings: Settings,
+) -> None:
+    """What a sweep reads to choose (who was offered each order, who is available, who is
+    busy) is read once per page: per order it was three statements for every waiting order
+    of every sweep, most of them ending with nobody to offer."""
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    reads: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    try:
+        washer_id, order_ids = await seed(sessions, [BERLIN] * 30)
+        dispatcher = Dispatcher(
+            sessions, await washer_near_berlin(washer_id), uses_advisory_lock=False
+        )
+        event.listen(engine.sync_engine, "before_cursor_execute", note)
+        assert await dispatcher.sweep() == 30  # the one washer is offered every order
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+        assert await offered_orders(sessions) == set(order_ids)
+    finally:
+        await engine.dispose()
+    # Two pages of waiting orders (the second one empty) and the three reads of the first.
+    assert len(reads) == 5, reads
