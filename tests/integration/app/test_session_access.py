@@ -228,6 +228,10 @@ async def test_ending_access_in_one_process_reaches_another_through_redis(
     try:
         for broker in brokers:
             await broker.start()
+            # `start` waits for the first connection attempt only; on a loaded machine that
+            # attempt can time out, and the subscription would then be made at the
+            # reconnect, possibly after `end` has published.
+            await broker.pubsub.wait_connected()
         await here.start()
         await there.start()
         assert await there.allows(user_id, "fam1")
