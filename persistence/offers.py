@@ -53,16 +53,11 @@ async def open_offers_for(session: AsyncSession, order_id: int) -> list[Dispatch
     return list(rows)
 
 
-async def offered_washers(session: AsyncSession, order_id: int) -> set[int]:
-    """Every washer the order was ever offered to, whatever became of the offer."""
-    return (await offered_washers_of(session, [order_id])).get(order_id, set())
-
-
 async def offered_washers_of(
     session: AsyncSession, order_ids: Sequence[int]
 ) -> dict[int, set[int]]:
-    """`offered_washers` for several orders in one statement; an order never offered to
-    anyone is absent."""
+    """Every washer each order was ever offered to, whatever became of the offer, in one
+    statement; an order never offered to anyone is absent."""
     if not order_ids:
         return {}
     offered: dict[int, set[int]] = {}

@@ -20,18 +20,6 @@ def _values(statuses: Collection[OrderStatus]) -> list[str]:
     return [status.value for status in statuses]
 
 
-async def count_customer_orders(
-    session: AsyncSession, customer_id: int, statuses: Collection[OrderStatus]
-) -> int:
-    """How many of the customer's orders are in one of `statuses`."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Order)
-        .where(Order.customer_id == customer_id, Order.status.in_(_values(statuses)))
-    )
-    return count or 0
-
-
 async def newest_track_points(session: AsyncSession, order_id: int, limit: int) -> list[TrackPoint]:
     """The order's `limit` newest recorded points, newest first."""
     rows = await session.scalars(

@@ -40,7 +40,7 @@ class GeoIndex(Protocol):
     async def nearby_each(
         self, centers: Sequence[LatLng], radius_m: float, limit: int = 50
     ) -> list[list[NearbyWasher]]:
-        """`nearby` for each of `centers`, in their order: what dispatch asks for a page of
+        """`nearby` for each of `centers`, in their order: what dispatch asks for a batch of
         waiting orders at once."""
         ...
 

@@ -45,8 +45,8 @@ CHOICE_BATCH = 10
 """Waiting orders whose candidates are read together (`Dispatcher._offer_batch`). Each
 order's geo search answers up to a hundred washers, all handled in one turn of the event
 loop: fifty orders at once stalled the process's requests for tens of milliseconds (their
-p95 tripled under `bench.api`'s mix); ten keep each turn short and still read ten times
-fewer times than one order at a time."""
+p95 tripled under `bench.api`'s mix); ten keep each turn short and still make a tenth of
+the reads that one order at a time made."""
 SWEEP_SCAN_LIMIT = 1000
 """Waiting orders looked at per sweep at most; the next sweep carries on after them."""
 DEBOUNCE_SECONDS = 0.2

@@ -48,7 +48,7 @@ async def test_waiting_orders_are_pending_ones_without_an_open_offer(
     assert [o.id for o in page] == [plain.id]
     page = await orders.waiting_orders_page(session, after=0, up_to=plain.id, limit=10)
     assert [o.id for o in page] == [declined.id, plain.id]
-    assert await offers.offered_washers(session, declined.id) == {washer.id}
+    assert await offers.offered_washers_of(session, [declined.id]) == {declined.id: {washer.id}}
 
 
 async def test_expiry_and_decline_are_decided_by_the_statement(
@@ -82,7 +82,6 @@ async def test_active_jobs_and_involvement(session: AsyncSession, rows: Rows) ->
     assert [o.id for o in await orders.orders_involving(session, customer.id)] == [
         o.id for o in await orders.orders_of_customer(session, customer.id)
     ]
-    assert await orders.count_customer_orders(session, customer.id, [OrderStatus.COMPLETED]) == 1
 
 
 async def test_the_day_aggregates(session: AsyncSession, rows: Rows) -> None:
