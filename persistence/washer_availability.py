@@ -1,27 +1,34 @@
-"""Which of some washers are on duty and which are busy: the one query pair that dispatch
-and surge pricing both read, so "available" and "busy" mean the same in both."""
+"""Which washers are idle (on duty with no active order) and which are busy: dispatch and
+surge pricing both read `idle_washers`, so "idle" means the same in both."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import ACTIVE_STATUSES
 from persistence.models import Order, User, WasherProfile
 
 
-async def available_washers(session: AsyncSession, ids: Sequence[int]) -> set[int]:
-    """Those of `ids` whose account is active and who are marked available."""
+async def idle_washers(session: AsyncSession) -> set[int]:
+    """Every washer who could take an order now: an active account, marked available, and no
+    order in an active status. One statement for the whole fleet, read once per dispatch
+    sweep: with nobody idle there is nothing to offer, and the sweep stops before reading a
+    single waiting order or position."""
+    has_active_order = exists().where(
+        Order.washer_id == WasherProfile.user_id,
+        Order.status.in_([s.value for s in ACTIVE_STATUSES]),
+    )
     return set(
         await session.scalars(
             select(WasherProfile.user_id)
             .join(User, User.id == WasherProfile.user_id)
             .where(
-                WasherProfile.user_id.in_(ids),
                 WasherProfile.is_available.is_(True),
                 User.is_active.is_(True),
+                ~has_active_order,
             )
         )
     )

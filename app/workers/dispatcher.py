@@ -3,7 +3,8 @@
 A sweep runs shortly after a commit in this process that can change dispatch (an order
 created, released or closed, a washer on duty: `persistence.outbox.DISPATCH`; the commits
 of a `debounce` window make one sweep) and every `interval` as a fallback: it expires old
-offers, then offers every pending order that has no open offer to the best candidates it
+offers, reads which washers are idle (one statement: with nobody idle the sweep ends there),
+then offers every pending order that has no open offer to the best idle washers near it
 has not offered yet (widening the radius when nobody is near; the ranking is
 `domain.dispatch`). Sweeps of several processes take turns on an advisory lock.
 
@@ -33,7 +34,7 @@ from persistence.models import Order
 from persistence.offers import offered_washers_of
 from persistence.orders import waiting_orders_page
 from persistence.outbox import DISPATCH, CommitSignal
-from persistence.washer_availability import available_washers, busy_washers
+from persistence.washer_availability import idle_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
 
@@ -118,13 +119,16 @@ class Dispatcher:
             if self._uses_advisory_lock and not await take_turn(session, DISPATCH_LOCK_KEY):
                 return 0
             await expire_offers(session, now)
-            made = await self._offer_waiting(session, now)
+            idle = await idle_washers(session)
+            if idle:
+                made = await self._offer_waiting(session, idle, now)
         self.offers_made += made
         return made
 
-    async def _offer_waiting(self, session: AsyncSession, now: datetime) -> int:
-        """Offer waiting orders page by page from where the last sweep stopped, wrapping
-        around once, until every one was looked at or ``scan_limit`` is spent."""
+    async def _offer_waiting(self, session: AsyncSession, idle: set[int], now: datetime) -> int:
+        """Offer waiting orders to the ``idle`` washers near them, page by page from where
+        the last sweep stopped, wrapping around once, until every one was looked at or
+        ``scan_limit`` is spent."""
         start = after = self._resume_after
         wrapped = start == 0
         made = scanned = 0
@@ -138,45 +142,44 @@ class Dispatcher:
                 wrapped, after = True, 0
                 continue
             for first in range(0, len(page), CHOICE_BATCH):
-                made += await self._offer_batch(session, page[first : first + CHOICE_BATCH], now)
+                batch = page[first : first + CHOICE_BATCH]
+                made += await self._offer_batch(session, batch, idle, now)
             scanned += len(page)
             after = page[-1].id
         self._resume_after = after if scanned >= self._scan_limit else 0
         return made
 
     async def _offer_batch(
-        self, session: AsyncSession, orders: Sequence[Order], now: datetime
+        self, session: AsyncSession, orders: Sequence[Order], idle: set[int], now: datetime
     ) -> int:
-        """Offer a batch of waiting orders. What the choice needs is read for the batch at
-        once (one geo lookup, then three statements), not per order: a sweep reads every
-        waiting order, and per order it was six round trips, most of them for orders that
-        end up with nobody to offer. Offers made for one order change nothing another order
-        of the batch reads (only who was offered *that* order), so the answers are the same."""
+        """Offer a batch of waiting orders to the ``idle`` washers near them. What the choice
+        needs is read for the batch at once (one geo lookup, then who was offered each order),
+        not per order: a sweep reads every waiting order, and per order it was six round
+        trips, most of them for orders that end up with nobody to offer. Offers made for one
+        order change nothing another order of the batch reads (only who was offered *that*
+        order), so the answers are the same."""
         centers = [LatLng(order.lat, order.lng) for order in orders]
         nearby_each = await self._geo.nearby_each(centers, max(DISPATCH_RADII_M), limit=100)
         reachable = [
-            (order, center, nearby)
+            (order, center, idle_near)
             for order, center, nearby in zip(orders, centers, nearby_each, strict=True)
-            if nearby
+            if (idle_near := [n for n in nearby if n.washer_id in idle])
         ]
         if not reachable:
             return 0
-        ids = sorted({n.washer_id for _, _, nearby in reachable for n in nearby})
         offered = await offered_washers_of(session, [order.id for order, _, _ in reachable])
-        available = await available_washers(session, ids)
-        busy = await busy_washers(session, ids)
         made = 0
-        for order, center, nearby in reachable:
+        for order, center, idle_near in reachable:
             already = offered.get(order.id, set())
             candidates = [
                 WasherCandidate(
                     washer_id=n.washer_id,
                     position=n.fix.position,
                     fix_at=n.fix.ts,
-                    online=n.washer_id in available,
-                    busy=n.washer_id in busy,
+                    online=True,
+                    busy=False,
                 )
-                for n in nearby
+                for n in idle_near
                 if n.washer_id not in already
             ]
             made += await self._offer(session, order, center, candidates, now)

@@ -39,7 +39,7 @@ from persistence import kpis, pricing
 from persistence.locks import take_turn
 from persistence.models import SurgeZone
 from persistence.orders import demand_by_zone
-from persistence.washer_availability import available_washers, busy_washers
+from persistence.washer_availability import idle_washers
 from realtime.broker import BrokerUnavailable
 from realtime.geo_index import GeoIndex
 from realtime.hub import Hub
@@ -163,23 +163,16 @@ class SurgeComputer:
 
     async def _idle_washer_zones(self, session: AsyncSession, now: datetime) -> list[str]:
         """The zone of every online, idle washer whose last fix is fresh."""
+        idle = await idle_washers(session)
+        if not idle:
+            return []
         center = self._area.center
         corner = LatLng(self._area.north, self._area.east)
         radius = haversine_m(center, corner) + 5000
-        nearby = [
-            n
-            for n in await self._geo.nearby(center, radius, limit=MAX_WASHERS)
-            if not is_stale(n.fix.ts, now)
-        ]
-        if not nearby:
-            return []
-        ids = [n.washer_id for n in nearby]
-        available = await available_washers(session, ids)
-        busy = await busy_washers(session, ids)
         return [
             zone_of(n.fix.position, self._resolution)
-            for n in nearby
-            if n.washer_id in available and n.washer_id not in busy
+            for n in await self._geo.nearby(center, radius, limit=MAX_WASHERS)
+            if n.washer_id in idle and not is_stale(n.fix.ts, now)
         ]
 
     def _prices(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
@@ -106,9 +107,9 @@ async def test_a_backlog_beyond_one_sweeps_budget_is_worked_through_in_turns(
 async def test_a_sweep_reads_a_page_of_orders_in_a_few_statements_not_some_per_order(
     settings: Settings,
 ) -> None:
-    """What a sweep reads to choose (who was offered each order, who is available, who is
-    busy) is read once per page: per order it was three statements for every waiting order
-    of every sweep, most of them ending with nobody to offer."""
+    """What a sweep reads to choose is read once per sweep (who is idle) and once per batch
+    of orders (who was offered each): per order it was three statements for every waiting
+    order of every sweep, most of them ending with nobody to offer."""
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     reads: list[str] = []
@@ -128,5 +129,48 @@ async def test_a_sweep_reads_a_page_of_orders_in_a_few_statements_not_some_per_o
         assert await offered_orders(sessions) == set(order_ids)
     finally:
         await engine.dispose()
-    # Two pages of waiting orders (the second one empty), three reads per batch of orders.
-    assert len(reads) == 2 + 3 * math.ceil(30 / CHOICE_BATCH), reads
+    # Who is idle, two pages of waiting orders (the second one empty), one read per batch.
+    assert len(reads) == 1 + 2 + math.ceil(30 / CHOICE_BATCH), reads
+
+
+class CountingGeoIndex(MemoryGeoIndex):
+    """The in-memory index, counting the dispatcher's lookups."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    async def nearby_each(self, *args: Any, **kwargs: Any) -> Any:
+        self.lookups += 1
+        return await super().nearby_each(*args, **kwargs)
+
+
+@pytest.mark.parametrize("why", ["off duty", "busy", "deactivated"])
+async def test_with_nobody_idle_a_sweep_reads_no_waiting_order_and_no_position(
+    sessions: Sessions, why: str
+) -> None:
+    """A washer who is off duty, on another job or deactivated is offered nothing, and with
+    nobody idle a sweep stops after one statement: no page of orders, no geo lookup."""
+    washer_id, order_ids = await seed(sessions, [BERLIN] * 3)
+    geo = CountingGeoIndex()
+    await geo.update(washer_id, LocationFix(lat=BERLIN[0], lng=BERLIN[1], ts=datetime.now(UTC)))
+    async with sessions() as session, session.begin():
+        if why == "off duty":
+            await session.execute(
+                update(WasherProfile)
+                .where(WasherProfile.user_id == washer_id)
+                .values(is_available=False)
+            )
+        elif why == "busy":
+            await session.execute(
+                update(Order)
+                .where(Order.id == order_ids[0])
+                .values(washer_id=washer_id, status=OrderStatus.ASSIGNED.value)
+            )
+        else:
+            await session.execute(update(User).where(User.id == washer_id).values(is_active=False))
+    dispatcher = Dispatcher(sessions, geo, uses_advisory_lock=False)
+
+    assert await dispatcher.sweep() == 0
+    assert geo.lookups == 0
+    assert await offered_orders(sessions) == set()

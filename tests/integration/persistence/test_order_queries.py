@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.offers import OPEN, OfferStatus
 from domain.orders import OrderStatus
-from persistence import kpis, offers, orders
+from persistence import kpis, offers, orders, washer_availability
 from persistence.models import DispatchOffer, OrderEvent
 from tests.integration.persistence.conftest import NOW, Rows
 
@@ -82,6 +82,20 @@ async def test_active_jobs_and_involvement(session: AsyncSession, rows: Rows) ->
     assert [o.id for o in await orders.orders_involving(session, customer.id)] == [
         o.id for o in await orders.orders_of_customer(session, customer.id)
     ]
+
+
+async def test_idle_washers_are_on_duty_active_and_without_an_active_order(
+    session: AsyncSession, rows: Rows
+) -> None:
+    customer = await rows.user()
+    idle, done_for_today = await rows.washer(), await rows.washer()
+    working, off_duty = await rows.washer(), await rows.washer(available=False)
+    deactivated = await rows.washer(active=False)
+    await rows.order(customer, status=OrderStatus.COMPLETED, washer=done_for_today)
+    await rows.order(customer, status=OrderStatus.IN_PROGRESS, washer=working)
+    found = await washer_availability.idle_washers(session)
+    assert {idle.id, done_for_today.id} <= found
+    assert not {working.id, off_duty.id, deactivated.id} & found
 
 
 async def test_the_day_aggregates(session: AsyncSession, rows: Rows) -> None:
