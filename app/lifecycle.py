@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -21,7 +22,7 @@ from app.shutdown import bounded
 from app.tracing import Tracing
 from app.workers.relay import OutboxRelay
 from domain.channels import OPS
-from persistence.database import create_engine, create_session_factory, is_sqlite
+from persistence.database import create_engine, create_session_factory, is_sqlite, open_pool
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.close_codes import SERVICE_RESTART
 from realtime.control import with_control
@@ -35,6 +36,7 @@ from realtime.sessions import LiveSessions
 if TYPE_CHECKING:
     pass
 
+log = logging.getLogger(__name__)
 _live_runtimes: set[Runtime] = set()
 
 
@@ -131,6 +133,19 @@ class Runtime:
         await bounded("hub", self.hub.close)
         await bounded("database pool", self.engine.dispose)
         self.tracing.shutdown()
+
+
+async def open_database_pools() -> None:
+    """Open every runtime's database pool now (`persistence.database.open_pool`); with the
+    database away the pools open lazily later, as they would without this."""
+    for runtime in list(_live_runtimes):
+        try:
+            opened = await open_pool(runtime.engine)
+        except Exception as exc:
+            log.warning("database pool not opened at start (%s); it opens on demand", exc)
+        else:
+            if opened:
+                log.info("database pool open: %d connections", opened)
 
 
 async def drain_all() -> None:

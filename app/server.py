@@ -20,7 +20,7 @@ import uvicorn
 
 from app.collector import settle_after_start
 from app.http_protocol import http_protocol
-from app.lifecycle import drain_all
+from app.lifecycle import drain_all, open_database_pools
 from app.settings import Settings
 from app.ws_protocol import BoundedWebSocketProtocol
 
@@ -48,11 +48,17 @@ class DrainingServer(uvicorn.Server):
     """
 
     def __init__(
-        self, config: uvicorn.Config, drain_delay: float, *, settle_collector: bool = False
+        self,
+        config: uvicorn.Config,
+        drain_delay: float,
+        *,
+        settle_collector: bool = False,
+        open_pool: bool = False,
     ) -> None:
         super().__init__(config)
         self._drain_delay = drain_delay
         self._settle_collector = settle_collector
+        self._open_pool = open_pool
         self._loop: asyncio.AbstractEventLoop | None = None
         self._drain_task: asyncio.Task[None] | None = None
 
@@ -61,10 +67,13 @@ class DrainingServer(uvicorn.Server):
         await super().serve(sockets)  # type: ignore[arg-type]
 
     async def startup(self, sockets: list[Any] | None = None) -> None:
-        """Once the app has started and listens, its start-up heap is settled for the
-        collector (`app.collector`) when asked: by `serve`, whose process is the server's
-        alone, not by a server started inside another process (a test's)."""
+        """Once the app has started and listens, when asked (by `serve`, whose process is
+        the server's alone, not by a server started inside another process, a test's): its
+        database pool is opened in full (`DATABASE_POOL_OPEN_AT_START`), then its start-up
+        heap is settled for the collector (`app.collector`)."""
         await super().startup(sockets)
+        if self._open_pool and not self.should_exit:
+            await open_database_pools()
         if self._settle_collector and not self.should_exit:
             settle_after_start()
 
@@ -128,4 +137,9 @@ def uvicorn_config(
 def serve(settings: Settings, host: str, port: int) -> None:
     raise_open_file_limit()
     config = uvicorn_config(settings, host, port)
-    DrainingServer(config, settings.drain_delay_seconds, settle_collector=True).run()
+    DrainingServer(
+        config,
+        settings.drain_delay_seconds,
+        settle_collector=True,
+        open_pool=settings.database_pool_open_at_start,
+    ).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asyncpg.exceptions import (
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 
 class DatabaseDisconnected(ConnectionError):
@@ -95,6 +97,31 @@ def create_engine(
     engine = create_async_engine(database_url, pool_size=pool_size, **kwargs)
     event.listen(engine.sync_engine, "handle_error", _disconnect_as_database_down)
     return engine
+
+
+async def open_pool(engine: AsyncEngine) -> int:
+    """Open every connection of a PostgreSQL engine's pool now and put them back: the pool
+    otherwise opens them one by one at the first bursts of traffic, each connect (a backend
+    fork and authentication) in a request's time. Returns how many connections the pool holds
+    idle afterwards; on SQLite, where a connection is a file handle, nothing is done. A
+    connect that fails is raised once the others are back in the pool."""
+    if engine.dialect.name != "postgresql":
+        return 0
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return 0
+    opened = await asyncio.gather(
+        *(engine.connect().start() for _ in range(pool.size())), return_exceptions=True
+    )
+    failure: BaseException | None = None
+    for connection in opened:
+        if isinstance(connection, BaseException):
+            failure = failure or connection
+        else:
+            await connection.close()
+    if failure is not None:
+        raise failure
+    return pool.checkedin()
 
 
 def _in_memory(database_url: str) -> bool:

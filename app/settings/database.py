@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
-from app.settings.parsing import parse_positive_int, setting
+from app.settings.parsing import parse_boolean, parse_positive_int, setting
 
 
 def parse_database_url(value: str) -> str:
@@ -38,6 +38,13 @@ class DatabaseSettings:
         "20",
         "PostgreSQL connections per process, all opened once and kept (no overflow, no "
         "per-checkout ping); requests and background workers share them",
+    )
+    database_pool_open_at_start: bool = setting(
+        "DATABASE_POOL_OPEN_AT_START",
+        parse_boolean,
+        "true",
+        "`washline serve` opens every pooled PostgreSQL connection as it starts, "
+        "so none is opened later in a request's time",
     )
     redis_url: str = setting(
         "REDIS_URL",

@@ -45,6 +45,9 @@ class ServerProcess:
             "SHARE_RATE_LIMIT_PER_MINUTE": "100000",
             "SHARE_MAX_STREAMS_PER_ADDRESS": "1000",
             "DRAIN_DELAY_SECONDS": "0",
+            # Tests start many servers side by side on one PostgreSQL; each opens what it
+            # uses (tests/e2e/test_database_pool.py covers the setting itself).
+            "DATABASE_POOL_OPEN_AT_START": "false",
             **self.env,
         }
         log = self.log_path.open("ab")
