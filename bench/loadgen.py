@@ -50,6 +50,37 @@ class Frame(msgspec.Struct):
 
 _decode = msgspec.json.Decoder(Frame).decode
 
+STALL_SECONDS = 0.004
+"""A wake-up of the load generator's own loop this late counts as a stall."""
+
+
+class LoopStalls:
+    """How late this process's event loop wakes from a short sleep. Every frame's latency
+    includes the time the client's loop took to get to it, so a stall here (the process
+    not scheduled, or busy) shows up in the latencies as if the server were late; the
+    report counts the stalls inside the delivery window to tell the two apart."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every = every
+        self.late: list[tuple[float, float]] = []
+        """(when the wake-up was due, how late it came), for wake-ups over a millisecond."""
+
+    async def run(self) -> None:
+        clock = time.time
+        while True:
+            due = clock() + self.every
+            await asyncio.sleep(self.every)
+            late = clock() - due
+            if late > 0.001:
+                self.late.append((due, late))
+
+    def summary(self, start: float | None, end: float | None) -> dict[str, Any]:
+        inside = [late for due, late in self.late if start and end and start <= due <= end]
+        return {
+            "loop_stalls": sum(1 for late in inside if late > STALL_SECONDS),
+            "loop_stall_max_ms": round(max(inside, default=0.0) * 1000, 2),
+        }
+
 
 class Client:
     __slots__ = ("closed_code", "count", "dups", "index", "seen", "ws")
@@ -70,6 +101,7 @@ class LoadGen:
         self.nchannels: int = args.nchannels
         self.clients: list[Client] = []
         self.latencies = array("d")
+        self.stalls = LoopStalls()
         self.failed = 0
         self.failures: dict[str, int] = {}
         self.subscribe_errors = 0
@@ -226,6 +258,7 @@ class LoadGen:
             "drain_seconds": round(drain_seconds, 3),
             "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "latency_file": path,
+            **self.stalls.summary(self.first_recv, self.last_recv),
         }
 
     async def close_all(self) -> None:
@@ -254,6 +287,7 @@ async def main_async(args: argparse.Namespace) -> None:
     gen = LoadGen(args)
     started = time.monotonic()
     await gen.open_all()
+    watch = asyncio.create_task(gen.stalls.run())
     emit(
         {
             "ready": True,
@@ -273,6 +307,7 @@ async def main_async(args: argparse.Namespace) -> None:
             )
             emit({"report": gen.report(command["published"], drained)})
         elif command["cmd"] == "close":
+            watch.cancel()
             await gen.close_all()
             emit({"closed": True})
             return

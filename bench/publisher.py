@@ -106,6 +106,7 @@ async def main_async(args: argparse.Namespace) -> None:
             "lag_p50_ms": round((percentile(lags, 0.5) or 0) * 1000, 3),
             "lag_p99_ms": round((percentile(lags, 0.99) or 0) * 1000, 3),
             "lag_max_ms": round((lags[-1] if lags else 0) * 1000, 3),
+            "cpu_seconds": round(time.process_time(), 3),
         }
     )
 

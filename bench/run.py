@@ -689,12 +689,18 @@ async def publish_and_collect(
         server_cpu_us_per_delivery=round(cpu_used / received * 1e6, 2) if received else None,
         server_cpu_pct=round(100 * cpu_used / window, 1) if window else None,
         loadgen_cpu_s=round(sum(r["cpu_seconds"] for r in reports), 2),
+        publisher_cpu_s=published.get("cpu_seconds"),
+        client_loop_stalls=sum(r["loop_stalls"] for r in reports),
+        client_loop_stall_max_ms=max(r["loop_stall_max_ms"] for r in reports),
         machine_cpu_busy_pct=machine_busy,
         loadavg_1m_end=round(os.getloadavg()[0], 2),
     )
     log(
         f"{tag}: {received}/{result['expected']} delivered, {result['delivered_per_s']}/s, "
-        f"p99 {result['latency_ms']['p99']} ms, lost {result['lost']}"
+        f"p99 {result['latency_ms']['p99']} ms, lost {result['lost']}; "
+        f"publisher CPU {result['publisher_cpu_s']} s; the clients' own loops stalled "
+        f"{result['client_loop_stalls']} times over 4 ms (longest "
+        f"{result['client_loop_stall_max_ms']} ms)"
     )
 
 
