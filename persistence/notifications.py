@@ -3,6 +3,7 @@ back a page at a time and marked read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -10,56 +11,60 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import Notification
-from persistence.outbox import append, outbox_values
+from persistence.outbox import insert_outbox_rows, outbox_values
 
 USER_TOPIC = "user"
 NOTIFICATION_ID = "notification_id"
 """The field every event on `user:{id}` adds to its data: the stored notification's id."""
 
 
-async def notify(
-    session: AsyncSession, user_id: int, kind: str, payload: dict[str, Any], now: datetime
-) -> Notification:
-    """Store a notification and its outbox row in the caller's transaction."""
-    notification = Notification(user_id=user_id, kind=kind, payload=payload, created_at=now)
-    session.add(notification)
-    await session.flush()
-    append(
-        session,
-        topic=USER_TOPIC,
-        aggregate_id=user_id,
-        seq=notification.id,
-        event_type=kind,
-        payload={NOTIFICATION_ID: notification.id, **payload},
-        created_at=now,
-    )
-    return notification
-
-
 _notifications = cast(Table, Notification.__table__)
-_INSERT_NOTIFICATION = insert(_notifications).returning(_notifications.c.id)
+_INSERT_NOTIFICATIONS = insert(_notifications).returning(
+    _notifications.c.id, sort_by_parameter_order=True
+)
 
 
-async def insert_notification(
-    session: AsyncSession, user_id: int, kind: str, payload: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """`notify` as one Core statement: store the notification (its id by RETURNING) and
-    answer its outbox row's `outbox_values`, for the caller to write with the others of its
-    transaction (`persistence.outbox.insert_outbox_rows`)."""
+async def insert_notifications(
+    session: AsyncSession,
+    user_ids: Sequence[int],
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Store one notification per user in one statement (their ids by RETURNING, in the
+    users' order) and answer their outbox rows' `outbox_values`, for the caller to write
+    with the others of its transaction (`persistence.outbox.insert_outbox_rows`)."""
+    if not user_ids:
+        return []
     conn = await session.connection()
     result = await conn.execute(
-        _INSERT_NOTIFICATION,
-        {"user_id": user_id, "kind": kind, "payload": payload, "created_at": now},
+        _INSERT_NOTIFICATIONS,
+        [
+            {"user_id": user_id, "kind": kind, "payload": payload, "created_at": now}
+            for user_id in user_ids
+        ],
     )
-    notification_id = int(result.scalar_one())
-    return outbox_values(
-        topic=USER_TOPIC,
-        aggregate_id=user_id,
-        seq=notification_id,
-        event_type=kind,
-        payload={NOTIFICATION_ID: notification_id, **payload},
-        created_at=now,
-    )
+    return [
+        outbox_values(
+            topic=USER_TOPIC,
+            aggregate_id=user_id,
+            seq=notification_id,
+            event_type=kind,
+            payload={NOTIFICATION_ID: notification_id, **payload},
+            created_at=now,
+        )
+        for user_id, notification_id in zip(user_ids, result.scalars(), strict=True)
+    ]
+
+
+async def notify(
+    session: AsyncSession, user_id: int, kind: str, payload: dict[str, Any], now: datetime
+) -> int:
+    """Store a notification and its outbox row in the caller's transaction (it commits);
+    answers the notification's id."""
+    rows = await insert_notifications(session, [user_id], kind, payload, now)
+    await insert_outbox_rows(session, rows)
+    return int(rows[0]["seq"])
 
 
 async def notifications_page(

@@ -1,14 +1,15 @@
 """Recording an order's history and its outbox row in the caller's transaction.
 
-Every change of an order's status goes through `record_order_event` (ORM objects) or
-`insert_order_event` (Core rows, for a booking written without the ORM), so the event
-history, the order's sequence number and the outbox can never disagree: they are written
-together or not at all (the caller commits).
+Every change of an order's status goes through `insert_order_event`, so the event history,
+the order's sequence number and the outbox can never disagree: they are written together or
+not at all (the caller commits). `record_order_event` is its front for a caller holding the
+order as an ORM object (a transition): it moves the object's sequence number and writes the
+rest with the same Core statements, so there is one writer of these rows, not two.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.event_data import OrderEventData, as_data
 from persistence.models import Order, OrderEvent
-from persistence.notifications import insert_notification, notify
+from persistence.notifications import insert_notifications
 from persistence.order_reads import OrderRow
 from persistence.outbox import (
-    append,
     insert_outbox_rows,
     outbox_values,
     wake_dispatch_after_commit,
@@ -29,9 +29,9 @@ from persistence.outbox import (
 ORDER_TOPIC = "order"
 
 
-def order_event_payload(order: Order | OrderRow, event: OrderEvent | EventValues) -> dict[str, Any]:
-    """The `data` of an order event on the wire (also what the outbox stores), from the ORM
-    objects or from a row of `ORDER_COLUMNS` and the event's values alike."""
+def order_event_payload(order: Order | OrderRow, event: EventValues) -> dict[str, Any]:
+    """The `data` of an order event on the wire (also what the outbox stores), from the
+    order's ORM object or a row of `ORDER_COLUMNS` alike."""
     return as_data(
         OrderEventData(
             order_id=order.id,
@@ -65,12 +65,16 @@ async def record_order_event(
     reason: str | None,
     now: datetime,
     previous_washer_id: int | None = None,
-) -> OrderEvent:
-    """Append the next event of `order`, its outbox row and the notifications of the people
-    it concerns (customer, washer, and a washer who just lost the order); the order must have
-    an id. The caller commits."""
+) -> EventValues:
+    """Append the next event of `order` (an ORM object with an id, its new status and
+    washer already set), its outbox row and the notifications of the people it concerns
+    (customer, washer, and a washer who just lost the order).
+
+    The event's rows are written now; the order's own row, with its new `last_event_seq`,
+    is written by the caller's commit, whose version check refuses a concurrent move (as
+    the unique `(order_id, seq)` of the event refuses it even sooner)."""
     order.last_event_seq = (order.last_event_seq or 0) + 1
-    event = OrderEvent(
+    event = EventValues(
         order_id=order.id,
         seq=order.last_event_seq,
         actor_id=actor_id,
@@ -81,21 +85,9 @@ async def record_order_event(
         reason=reason,
         occurred_at=now,
     )
-    session.add(event)
-    payload = order_event_payload(order, event)
-    append(
-        session,
-        topic=ORDER_TOPIC,
-        aggregate_id=order.id,
-        seq=event.seq,
-        event_type=event_type,
-        payload=payload,
-        created_at=now,
+    await insert_order_event(
+        session, order, event, event_type=event_type, previous_washer_id=previous_washer_id
     )
-    wake_dispatch_after_commit(session)  # every status change may create or end a wait
-    recipients = {order.customer_id, order.washer_id, previous_washer_id}
-    for user_id in sorted(r for r in recipients if r is not None):
-        await notify(session, user_id, event_type, payload, now)
     return event
 
 
@@ -115,25 +107,25 @@ class EventValues:
 
 
 _INSERT_EVENT = insert(cast(Table, OrderEvent.__table__))
+_EVENT_COLUMNS = tuple(field.name for field in fields(EventValues))
 
 
 async def insert_order_event(
     session: AsyncSession,
-    order: OrderRow,
+    order: Order | OrderRow,
     event: EventValues,
     *,
     event_type: str,
     previous_washer_id: int | None = None,
 ) -> None:
-    """`record_order_event` as Core statements, for a caller that wrote the order's row
-    (with `last_event_seq` already `event.seq`) without the ORM: the event, a notification
-    per person it concerns, and all their outbox rows in one statement. The same rows and
-    payloads as `record_order_event`, in a round trip per table instead of a flush of
-    instrumented objects. The caller commits."""
+    """Write one order event for an order whose `last_event_seq` is (or, at the caller's
+    commit, will be) `event.seq`: the event, a notification per person it concerns, and all
+    their outbox rows. One Core statement per table, instead of a flush of instrumented
+    objects. The caller commits."""
     conn = await session.connection()
-    await conn.execute(_INSERT_EVENT, asdict(event))
+    await conn.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
     payload = order_event_payload(order, event)
-    rows = [
+    rows: list[dict[str, Any]] = [
         outbox_values(
             topic=ORDER_TOPIC,
             aggregate_id=order.id,
@@ -144,9 +136,12 @@ async def insert_order_event(
         )
     ]
     recipients = {order.customer_id, event.washer_id, previous_washer_id}
-    for user_id in sorted(r for r in recipients if r is not None):
-        rows.append(
-            await insert_notification(session, user_id, event_type, payload, event.occurred_at)
-        )
+    rows += await insert_notifications(
+        session,
+        sorted(r for r in recipients if r is not None),
+        event_type,
+        payload,
+        event.occurred_at,
+    )
     await insert_outbox_rows(session, rows)
     wake_dispatch_after_commit(session)  # every status change may create or end a wait

@@ -98,7 +98,10 @@ async def transition_order(
         order.assigned_at = now
     try:
         if move.from_status is OrderStatus.PENDING:
-            await close_offers(session, order, now, winner_id=move.washer_id)
+            # The order's row is written once, by the commit: reading its offers must not
+            # flush it early (a second UPDATE and a second version step per move).
+            with session.no_autoflush:
+                await close_offers(session, order, now, winner_id=move.washer_id)
         await record_order_event(
             session,
             order,

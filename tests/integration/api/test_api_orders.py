@@ -446,6 +446,25 @@ async def test_expected_version_guards_against_stale_writes(
     )
 
 
+async def test_a_move_that_closes_offers_steps_the_version_once(
+    api: Client,
+    order_a: Order,
+    move: Any,
+    offer: Any,
+    washer: ApiUser,
+    other_washer: ApiUser,
+) -> None:
+    """The order's row is written once per move, at its commit: reading the offers to close
+    does not write it early, so a client's version moves by one step per event."""
+    await offer(order_a["id"], washer, other_washer)
+    assigned = expect(await move(washer, order_a["id"], "assigned"), 200)
+    assert assigned["version"] == order_a["version"] + 1
+    on_the_way = expect(await move(washer, order_a["id"], "en_route"), 200)
+    assert on_the_way["version"] == assigned["version"] + 1
+    history = (await detail(api, washer, order_a["id"]))["events"]
+    assert [event["to_status"] for event in history] == ["pending", "assigned", "en_route"]
+
+
 async def test_accepting_an_order_someone_else_just_took_is_a_conflict(
     order_a: Order, move: Any, offer: Any, washer: ApiUser, other_washer: ApiUser
 ) -> None:

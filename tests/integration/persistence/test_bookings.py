@@ -1,6 +1,7 @@
 """A booking's Core statements (`persistence.bookings`, `insert_order_event`) on both
-back-ends: the one read finds what the ORM's lookups found, and the rows written are the
-ones `record_order_event` writes through the ORM, with the same payloads."""
+back-ends: the one read finds what the ORM's lookups found, and the rows written for a
+booking's Core order row are the ones `record_order_event` writes for an ORM order, with the
+same payloads."""
 
 from __future__ import annotations
 

@@ -1,0 +1,102 @@
+"""What one order transition costs the process that makes it: CPU and SQL statements.
+
+    .venv/bin/python -m bench.transitions                  # 2,000 customers, 300 washers
+    .venv/bin/python -m bench.transitions --customers 60 --washers 30
+
+A fresh PostgreSQL database is migrated and seeded as `bench.api` seeds it, then
+`app.services.order_transitions.transition_order` runs in this process, one session per
+move, for two kinds of move: a customer cancelling a pending order (offers to close, one
+person to tell) and a washer arriving (two people to tell). The first ten of each are a
+warm-up. No HTTP and no server: the figure is the transition's own cost, which the request
+mix of `bench.api` dilutes among a dozen routes. Only 127.0.0.1; the database is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.services.order_transitions import transition_order
+from bench.api import _create_pg_database, _drop_pg_database
+from bench.api_seed import SeedShape, seed
+from domain.orders import OrderStatus
+from domain.roles import Actor, Role
+from persistence.database import create_engine, create_session_factory
+from persistence.migrate import upgrade
+
+DATABASE = "washline_bench_transitions"
+WARM_UP = 10
+
+Move = Callable[[AsyncSession, list[int]], Awaitable[Any]]
+
+
+def _cancel(session: AsyncSession, pending: list[int]) -> Awaitable[Any]:
+    customer_id, order_id = pending
+    actor = Actor(customer_id, Role.CUSTOMER)
+    return transition_order(session, actor, order_id, OrderStatus.CANCELLED, reason="bench")
+
+
+def _arrive(session: AsyncSession, active: list[int]) -> Awaitable[Any]:
+    _, washer_id, order_id = active
+    return transition_order(session, Actor(washer_id, Role.WASHER), order_id, OrderStatus.ARRIVED)
+
+
+async def measure(customers: int, washers: int) -> dict[str, Any]:
+    url = await _create_pg_database(DATABASE)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        seeded = await seed(url, SeedShape(customers=customers, washers=washers), "unused")
+        engine = create_engine(url)
+        statements = [0]
+
+        def count(*_: Any) -> None:
+            statements[0] += 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        sessions = create_session_factory(engine)
+
+        async def run(items: list[list[int]], move: Move) -> dict[str, Any]:
+            for item in items[:WARM_UP]:
+                async with sessions() as session:
+                    await move(session, item)
+            measured = items[WARM_UP:]
+            statements[0] = 0
+            started = time.process_time()
+            for item in measured:
+                async with sessions() as session:
+                    await move(session, item)
+            cpu = time.process_time() - started
+            return {
+                "transitions": len(measured),
+                "cpu_us_per_transition": round(cpu / max(1, len(measured)) * 1e6),
+                "statements_per_transition": round(statements[0] / max(1, len(measured)), 2),
+            }
+
+        try:
+            return {
+                "cancel_pending_by_customer": await run(seeded.pending, _cancel),
+                "arrive_by_washer": await run(seeded.active, _arrive),
+            }
+        finally:
+            await engine.dispose()
+    finally:
+        await _drop_pg_database(DATABASE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--washers", type=int, default=300)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(measure(args.customers, args.washers)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

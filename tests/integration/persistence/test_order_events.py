@@ -1,0 +1,89 @@
+"""`record_order_event` on both back-ends: one writer for an order's event, its
+notifications and their outbox rows, a statement per table, and the order's own row
+(its new sequence number) written by the caller's commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.orders import OrderStatus
+from persistence.models import Notification, Order, OrderEvent, OutboxEvent
+from persistence.notifications import NOTIFICATION_ID, USER_TOPIC, insert_notifications
+from persistence.order_events import ORDER_TOPIC, record_order_event
+from tests.integration.persistence.conftest import NOW, Rows
+
+
+@contextmanager
+def counted_statements(session: AsyncSession) -> Iterator[list[str]]:
+    """Every SQL statement the session's engine sends while the block runs."""
+    engine = session.bind.sync_engine if session.bind is not None else None
+    assert engine is not None
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_reassignment_writes_its_rows_in_one_statement_per_table(
+    session: AsyncSession, rows: Rows
+) -> None:
+    customer = await rows.user()
+    first, second = await rows.washer(), await rows.washer()
+    order = await rows.order(customer, status=OrderStatus.ASSIGNED, washer=first)
+    order.last_event_seq = 3
+    await session.commit()
+
+    order.washer_id = second.id
+    with counted_statements(session) as sent:
+        written = await record_order_event(
+            session,
+            order,
+            event_type="order.status",
+            from_status="assigned",
+            to_status="assigned",
+            actor_id=None,
+            actor_role="admin",
+            reason="reassigned",
+            now=NOW,
+            previous_washer_id=first.id,
+        )
+    tables = [statement.split()[2] for statement in sent]
+    assert list(dict.fromkeys(tables)) == ["order_event", "notification", "outbox_event"], sent
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        assert len(tables) == 3, sent  # SQLite may insert RETURNING rows one by one
+    assert (written.seq, written.washer_id) == (4, second.id)
+    await session.commit()
+
+    stored = await session.get(Order, order.id, populate_existing=True)
+    assert stored is not None and stored.last_event_seq == 4
+    events = list(await session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)))
+    assert [(e.seq, e.washer_id, e.reason) for e in events] == [(4, second.id, "reassigned")]
+    notes = list(await session.scalars(select(Notification).order_by(Notification.id)))
+    recipients = sorted([customer.id, first.id, second.id])
+    assert [n.user_id for n in notes] == recipients
+    outbox = list(await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)))
+    assert [(o.topic, o.aggregate_id) for o in outbox] == [
+        (ORDER_TOPIC, order.id),
+        *((USER_TOPIC, user_id) for user_id in recipients),
+    ]
+    # Each person's live event names that person's stored notification.
+    assert [o.payload[NOTIFICATION_ID] for o in outbox[1:]] == [n.id for n in notes]
+    assert [o.seq for o in outbox[1:]] == [n.id for n in notes]
+    assert all(o.payload["seq"] == 4 for o in outbox)
+
+
+async def test_notifications_for_nobody_write_nothing(session: AsyncSession) -> None:
+    with counted_statements(session) as sent:
+        assert await insert_notifications(session, [], "order.status", {}, NOW) == []
+    assert sent == []
