@@ -1,10 +1,9 @@
 """Recording an order's history and its outbox row in the caller's transaction.
 
-Every change of an order's status goes through `insert_order_event`, so the event history,
-the order's sequence number and the outbox can never disagree: they are written together or
-not at all (the caller commits). `record_order_event` is its front for a caller holding the
-order as an ORM object (a transition): it moves the object's sequence number and writes the
-rest with the same Core statements, so there is one writer of these rows, not two.
+Every change of an order's status goes through `insert_order_event`, a booking
+(`app.services.orders`) and a transition (`app.services.order_transitions`) alike, so the
+event history, the order's sequence number and the outbox can never disagree: they are
+written together or not at all (the caller commits), by one writer.
 """
 
 from __future__ import annotations
@@ -51,44 +50,6 @@ def order_event_payload(order: Order | OrderRow, event: EventValues) -> dict[str
             lng=order.lng,
         )
     )
-
-
-async def record_order_event(
-    session: AsyncSession,
-    order: Order,
-    *,
-    event_type: str,
-    from_status: str | None,
-    to_status: str,
-    actor_id: int | None,
-    actor_role: str,
-    reason: str | None,
-    now: datetime,
-    previous_washer_id: int | None = None,
-) -> EventValues:
-    """Append the next event of `order` (an ORM object with an id, its new status and
-    washer already set), its outbox row and the notifications of the people it concerns
-    (customer, washer, and a washer who just lost the order).
-
-    The event's rows are written now; the order's own row, with its new `last_event_seq`,
-    is written by the caller's commit, whose version check refuses a concurrent move (as
-    the unique `(order_id, seq)` of the event refuses it even sooner)."""
-    order.last_event_seq = (order.last_event_seq or 0) + 1
-    event = EventValues(
-        order_id=order.id,
-        seq=order.last_event_seq,
-        actor_id=actor_id,
-        actor_role=actor_role,
-        from_status=from_status,
-        to_status=to_status,
-        washer_id=order.washer_id,
-        reason=reason,
-        occurred_at=now,
-    )
-    await insert_order_event(
-        session, order, event, event_type=event_type, previous_washer_id=previous_washer_id
-    )
-    return event
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from domain.orders import OrderStatus
 from domain.roles import Actor
 from persistence.models import DispatchOffer, Order, ServicePackage
 from persistence.offers import decline_if_open, offer_with_order
+from persistence.order_reads import OrderRow
 from persistence.outbox import wake_after_commit
 
 log = structlog.get_logger("washline.offers")
@@ -46,7 +47,7 @@ async def own_offer(
 
 async def accept_offer(
     session: AsyncSession, actor: Actor, offer_id: int, *, reason: str | None = None
-) -> Order:
+) -> OrderRow:
     """Take the offered order: 409 `offer_unavailable` once the offer is over (expired,
     withdrawn, declined or already accepted) or another change to the order wins."""
     offer, order, _package = await own_offer(session, actor, offer_id)

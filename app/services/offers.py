@@ -28,9 +28,10 @@ from domain.offers import (
 from persistence import offers as stored
 from persistence.models import DispatchOffer, Order, ServicePackage
 from persistence.notifications import notify
+from persistence.order_reads import OrderRow
 
 
-def offer_payload(offer: DispatchOffer, order: Order) -> dict[str, Any]:
+def offer_payload(offer: DispatchOffer, order: Order | OrderRow) -> dict[str, Any]:
     return as_data(
         OfferEventData(
             offer_id=offer.id,
@@ -66,7 +67,7 @@ def offer_out(offer: DispatchOffer, order: Order, package: ServicePackage) -> Of
 
 
 async def require_open_offer(
-    session: AsyncSession, order: Order, washer_id: int, now: datetime
+    session: AsyncSession, order: Order | OrderRow, washer_id: int, now: datetime
 ) -> DispatchOffer:
     """A washer may accept only an order offered to it (else not found: it cannot even see
     it), and only while the offer is acceptable."""
@@ -104,7 +105,7 @@ async def create_offers(
 
 
 async def close_offers(
-    session: AsyncSession, order: Order, now: datetime, *, winner_id: int | None
+    session: AsyncSession, order: Order | OrderRow, now: datetime, *, winner_id: int | None
 ) -> None:
     """The order left `pending`: the winner's offer is accepted, every other open one is
     withdrawn and its washer told."""

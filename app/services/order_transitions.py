@@ -3,7 +3,10 @@ a tool, the demo).
 
 Whether the move is allowed is decided by `domain.order_transitions`; this module loads the facts,
 checks the washer and the offer, and persists the move with its history, outbox row and
-audit entry in one transaction, so a lost race is a `Conflict`, never half a move.
+audit entry in one transaction, so a lost race is a `Conflict`, never half a move. The
+order's row is read once and written once, as Core statements (`persistence.order_moves`):
+the write checks the version that was read, so a race is lost before anything else of the
+move is written.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.metrics import ORDER_TRANSITIONS, TIME_TO_ASSIGN
@@ -25,10 +27,16 @@ from domain.offers import OfferUnavailable, needs_offer
 from domain.order_transitions import TransitionDenied, decide_transition
 from domain.orders import ACTIVE_STATUSES, OrderStatus, check_washer_free
 from domain.roles import Actor, Role
-from persistence.models import Order, User
+from persistence.models import User
 from persistence.offers import offer_of
-from persistence.order_events import record_order_event
+from persistence.order_events import EventValues, insert_order_event
+from persistence.order_moves import OrderChange, order_for_move, write_move
+from persistence.order_reads import OrderRow
 from persistence.washer_availability import busy_washers, lock_washer
+
+
+class _RaceLost(Exception):
+    """The order's version changed between the read and the write of a move."""
 
 
 async def _check_washer(session: AsyncSession, washer_id: int) -> None:
@@ -54,13 +62,13 @@ async def transition_order(
     washer_id: int | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Order:
+) -> OrderRow:
     """Apply one state-machine move, whoever asks (a request, the geofence, a tool).
 
     Refuses with the state machine's `TransitionDenied`, or a `Conflict` when another writer
     got there first (`version_conflict` when `expected_version` is stale).
     """
-    order = await session.get(Order, order_id)
+    order = await order_for_move(session, order_id)
     if order is None:
         raise not_found("order")
     now = datetime.now(UTC)
@@ -88,47 +96,52 @@ async def transition_order(
         await _check_washer(session, move.washer_id)
         if move.to_status in ACTIVE_STATUSES:
             await _check_washer_free(session, move.washer_id)
-    previous_washer_id = order.washer_id
-    order.status = move.to_status.value
-    order.washer_id = move.washer_id
-    if move.to_status is OrderStatus.ARRIVED:
-        order.arrived_at = now
     first_assignment = move.to_status is OrderStatus.ASSIGNED and order.assigned_at is None
-    if first_assignment:
-        order.assigned_at = now
+    change = OrderChange(
+        status=move.to_status.value,
+        washer_id=move.washer_id,
+        arrived_at=now if move.to_status is OrderStatus.ARRIVED else order.arrived_at,
+        assigned_at=now if first_assignment else order.assigned_at,
+        last_event_seq=order.last_event_seq + 1,
+    )
     try:
+        moved = await write_move(session, order, change, now)
+        if moved is None:
+            raise _RaceLost
         if move.from_status is OrderStatus.PENDING:
-            # The order's row is written once, by the commit: reading its offers must not
-            # flush it early (a second UPDATE and a second version step per move).
-            with session.no_autoflush:
-                await close_offers(session, order, now, winner_id=move.washer_id)
-        await record_order_event(
+            await close_offers(session, moved, now, winner_id=move.washer_id)
+        await insert_order_event(
             session,
-            order,
+            moved,
+            EventValues(
+                order_id=moved.id,
+                seq=moved.last_event_seq,
+                actor_id=actor.user_id,
+                actor_role=actor.role.value,
+                from_status=move.from_status.value,
+                to_status=move.to_status.value,
+                washer_id=moved.washer_id,
+                reason=reason,
+                occurred_at=now,
+            ),
             event_type=ORDER_STATUS,
-            from_status=move.from_status.value,
-            to_status=move.to_status.value,
-            actor_id=actor.user_id,
-            actor_role=actor.role.value,
-            reason=reason,
-            now=now,
-            previous_washer_id=previous_washer_id,
+            previous_washer_id=order.washer_id,
         )
         if actor.role is Role.ADMIN:
             audit.record(
                 session,
                 AuditAction.ORDER_ADMIN_TRANSITION,
                 actor,
-                (AuditTarget.ORDER, order.id),
-                before={"status": move.from_status.value, "washer_id": previous_washer_id},
+                (AuditTarget.ORDER, moved.id),
+                before={"status": move.from_status.value, "washer_id": order.washer_id},
                 after={"status": move.to_status.value, "washer_id": move.washer_id},
                 detail={"reason": reason} if reason else None,
             )
         await session.commit()
-    except (StaleDataError, IntegrityError):
+    except (_RaceLost, IntegrityError):
         await session.rollback()
         raise Conflict("conflict", "another change to this order won the race; reload it") from None
     ORDER_TRANSITIONS.labels(move.to_status.value).inc()
     if first_assignment:
-        TIME_TO_ASSIGN.observe(max(0.0, (now - order.created_at).total_seconds()))
-    return order
+        TIME_TO_ASSIGN.observe(max(0.0, (now - moved.created_at).total_seconds()))
+    return moved

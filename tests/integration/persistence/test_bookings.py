@@ -1,10 +1,10 @@
 """A booking's Core statements (`persistence.bookings`, `insert_order_event`) on both
-back-ends: the one read finds what the ORM's lookups found, and the rows written for a
-booking's Core order row are the ones `record_order_event` writes for an ORM order, with the
-same payloads."""
+back-ends: the one read finds what the ORM's lookups found, and a booking's rows carry the
+order's payload, its trace context and wake the relay and dispatch after the commit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from opentelemetry.sdk.trace import TracerProvider
@@ -15,7 +15,7 @@ from domain.booking import OPEN_STATUSES
 from domain.orders import OrderStatus
 from persistence.bookings import BOOKED_VERSION, booking_lookup, insert_order
 from persistence.models import Notification, OrderEvent, OutboxEvent, SurgeZone
-from persistence.order_events import EventValues, insert_order_event, record_order_event
+from persistence.order_events import EventValues, insert_order_event
 from persistence.outbox import DISPATCH, OUTBOX, add_commit_waker, remove_commit_waker
 from realtime.tracing import current_traceparent
 from tests.integration.persistence.conftest import NOW, Rows
@@ -127,19 +127,11 @@ async def test_the_core_booking_writes_what_the_orm_path_writes(
     core = await _written(session, order.id)
     assert core[2][0][4] == traceparent is not None
 
-    # The same booking through the ORM, on a second order: the same rows, but for the ids.
+    # The same event for an ORM order, on a second order: the same rows, but for the ids.
     orm_order = await rows.order(customer, created_at=NOW, notes="gate code 4", zone="z1")
-    orm_order.price_cents = 2600
-    await record_order_event(
-        session,
-        orm_order,
-        event_type="order.created",
-        from_status=None,
-        to_status=OrderStatus.PENDING.value,
-        actor_id=customer.id,
-        actor_role="customer",
-        reason=None,
-        now=NOW,
+    orm_order.price_cents, orm_order.last_event_seq = 2600, 1
+    await insert_order_event(
+        session, orm_order, replace(event, order_id=orm_order.id), event_type="order.created"
     )
     await session.commit()
     both = await _written(session, orm_order.id)

@@ -1,6 +1,5 @@
-"""`record_order_event` on both back-ends: one writer for an order's event, its
-notifications and their outbox rows, a statement per table, and the order's own row
-(its new sequence number) written by the caller's commit."""
+"""`insert_order_event` on both back-ends: one writer for an order's event, its
+notifications and their outbox rows, a statement per table."""
 
 from __future__ import annotations
 
@@ -12,9 +11,9 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import OrderStatus
-from persistence.models import Notification, Order, OrderEvent, OutboxEvent
+from persistence.models import Notification, OrderEvent, OutboxEvent
 from persistence.notifications import NOTIFICATION_ID, USER_TOPIC, insert_notifications
-from persistence.order_events import ORDER_TOPIC, record_order_event
+from persistence.order_events import ORDER_TOPIC, EventValues, insert_order_event
 from tests.integration.persistence.conftest import NOW, Rows
 
 
@@ -44,29 +43,29 @@ async def test_a_reassignment_writes_its_rows_in_one_statement_per_table(
     order.last_event_seq = 3
     await session.commit()
 
-    order.washer_id = second.id
+    order.washer_id, order.last_event_seq = second.id, 4
+    await session.commit()
+    reassigned = EventValues(
+        order_id=order.id,
+        seq=4,
+        actor_id=None,
+        actor_role="admin",
+        from_status="assigned",
+        to_status="assigned",
+        washer_id=second.id,
+        reason="reassigned",
+        occurred_at=NOW,
+    )
     with counted_statements(session) as sent:
-        written = await record_order_event(
-            session,
-            order,
-            event_type="order.status",
-            from_status="assigned",
-            to_status="assigned",
-            actor_id=None,
-            actor_role="admin",
-            reason="reassigned",
-            now=NOW,
-            previous_washer_id=first.id,
+        await insert_order_event(
+            session, order, reassigned, event_type="order.status", previous_washer_id=first.id
         )
     tables = [statement.split()[2] for statement in sent]
     assert list(dict.fromkeys(tables)) == ["order_event", "notification", "outbox_event"], sent
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         assert len(tables) == 3, sent  # SQLite may insert RETURNING rows one by one
-    assert (written.seq, written.washer_id) == (4, second.id)
     await session.commit()
 
-    stored = await session.get(Order, order.id, populate_existing=True)
-    assert stored is not None and stored.last_event_seq == 4
     events = list(await session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)))
     assert [(e.seq, e.washer_id, e.reason) for e in events] == [(4, second.id, "reassigned")]
     notes = list(await session.scalars(select(Notification).order_by(Notification.id)))
