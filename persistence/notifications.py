@@ -4,6 +4,7 @@ back a page at a time and marked read."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,6 +25,44 @@ _INSERT_NOTIFICATIONS = insert(_notifications).returning(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification to store: who, what kind, and its data."""
+
+    user_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+async def insert_notices(
+    session: AsyncSession, notices: Sequence[Notice], now: datetime
+) -> list[dict[str, Any]]:
+    """Store every notice in one statement (their ids by RETURNING, in the notices' order)
+    and answer their outbox rows' `outbox_values`, for the caller to write with the others
+    of its transaction (`persistence.outbox.insert_outbox_rows`)."""
+    if not notices:
+        return []
+    conn = await session.connection()
+    result = await conn.execute(
+        _INSERT_NOTIFICATIONS,
+        [
+            {"user_id": n.user_id, "kind": n.kind, "payload": n.payload, "created_at": now}
+            for n in notices
+        ],
+    )
+    return [
+        outbox_values(
+            topic=USER_TOPIC,
+            aggregate_id=notice.user_id,
+            seq=notification_id,
+            event_type=notice.kind,
+            payload={NOTIFICATION_ID: notification_id, **notice.payload},
+            created_at=now,
+        )
+        for notice, notification_id in zip(notices, result.scalars(), strict=True)
+    ]
+
+
 async def insert_notifications(
     session: AsyncSession,
     user_ids: Sequence[int],
@@ -31,40 +70,15 @@ async def insert_notifications(
     payload: dict[str, Any],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Store one notification per user in one statement (their ids by RETURNING, in the
-    users' order) and answer their outbox rows' `outbox_values`, for the caller to write
-    with the others of its transaction (`persistence.outbox.insert_outbox_rows`)."""
-    if not user_ids:
-        return []
-    conn = await session.connection()
-    result = await conn.execute(
-        _INSERT_NOTIFICATIONS,
-        [
-            {"user_id": user_id, "kind": kind, "payload": payload, "created_at": now}
-            for user_id in user_ids
-        ],
-    )
-    return [
-        outbox_values(
-            topic=USER_TOPIC,
-            aggregate_id=user_id,
-            seq=notification_id,
-            event_type=kind,
-            payload={NOTIFICATION_ID: notification_id, **payload},
-            created_at=now,
-        )
-        for user_id, notification_id in zip(user_ids, result.scalars(), strict=True)
-    ]
+    """`insert_notices` for one event told to several users."""
+    return await insert_notices(session, [Notice(u, kind, payload) for u in user_ids], now)
 
 
-async def notify(
-    session: AsyncSession, user_id: int, kind: str, payload: dict[str, Any], now: datetime
-) -> int:
-    """Store a notification and its outbox row in the caller's transaction (it commits);
-    answers the notification's id."""
-    rows = await insert_notifications(session, [user_id], kind, payload, now)
-    await insert_outbox_rows(session, rows)
-    return int(rows[0]["seq"])
+async def notify_all(session: AsyncSession, notices: Sequence[Notice], now: datetime) -> None:
+    """Store the notices and their outbox rows in the caller's transaction (it commits): two
+    statements however many there are, none for none."""
+    if notices:
+        await insert_outbox_rows(session, await insert_notices(session, notices, now))
 
 
 async def notifications_page(

@@ -159,7 +159,10 @@ _INSERT_OUTBOX = insert(cast(Table, OutboxEvent.__table__))
 
 async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Write rows of `outbox_values` in the caller's transaction as one Core statement (no
-    unit of work), and wake the relay after its commit, as `append` does."""
+    unit of work), and wake the relay after its commit, as `append` does. No rows, no
+    statement (an empty parameter list would insert one row of defaults)."""
+    if not rows:
+        return
     conn = await session.connection()
     await conn.execute(_INSERT_OUTBOX, rows)
     mark_outbox_dirty(session)

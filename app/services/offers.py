@@ -27,7 +27,7 @@ from domain.offers import (
 )
 from persistence import offers as stored
 from persistence.models import DispatchOffer, Order, ServicePackage
-from persistence.notifications import notify
+from persistence.notifications import Notice, notify_all
 from persistence.order_reads import OrderRow
 
 
@@ -81,15 +81,16 @@ async def require_open_offer(
 
 async def create_offers(
     session: AsyncSession,
-    order: Order,
+    order: Order | OrderRow,
     targets: list[tuple[int, float]],
     now: datetime,
 ) -> list[DispatchOffer]:
-    """Offer `order` to each (washer id, distance) and notify them; the caller commits."""
+    """Offer `order` to each (washer id, distance) and notify them; the caller commits.
+    Three statements however many washers: the offers (one INSERT, their ids by RETURNING),
+    the notifications, their outbox rows."""
     expires_at = offer_expiry(now)
-    offers = []
-    for washer_id, distance_m in targets:
-        offer = DispatchOffer(
+    offers = [
+        DispatchOffer(
             order_id=order.id,
             washer_id=washer_id,
             status=OPEN,
@@ -97,10 +98,15 @@ async def create_offers(
             created_at=now,
             expires_at=expires_at,
         )
-        session.add(offer)
-        await session.flush()
-        await notify(session, washer_id, DISPATCH_OFFER, offer_payload(offer, order), now)
-        offers.append(offer)
+        for washer_id, distance_m in targets
+    ]
+    session.add_all(offers)
+    await session.flush()
+    await notify_all(
+        session,
+        [Notice(o.washer_id, DISPATCH_OFFER, offer_payload(o, order)) for o in offers],
+        now,
+    )
     return offers
 
 
@@ -108,14 +114,15 @@ async def close_offers(
     session: AsyncSession, order: Order | OrderRow, now: datetime, *, winner_id: int | None
 ) -> None:
     """The order left `pending`: the winner's offer is accepted, every other open one is
-    withdrawn and its washer told."""
+    withdrawn and its washer told (all of them in one notification statement)."""
+    withdrawn = []
     for offer in await stored.open_offers_for(session, order.id):
         offer.status = closing_status(offer.washer_id, winner_id).value
-        if offer.status != OfferStatus.WITHDRAWN:
-            continue
-        await notify(
-            session, offer.washer_id, DISPATCH_OFFER_WITHDRAWN, offer_payload(offer, order), now
-        )
+        if offer.status == OfferStatus.WITHDRAWN:
+            withdrawn.append(
+                Notice(offer.washer_id, DISPATCH_OFFER_WITHDRAWN, offer_payload(offer, order))
+            )
+    await notify_all(session, withdrawn, now)
 
 
 async def expire_offers(session: AsyncSession, now: datetime) -> int:

@@ -3,11 +3,7 @@ notifications and their outbox rows, a statement per table."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import OrderStatus
@@ -15,23 +11,7 @@ from persistence.models import Notification, OrderEvent, OutboxEvent
 from persistence.notifications import NOTIFICATION_ID, USER_TOPIC, insert_notifications
 from persistence.order_events import ORDER_TOPIC, EventValues, insert_order_event
 from tests.integration.persistence.conftest import NOW, Rows
-
-
-@contextmanager
-def counted_statements(session: AsyncSession) -> Iterator[list[str]]:
-    """Every SQL statement the session's engine sends while the block runs."""
-    engine = session.bind.sync_engine if session.bind is not None else None
-    assert engine is not None
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support.statements import counted_statements
 
 
 async def test_a_reassignment_writes_its_rows_in_one_statement_per_table(

@@ -13,7 +13,7 @@ from domain.event_data import AuditEntryData
 from domain.events import AUDIT_ENTRY
 from persistence.audit import AuditOrigin, add_audit_event
 from persistence.models import AuditEvent, OutboxEvent
-from persistence.notifications import notify
+from persistence.notifications import Notice, notify_all
 from persistence.outbox import OUTBOX, add_commit_waker, append, remove_commit_waker
 from realtime.tracing import current_traceparent
 from tests.integration.persistence.conftest import NOW, Rows
@@ -63,7 +63,7 @@ async def test_the_relay_is_woken_by_the_commit_and_not_before(
     add_commit_waker(waker, OUTBOX)
     try:
         user = await rows.user()
-        await notify(session, user.id, "notification", {"x": 1}, NOW)
+        await notify_all(session, [Notice(user.id, "notification", {"x": 1})], NOW)
         assert woken == []
         await session.commit()
         assert woken == [1]
