@@ -63,17 +63,6 @@ async def insert_notices(
     ]
 
 
-async def insert_notifications(
-    session: AsyncSession,
-    user_ids: Sequence[int],
-    kind: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """`insert_notices` for one event told to several users."""
-    return await insert_notices(session, [Notice(u, kind, payload) for u in user_ids], now)
-
-
 async def notify_all(session: AsyncSession, notices: Sequence[Notice], now: datetime) -> None:
     """Store the notices and their outbox rows in the caller's transaction (it commits): two
     statements however many there are, none for none."""

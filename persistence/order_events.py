@@ -8,6 +8,7 @@ written together or not at all (the caller commits), by one writer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.event_data import OrderEventData, as_data
 from persistence.models import Order, OrderEvent
-from persistence.notifications import insert_notifications
+from persistence.notifications import Notice, insert_notices
 from persistence.order_reads import OrderRow
 from persistence.outbox import (
     insert_outbox_rows,
@@ -78,11 +79,13 @@ async def insert_order_event(
     *,
     event_type: str,
     previous_washer_id: int | None = None,
+    also_notify: Sequence[Notice] = (),
 ) -> None:
     """Write one order event for an order whose `last_event_seq` is (or, at the caller's
     commit, will be) `event.seq`: the event, a notification per person it concerns, and all
     their outbox rows. One Core statement per table, instead of a flush of instrumented
-    objects. The caller commits."""
+    objects. `also_notify` are notices the same move sends (offers it withdrew), stored with
+    the event's own. The caller commits."""
     conn = await session.connection()
     await conn.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
     payload = order_event_payload(order, event)
@@ -97,12 +100,10 @@ async def insert_order_event(
         )
     ]
     recipients = {order.customer_id, event.washer_id, previous_washer_id}
-    rows += await insert_notifications(
-        session,
-        sorted(r for r in recipients if r is not None),
-        event_type,
-        payload,
-        event.occurred_at,
-    )
+    notices = [
+        Notice(user_id, event_type, payload)
+        for user_id in sorted(r for r in recipients if r is not None)
+    ]
+    rows += await insert_notices(session, [*notices, *also_notify], event.occurred_at)
     await insert_outbox_rows(session, rows)
     wake_dispatch_after_commit(session)  # every status change may create or end a wait

@@ -112,9 +112,10 @@ async def create_offers(
 
 async def close_offers(
     session: AsyncSession, order: Order | OrderRow, now: datetime, *, winner_id: int | None
-) -> None:
+) -> list[Notice]:
     """The order left `pending`: the winner's offer is accepted, every other open one is
-    withdrawn and its washer told (all of them in one notification statement)."""
+    withdrawn. Answers the notices that tell each washer who lost an offer, for the caller
+    to store with the move's own (`persistence.order_events.insert_order_event`)."""
     withdrawn = []
     for offer in await stored.open_offers_for(session, order.id):
         offer.status = closing_status(offer.washer_id, winner_id).value
@@ -122,7 +123,7 @@ async def close_offers(
             withdrawn.append(
                 Notice(offer.washer_id, DISPATCH_OFFER_WITHDRAWN, offer_payload(offer, order))
             )
-    await notify_all(session, withdrawn, now)
+    return withdrawn
 
 
 async def expire_offers(session: AsyncSession, now: datetime) -> int:

@@ -108,8 +108,11 @@ async def transition_order(
         moved = await write_move(session, order, change, now)
         if moved is None:
             raise _RaceLost
-        if move.from_status is OrderStatus.PENDING:
+        withdrawn = (
             await close_offers(session, moved, now, winner_id=move.washer_id)
+            if move.from_status is OrderStatus.PENDING
+            else []
+        )
         await insert_order_event(
             session,
             moved,
@@ -126,6 +129,7 @@ async def transition_order(
             ),
             event_type=ORDER_STATUS,
             previous_washer_id=order.washer_id,
+            also_notify=withdrawn,
         )
         if actor.role is Role.ADMIN:
             audit.record(

@@ -1,5 +1,6 @@
-"""`app.services.offers` on PostgreSQL: offering an order to several washers, and closing
-its offers, each write a fixed number of statements however many washers there are."""
+"""`app.services.offers` on PostgreSQL: offering an order to several washers writes a fixed
+number of statements however many washers there are; closing its offers only marks them and
+answers the notices for the caller's move to store."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ async def test_an_order_offered_to_three_washers_is_three_statements(
         assert [(o.aggregate_id, o.seq) for o in outbox] == [(n.user_id, n.id) for n in notes]
 
 
-async def test_closing_the_offers_tells_every_loser_in_one_statement(
+async def test_closing_the_offers_answers_a_notice_for_every_loser(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
@@ -52,20 +53,18 @@ async def test_closing_the_offers_tells_every_loser_in_one_statement(
         winner, *losers = washers
 
         with counted_statements(session) as sent:
-            await close_offers(session, order, NOW, winner_id=winner.id)
+            notices = await close_offers(session, order, NOW, winner_id=winner.id)
             await session.commit()
 
-        assert tables_written(sent) == ["notification", "outbox_event", "dispatch_offer"], sent
+        # The caller stores the notices with its move's own; closing only marks the offers.
+        assert tables_written(sent) == ["dispatch_offer"], sent
         offers = await session.scalars(select(DispatchOffer).order_by(DispatchOffer.washer_id))
         assert {o.washer_id: o.status for o in offers} == {
             winner.id: "accepted",
             **{w.id: "withdrawn" for w in losers},
         }
-        told = await session.scalars(
-            select(Notification).where(Notification.kind == DISPATCH_OFFER_WITHDRAWN)
-        )
-        assert sorted((n.user_id, n.payload["status"]) for n in told) == sorted(
-            (w.id, "withdrawn") for w in losers
+        assert sorted((n.user_id, n.kind, n.payload["status"]) for n in notices) == sorted(
+            (w.id, DISPATCH_OFFER_WITHDRAWN, "withdrawn") for w in losers
         )
 
 
@@ -75,8 +74,8 @@ async def test_closing_an_order_with_no_open_offer_writes_nothing(
     async with session_factory() as session:
         order, washers = await _order_and_washers(session)
         with counted_statements(session) as sent:
-            await close_offers(session, order, NOW, winner_id=washers[0].id)
+            notices = await close_offers(session, order, NOW, winner_id=washers[0].id)
             await session.commit()
 
-        assert tables_written(sent) == [], sent
+        assert (notices, tables_written(sent)) == ([], []), sent
         assert list(await session.scalars(select(OutboxEvent))) == []
