@@ -1,18 +1,23 @@
 """Personal notifications: stored (for the unread count) and queued for `user:{id}`; read
-back a page at a time and marked read."""
+back a page at a time (a Core statement per shape, plain rows: a tenth of the API's
+traffic) and marked read."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from functools import lru_cache
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import Notification
 from persistence.outbox import insert_outbox_rows, outbox_values
+
+NotificationRow: TypeAlias = Row[*tuple[Any, ...]]
+"""A row of the `notification` table's columns."""
 
 USER_TOPIC = "user"
 NOTIFICATION_ID = "notification_id"
@@ -70,16 +75,25 @@ async def notify_all(session: AsyncSession, notices: Sequence[Notice], now: date
         await insert_outbox_rows(session, await insert_notices(session, notices, now))
 
 
+@lru_cache(maxsize=4)
+def _page_statement(unread_only: bool, before: bool) -> Select[Any]:
+    """One statement per shape of filter, values bound at execution."""
+    query = select(*_notifications.c).where(_notifications.c.user_id == bindparam("user_id"))
+    if unread_only:
+        query = query.where(_notifications.c.read_at.is_(None))
+    if before:
+        query = query.where(_notifications.c.id < bindparam("before"))
+    return query.order_by(_notifications.c.id.desc()).limit(bindparam("limit"))
+
+
 async def notifications_page(
     session: AsyncSession, user_id: int, *, unread_only: bool, before: int | None, limit: int
-) -> list[Notification]:
+) -> list[NotificationRow]:
     """The user's notifications, newest first, older than `before` when given."""
-    query = select(Notification).where(Notification.user_id == user_id)
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    if before is not None:
-        query = query.where(Notification.id < before)
-    return list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+    statement = _page_statement(unread_only, before is not None)
+    conn = await session.connection()
+    values = {"user_id": user_id, "before": before, "limit": limit}
+    return list((await conn.execute(statement, values)).all())
 
 
 async def unread_count(session: AsyncSession, user_id: int) -> int:

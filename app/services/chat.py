@@ -143,15 +143,17 @@ async def list_messages(
     before: int | None,
     after: int | None,
     limit: int,
-) -> tuple[list[ChatMessage], list[ChatRead]]:
+) -> tuple[list[stored.MessageRow], list[stored.Receipt]]:
     """A page of messages (newest first with `before`, oldest first with `after`) and every
-    participant's read receipt."""
-    order = await chat_order(session, principal, order_id)
+    participant's read receipt: two statements, the order's facts with the receipts first,
+    so a caller who may not see the chat gets its 404 before any message is read."""
+    head = await stored.chat_head(session, order_id)
+    if head is None or not may_publish_chat(principal.actor, order_facts(head.order)):
+        raise not_found("order")
     messages = await stored.messages_page(
-        session, order.id, before=before, after=after, limit=limit
+        session, order_id, before=before, after=after, limit=limit
     )
-    receipts = await stored.read_receipts(session, order.id)
-    return messages, receipts
+    return messages, head.receipts
 
 
 async def mark_read(

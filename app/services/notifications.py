@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence import notifications as stored
-from persistence.models import Notification
 
 
 async def list_notifications(
     session: AsyncSession, user_id: int, *, unread_only: bool, before: int | None, limit: int
-) -> list[Notification]:
+) -> list[stored.NotificationRow]:
     return await stored.notifications_page(
         session, user_id, unread_only=unread_only, before=before, limit=limit
     )

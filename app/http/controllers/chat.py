@@ -18,17 +18,18 @@ from app.principal import Principal
 from app.schemas.chat import MessageIn, MessageOut, MessagePageOut, ReadIn, ReceiptOut
 from app.schemas.rows import from_row
 from app.services import chat
+from persistence.chat import MessageRow, Receipt
 from persistence.models import ChatMessage, ChatRead
 from realtime.hub import Hub
 
 OrderId = id_path("order id")
 
 
-def message_out(message: ChatMessage) -> MessageOut:
+def message_out(message: ChatMessage | MessageRow) -> MessageOut:
     return from_row(MessageOut, message)
 
 
-def receipt_out(receipt: ChatRead) -> ReceiptOut:
+def receipt_out(receipt: ChatRead | Receipt) -> ReceiptOut:
     return from_row(ReceiptOut, receipt)
 
 

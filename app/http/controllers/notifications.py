@@ -14,10 +14,10 @@ from app.principal import Principal
 from app.schemas.chat import NotificationOut, NotificationsReadIn, UnreadCountOut
 from app.schemas.rows import from_row
 from app.services import notifications
-from persistence.models import Notification
+from persistence.notifications import NotificationRow
 
 
-def notification_out(item: Notification) -> NotificationOut:
+def notification_out(item: NotificationRow) -> NotificationOut:
     return from_row(NotificationOut, item)
 
 
