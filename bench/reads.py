@@ -1,0 +1,136 @@
+"""What the API's hottest reads cost the process that serves them: CPU and SQL statements.
+
+    .venv/bin/python -m bench.reads                  # 2,000 customers, 300 washers
+    .venv/bin/python -m bench.reads --customers 200 --washers 30 --rounds 500
+
+A fresh PostgreSQL database is migrated and seeded as `bench.api` seeds it, then the read
+services behind the mix's GET routes run in this process, each on its own read session
+(`app.http.reads`, as a GET handler gets it), with the arguments the load generator sends:
+a customer's order detail, their first page of orders, an active order's chat history (as
+its customer) and their notifications. The first tenth of each is a warm-up. No HTTP, no
+authentication, no encoding: the figure is the read's own share of a request, and it moves
+only when the read does. Only 127.0.0.1; the database is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.http.reads import read_session_factory
+from app.principal import Principal
+from app.services import chat, notifications, order_views
+from bench.api import _create_pg_database, _drop_pg_database
+from bench.api_seed import SeedShape, seed
+from domain.roles import Role
+from persistence.database import create_engine
+from persistence.migrate import upgrade
+
+DATABASE = "washline_bench_reads"
+
+Read = Callable[[AsyncSession, random.Random], Awaitable[Any]]
+
+
+def _customer(user_id: int) -> Principal:
+    return Principal(id=user_id, role=Role.CUSTOMER, email="c@bench.test", expires_at=0.0)
+
+
+def _reads(orders_of: dict[int, list[int]], active: list[list[int]]) -> dict[str, Read]:
+    customers = list(orders_of)
+
+    def order_detail(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
+        customer = rng.choice(customers)
+        order = rng.choice(orders_of[customer])
+        return order_views.order_detail(session, _customer(customer), order)
+
+    def my_orders(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
+        return order_views.list_orders(
+            session,
+            _customer(rng.choice(customers)),
+            statuses=[],
+            customer_id=None,
+            washer_id=None,
+            limit=20,
+            offset=0,
+        )
+
+    def chat_history(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
+        customer, _, order = rng.choice(active)
+        return chat.list_messages(
+            session, _customer(customer), order, before=None, after=None, limit=50
+        )
+
+    def notification_list(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
+        return notifications.list_notifications(
+            session, rng.choice(customers), unread_only=False, before=None, limit=20
+        )
+
+    return {
+        "order_detail": order_detail,
+        "my_orders": my_orders,
+        "chat_history": chat_history,
+        "notifications": notification_list,
+    }
+
+
+async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
+    url = await _create_pg_database(DATABASE)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        seeded = await seed(url, SeedShape(customers=customers, washers=washers), "unused")
+        orders_of = {int(c): ids for c, ids in seeded.orders_of.items()}
+        engine = create_engine(url)
+        statements = [0]
+
+        def count(*_: Any) -> None:
+            statements[0] += 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        sessions = read_session_factory(engine)
+
+        async def run(read: Read) -> dict[str, Any]:
+            rng = random.Random(1)
+            for _ in range(rounds // 10):
+                async with sessions() as session:
+                    await read(session, rng)
+            statements[0] = 0
+            started = time.process_time()
+            for _ in range(rounds):
+                async with sessions() as session:
+                    await read(session, rng)
+            cpu = time.process_time() - started
+            return {
+                "reads": rounds,
+                "cpu_us_per_read": round(cpu / rounds * 1e6),
+                "statements_per_read": round(statements[0] / rounds, 2),
+            }
+
+        try:
+            return {
+                name: await run(read) for name, read in _reads(orders_of, seeded.active).items()
+            }
+        finally:
+            await engine.dispose()
+    finally:
+        await _drop_pg_database(DATABASE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--washers", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=2000, help="measured reads of each kind")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(measure(args.customers, args.washers, args.rounds)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
