@@ -8,10 +8,14 @@ lock, so callers ask only on PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+_TRY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("key")))
 
 
 async def take_turn(session: AsyncSession, key: int) -> bool:
-    """Whether this transaction holds the lock `key` now (released at its end)."""
-    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
+    """Whether this transaction holds the lock `key` now (released at its end). One
+    statement built once, run on the session's connection (no ORM execution around it)."""
+    conn = await session.connection()
+    return bool((await conn.execute(_TRY_LOCK, {"key": key})).scalar())

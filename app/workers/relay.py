@@ -28,7 +28,7 @@ from persistence.locks import take_turn
 from persistence.models import OutboxEvent
 from persistence.notifications import USER_TOPIC
 from persistence.order_events import ORDER_TOPIC
-from persistence.outbox import CommitSignal, mark_published, unpublished
+from persistence.outbox import CommitSignal, OutboxRow, mark_published, unpublished
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.envelope import iso_utc
 from realtime.tracing import parent_context
@@ -40,7 +40,7 @@ RELAY_LOCK_KEY = 0x5741_5348  # "WASH": the advisory lock every relay competes f
 Target = tuple[str, str, dict[str, Any], int | None]
 
 
-def outbox_targets(row: OutboxEvent) -> list[Target]:
+def outbox_targets(row: OutboxEvent | OutboxRow) -> list[Target]:
     """(channel, event type, data, offset) for every channel an outbox row goes to.
 
     Order events go to the order's channel (the row's sequence is the id) and to `ops`;
@@ -163,7 +163,7 @@ class OutboxRelay:
             raise failure
         return len(done)
 
-    async def _publish(self, row: OutboxEvent) -> None:
+    async def _publish(self, row: OutboxRow) -> None:
         """Publish one row to each of its channels; traced, when tracing is on, as a child
         of the request that committed it, so every delivery of it joins that trace."""
         if self._tracer is None:
@@ -183,7 +183,7 @@ class OutboxRelay:
         ):
             await self._publish_targets(row)
 
-    async def _publish_targets(self, row: OutboxEvent) -> None:
+    async def _publish_targets(self, row: OutboxRow) -> None:
         stamp = iso_utc(row.created_at)  # the commit's time, on every republish too
         for channel, event_type, data, offset in outbox_targets(row):
             await self._broker.publish(channel, event_type, data, offset=offset, ts=stamp)
