@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Row, Select, bindparam, func, insert, select
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import ChatMessage, ChatRead, Order
@@ -27,14 +27,52 @@ MessageRow: TypeAlias = Row[*tuple[Any, ...]]
 """A row of the `chat_message` table's columns (`order_id`, `seq`, `sender_id`, ...)."""
 
 _order = Order.__table__
-_message = ChatMessage.__table__
+_message = cast(Table, ChatMessage.__table__)
 _read = ChatRead.__table__
 
 
-async def queue_on_order(session: AsyncSession, order_id: int) -> None:
-    """Lock the order's row until the transaction ends (PostgreSQL; SQLite locks on write),
-    so the senders of one order take turns."""
-    await session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+_FACTS = (
+    _order.c.id,
+    _order.c.status,
+    _order.c.customer_id,
+    _order.c.washer_id,
+    _order.c.arrived_at,
+    _order.c.last_event_seq,
+)
+"""What deciding who takes part in an order's chat reads (`order_views.order_facts`)."""
+_ORDER_FACTS = select(*_FACTS).where(_order.c.id == bindparam("order_id"))
+_ORDER_FACTS_QUEUED = _ORDER_FACTS.with_for_update()
+
+
+async def order_facts_row(
+    session: AsyncSession, order_id: int, *, queue: bool = False
+) -> OrderRow | None:
+    """The order's chat facts, or None. With `queue`, the read also locks the order's row
+    until the transaction ends (PostgreSQL; SQLite locks on write), so the senders of one
+    order take turns: deciding access and queueing are one round trip."""
+    conn = await session.connection()
+    statement = _ORDER_FACTS_QUEUED if queue else _ORDER_FACTS
+    return (await conn.execute(statement, {"order_id": order_id})).one_or_none()
+
+
+_next_seq = (
+    select(func.coalesce(func.max(_message.c.seq), 0) + 1)
+    .where(_message.c.order_id == bindparam("chat_order_id"))
+    .scalar_subquery()
+)
+_INSERT_NEXT_MESSAGE = (
+    insert(_message)
+    .values(
+        order_id=bindparam("chat_order_id"),
+        seq=_next_seq,
+        sender_id=bindparam("sender"),
+        sender_role=bindparam("role"),
+        body=bindparam("text"),
+        sent_at=bindparam("at"),
+    )
+    .returning(*_message.c)
+)
+"""Bound names differ from the columns': SQLAlchemy keeps a column's own name for VALUES."""
 
 
 async def insert_next_message(
@@ -45,27 +83,18 @@ async def insert_next_message(
     sender_role: str,
     body: str,
     sent_at: datetime,
-) -> ChatMessage:
-    """Insert the order's next message (numbered by the statement); IntegrityError when
-    another sender took that number meanwhile."""
-    next_seq = (
-        select(func.coalesce(func.max(ChatMessage.seq), 0) + 1)
-        .where(ChatMessage.order_id == order_id)
-        .scalar_subquery()
-    )
-    inserted = await session.scalars(
-        insert(ChatMessage)
-        .values(
-            order_id=order_id,
-            seq=next_seq,
-            sender_id=sender_id,
-            sender_role=sender_role,
-            body=body,
-            sent_at=sent_at,
-        )
-        .returning(ChatMessage)
-    )
-    return inserted.one()
+) -> MessageRow:
+    """Insert the order's next message (numbered by the statement, built once); the stored
+    row. IntegrityError when another sender took that number meanwhile."""
+    conn = await session.connection()
+    values = {
+        "chat_order_id": order_id,
+        "sender": sender_id,
+        "role": sender_role,
+        "text": body,
+        "at": sent_at,
+    }
+    return (await conn.execute(_INSERT_NEXT_MESSAGE, values)).one()
 
 
 @lru_cache(maxsize=4)
@@ -111,12 +140,7 @@ class ChatHead:
 
 _HEAD = (
     select(
-        _order.c.id,
-        _order.c.status,
-        _order.c.customer_id,
-        _order.c.washer_id,
-        _order.c.arrived_at,
-        _order.c.last_event_seq,
+        *_FACTS,
         _read.c.user_id.label("receipt_user_id"),
         _read.c.last_read_seq.label("receipt_last_read_seq"),
         _read.c.read_at.label("receipt_read_at"),

@@ -23,8 +23,10 @@ from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.event_data import ChatMessageData, ChatReadData, as_data
 from domain.events import CHAT_MESSAGE
 from persistence import chat as stored
-from persistence.models import ChatMessage, ChatRead, Order
-from persistence.outbox import append
+from persistence.chat import MessageRow
+from persistence.models import ChatRead
+from persistence.order_reads import OrderRow
+from persistence.outbox import insert_outbox_rows, outbox_values
 from realtime.broker import BrokerUnavailable
 
 CHAT_TOPIC = "chat"
@@ -32,7 +34,7 @@ MAX_BODY = 2000
 SEQ_RETRIES = 5
 
 
-def message_payload(message: ChatMessage) -> dict[str, Any]:
+def message_payload(message: MessageRow) -> dict[str, Any]:
     return as_data(
         ChatMessageData(
             order_id=message.order_id,
@@ -80,9 +82,13 @@ class ChatRateLimiter:
             del self._sent[user_id]
 
 
-async def chat_order(session: AsyncSession, principal: Principal, order_id: int) -> Order:
-    """The order if the caller takes part in its chat; 404 otherwise (nothing leaks)."""
-    order = await session.get(Order, order_id)
+async def chat_order(
+    session: AsyncSession, principal: Principal, order_id: int, *, queue: bool = False
+) -> OrderRow:
+    """The order's chat facts if the caller takes part in its chat; 404 otherwise (nothing
+    leaks). With `queue`, the read also queues the caller behind the order's other senders
+    (`persistence.chat.order_facts_row`)."""
+    order = await stored.order_facts_row(session, order_id, queue=queue)
     if order is None or not may_publish_chat(principal.actor, order_facts(order)):
         raise not_found("order")
     return order
@@ -99,35 +105,36 @@ def clean_body(body: str) -> str:
 
 async def post_message(
     session: AsyncSession, principal: Principal, order_id: int, body: str, limiter: ChatRateLimiter
-) -> ChatMessage:
+) -> MessageRow:
+    """Store the message with the order's next number and its outbox row: three statements
+    (the access read that also queues on the order's row, the numbered INSERT, the outbox
+    row), no unit of work."""
     text = clean_body(body)
-    order = await chat_order(session, principal, order_id)
-    if not limiter.allow(principal.id):
-        raise RateLimited("rate_limited", "too many messages; slow down")
-    order_key = order.id  # read now: a rollback below expires `order`
-    for _ in range(SEQ_RETRIES):
+    for attempt in range(SEQ_RETRIES):
         # Senders of one order queue on its row (PostgreSQL), and the number is computed by
         # the INSERT itself, so SQLite computes it under its write lock rather than from a
         # read taken before another sender's commit.
-        await stored.queue_on_order(session, order_key)
+        await chat_order(session, principal, order_id, queue=True)
+        if attempt == 0 and not limiter.allow(principal.id):
+            raise RateLimited("rate_limited", "too many messages; slow down")
         try:
             message = await stored.insert_next_message(
                 session,
-                order_id=order_key,
+                order_id=order_id,
                 sender_id=principal.id,
                 sender_role=principal.role.value,
                 body=text,
                 sent_at=datetime.now(UTC),
             )
-            append(
-                session,
+            event = outbox_values(
                 topic=CHAT_TOPIC,
-                aggregate_id=order_key,
+                aggregate_id=order_id,
                 seq=message.seq,
                 event_type=CHAT_MESSAGE,
                 payload=message_payload(message),
                 created_at=message.sent_at,
             )
+            await insert_outbox_rows(session, [event])
             await session.commit()
             return message
         except IntegrityError:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from advanced_alchemy.base import orm_registry
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.accounts import create_user
 from app.settings import Settings
@@ -23,6 +29,18 @@ async def truncate_all(database_url: str) -> None:
     await engine.dispose()
 
 
+@asynccontextmanager
+async def emptied_postgres(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a PostgreSQL database whose tables were just emptied; for tests that need
+    several connections at once (locks, races), which the one-session fixtures do not give."""
+    await truncate_all(database_url)
+    engine = create_engine(database_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
 async def add_user(settings: Settings, email: str, role: Role, name: str = "Test User") -> int:
     """Create a user straight in the database (password `PASSWORD`); returns its id."""
     engine = create_engine(settings.database_url)
@@ -34,3 +52,23 @@ async def add_user(settings: Settings, email: str, role: Role, name: str = "Test
             return user.id
     finally:
         await engine.dispose()
+
+
+async def wait_until_blocked_on_a_lock(watcher: AsyncSession, waiting: asyncio.Task[Any]) -> int:
+    """PostgreSQL: poll (up to about five seconds) until a backend of this database waits on
+    a lock or `waiting` ends; how many backends wait then."""
+    blocked = 0
+    for _ in range(500):
+        blocked = int(
+            await watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            or 0
+        )
+        if blocked or waiting.done():
+            break
+        await asyncio.sleep(0.01)
+    return blocked

@@ -66,7 +66,7 @@ async def test_messages_are_numbered_per_order_by_the_insert(
     customer = await rows.user()
     first, second = await rows.order(customer), await rows.order(customer)
     for order_id in (first.id, first.id, second.id, first.id):
-        await chat.queue_on_order(session, order_id)
+        assert await chat.order_facts_row(session, order_id, queue=True) is not None
         await chat.insert_next_message(
             session,
             order_id=order_id,

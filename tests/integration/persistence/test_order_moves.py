@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import OrderStatus
-from persistence.database import create_engine, create_session_factory
 from persistence.models import Order
 from persistence.order_moves import OrderChange, order_for_move, write_move
 from tests.integration.persistence.conftest import NOW, Rows
-from tests.support.database import truncate_all
+from tests.support.database import emptied_postgres, wait_until_blocked_on_a_lock
 
 LATER = NOW + timedelta(minutes=5)
 
@@ -80,10 +78,7 @@ async def test_a_concurrent_move_waits_for_the_first_then_finds_the_version_move
 ) -> None:
     """PostgreSQL: the write locks the row until the commit, so a second move read before
     the first committed waits, then writes nothing."""
-    await truncate_all(migrated_postgres_url)
-    engine = create_engine(migrated_postgres_url)
-    sessions = create_session_factory(engine)
-    try:
+    async with emptied_postgres(migrated_postgres_url) as sessions:
         async with sessions() as setup:
             rows = Rows(setup)
             customer, washer = await rows.user(), await rows.washer()
@@ -97,16 +92,7 @@ async def test_a_concurrent_move_waits_for_the_first_then_finds_the_version_move
             assert await write_move(first, seen_first, change, LATER) is not None
 
             waiting = asyncio.create_task(write_move(second, seen_second, change, LATER))
-            for _ in range(500):  # until the second session is blocked on the row's lock
-                blocked = await watcher.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity"
-                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-                if blocked or waiting.done():
-                    break
-                await asyncio.sleep(0.01)
+            blocked = await wait_until_blocked_on_a_lock(watcher, waiting)
             assert blocked == 1 and not waiting.done()
             await first.commit()
 
@@ -115,5 +101,3 @@ async def test_a_concurrent_move_waits_for_the_first_then_finds_the_version_move
         async with sessions() as check:
             stored = await check.get(Order, order.id)
             assert stored is not None and stored.version == seen_first.version + 1
-    finally:
-        await engine.dispose()

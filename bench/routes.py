@@ -1,15 +1,16 @@
-"""What the API's hottest reads cost the process that serves them: CPU and SQL statements.
+"""What the services behind the API's busiest routes cost the process: CPU and statements.
 
-    .venv/bin/python -m bench.reads                  # 2,000 customers, 300 washers
-    .venv/bin/python -m bench.reads --customers 200 --washers 30 --rounds 500
+    .venv/bin/python -m bench.routes                  # 2,000 customers, 300 washers
+    .venv/bin/python -m bench.routes --customers 200 --washers 30 --rounds 500
 
-A fresh PostgreSQL database is migrated and seeded as `bench.api` seeds it, then the read
-services behind the mix's GET routes run in this process, each on its own read session
-(`app.http.reads`, as a GET handler gets it), with the arguments the load generator sends:
-a customer's order detail, their first page of orders, an active order's chat history (as
-its customer) and their notifications. The first tenth of each is a warm-up. No HTTP, no
-authentication, no encoding: the figure is the read's own share of a request, and it moves
-only when the read does. Only 127.0.0.1; the database is dropped.
+A fresh PostgreSQL database is migrated and seeded as `bench.api` seeds it, then the
+services behind the mix's routes run in this process, one session per call, with the
+arguments the load generator sends: a customer's order detail, their first page of
+orders, an active order's chat history (as its customer) and their notifications, each on
+a read session (`app.http.reads`, as a GET handler gets it); and a chat message sent by an
+active order's customer, on a write session. The first tenth of each is a warm-up. No
+HTTP, no authentication, no encoding: the figure is the service's own share of a request,
+and it moves only when the service does. Only 127.0.0.1; the database is dropped.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.http.reads import read_session_factory
 from app.principal import Principal
@@ -31,19 +32,19 @@ from app.services import chat, notifications, order_views
 from bench.api import _create_pg_database, _drop_pg_database
 from bench.api_seed import SeedShape, seed
 from domain.roles import Role
-from persistence.database import create_engine
+from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
 
-DATABASE = "washline_bench_reads"
+DATABASE = "washline_bench_routes"
 
-Read = Callable[[AsyncSession, random.Random], Awaitable[Any]]
+Call = Callable[[AsyncSession, random.Random], Awaitable[Any]]
 
 
 def _customer(user_id: int) -> Principal:
     return Principal(id=user_id, role=Role.CUSTOMER, email="c@bench.test", expires_at=0.0)
 
 
-def _reads(orders_of: dict[int, list[int]], active: list[list[int]]) -> dict[str, Read]:
+def _reads(orders_of: dict[int, list[int]], active: list[list[int]]) -> dict[str, Call]:
     customers = list(orders_of)
 
     def order_detail(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
@@ -81,6 +82,16 @@ def _reads(orders_of: dict[int, list[int]], active: list[list[int]]) -> dict[str
     }
 
 
+def _post_chat(active: list[list[int]]) -> Call:
+    limiter = chat.ChatRateLimiter(limit=1_000_000)
+
+    def post(session: AsyncSession, rng: random.Random) -> Awaitable[Any]:
+        customer, _, order = rng.choice(active)
+        return chat.post_message(session, _customer(customer), order, "on my way?", limiter)
+
+    return post
+
+
 async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
     url = await _create_pg_database(DATABASE)
     try:
@@ -94,29 +105,32 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
             statements[0] += 1
 
         event.listen(engine.sync_engine, "before_cursor_execute", count)
-        sessions = read_session_factory(engine)
+        reads, writes = read_session_factory(engine), create_session_factory(engine)
 
-        async def run(read: Read) -> dict[str, Any]:
+        async def run(call: Call, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
             rng = random.Random(1)
             for _ in range(rounds // 10):
                 async with sessions() as session:
-                    await read(session, rng)
+                    await call(session, rng)
             statements[0] = 0
             started = time.process_time()
             for _ in range(rounds):
                 async with sessions() as session:
-                    await read(session, rng)
+                    await call(session, rng)
             cpu = time.process_time() - started
             return {
-                "reads": rounds,
-                "cpu_us_per_read": round(cpu / rounds * 1e6),
-                "statements_per_read": round(statements[0] / rounds, 2),
+                "calls": rounds,
+                "cpu_us_per_call": round(cpu / rounds * 1e6),
+                "statements_per_call": round(statements[0] / rounds, 2),
             }
 
         try:
-            return {
-                name: await run(read) for name, read in _reads(orders_of, seeded.active).items()
+            measured = {
+                name: await run(read, reads)
+                for name, read in _reads(orders_of, seeded.active).items()
             }
+            measured["post_chat"] = await run(_post_chat(seeded.active), writes)
+            return measured
         finally:
             await engine.dispose()
     finally:
@@ -127,7 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--washers", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=2000, help="measured reads of each kind")
+    parser.add_argument("--rounds", type=int, default=2000, help="measured calls of each kind")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(measure(args.customers, args.washers, args.rounds)), indent=2))
 
