@@ -10,7 +10,12 @@ orders, an active order's chat history (as its customer) and their notifications
 a read session (`app.http.reads`, as a GET handler gets it); and a chat message sent by an
 active order's customer, on a write session. The first tenth of each is a warm-up. No
 HTTP, no authentication, no encoding: the figure is the service's own share of a request,
-and it moves only when the service does. Only 127.0.0.1; the database is dropped.
+and it moves only when the service does.
+
+Beside the order detail, its one statement alone, twice: on a pooled SQLAlchemy connection
+(what the service adds around it: the session, the visibility rule, the mapping) and,
+compiled once, on a pooled raw asyncpg connection, as `bench.api_floor` runs its queries
+(what SQLAlchemy adds). Only 127.0.0.1; the database is dropped.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.http.reads import read_session_factory
 from app.principal import Principal
@@ -34,6 +40,7 @@ from bench.api_seed import SeedShape, seed
 from domain.roles import Role
 from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
+from persistence.order_reads import ORDER_DETAIL
 
 DATABASE = "washline_bench_routes"
 
@@ -130,11 +137,53 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
                 for name, read in _reads(orders_of, seeded.active).items()
             }
             measured["post_chat"] = await run(_post_chat(seeded.active), writes)
+            measured.update(await _detail_statement_alone(engine, orders_of, rounds))
             return measured
         finally:
             await engine.dispose()
     finally:
         await _drop_pg_database(DATABASE)
+
+
+async def _detail_statement_alone(
+    engine: AsyncEngine, orders_of: dict[int, list[int]], rounds: int
+) -> dict[str, Any]:
+    """The order detail's statement without the service: on SQLAlchemy, then on asyncpg."""
+    orders = [order for ids in orders_of.values() for order in ids]
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    compiled = ORDER_DETAIL.compile(dialect=engine.dialect)
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+
+    async def on_sqlalchemy(order_id: int) -> None:
+        async with autocommit.connect() as conn:
+            (await conn.execute(ORDER_DETAIL, {"order_id": order_id})).all()
+
+    async def on_asyncpg(order_id: int) -> None:
+        async with pool.acquire() as conn:
+            await conn.fetch(compiled.string, order_id)
+
+    measured = {}
+    try:
+        for name, call in (
+            ("order_detail_statement_on_sqlalchemy", on_sqlalchemy),
+            ("order_detail_statement_on_asyncpg", on_asyncpg),
+        ):
+            rng = random.Random(1)
+            for _ in range(rounds // 10):
+                await call(rng.choice(orders))
+            started = time.process_time()
+            for _ in range(rounds):
+                await call(rng.choice(orders))
+            cpu = time.process_time() - started
+            measured[name] = {
+                "calls": rounds,
+                "cpu_us_per_call": round(cpu / rounds * 1e6),
+                "statements_per_call": 1.0,
+            }
+    finally:
+        await pool.close()
+    return measured
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ EVENT_COLUMNS = (
     _event.c.occurred_at.label("event_occurred_at"),
 )
 
-_DETAIL = (
+ORDER_DETAIL = (
     select(*ORDER_COLUMNS, *EVENT_COLUMNS)
     .select_from(_order.outerjoin(_event, _event.c.order_id == _order.c.id))
     .where(_order.c.id == bindparam("order_id"))
@@ -83,7 +83,7 @@ class OrderWithEvents:
 async def order_with_events(session: AsyncSession, order_id: int) -> OrderWithEvents | None:
     """The order `order_id` with its events, or None when there is no such order."""
     conn = await session.connection()
-    rows = list((await conn.execute(_DETAIL, {"order_id": order_id})).all())
+    rows = list((await conn.execute(ORDER_DETAIL, {"order_id": order_id})).all())
     if not rows:
         return None
     events = rows if rows[0].event_seq is not None else []

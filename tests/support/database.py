@@ -56,7 +56,11 @@ async def add_user(settings: Settings, email: str, role: Role, name: str = "Test
 
 async def wait_until_blocked_on_a_lock(watcher: AsyncSession, waiting: asyncio.Task[Any]) -> int:
     """PostgreSQL: poll (up to about five seconds) until a backend of this database waits on
-    a lock or `waiting` ends; how many backends wait then."""
+    a lock or `waiting` ends; how many backends wait then.
+
+    Each poll ends its transaction: PostgreSQL keeps the first view of `pg_stat_activity`
+    a transaction took for the rest of it, so polling inside one transaction would see a
+    backend that started waiting after the first poll never."""
     blocked = 0
     for _ in range(500):
         blocked = int(
@@ -68,6 +72,7 @@ async def wait_until_blocked_on_a_lock(watcher: AsyncSession, waiting: asyncio.T
             )
             or 0
         )
+        await watcher.rollback()
         if blocked or waiting.done():
             break
         await asyncio.sleep(0.01)
