@@ -8,6 +8,9 @@ import socket
 import sys
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 LOCALHOST = "127.0.0.1"
 
 
@@ -67,3 +70,18 @@ def latency_by_second(
             }
         )
     return rows
+
+
+class StatementCounter:
+    """The SQL statements an engine sends, counted from the last `reset` (the in-process
+    benchmarks' statements per call)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def reset(self) -> None:
+        self.count = 0

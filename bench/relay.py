@@ -21,10 +21,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
-
 from app.workers.relay import OutboxRelay
 from bench.api import _create_pg_database, _drop_pg_database
+from bench.common import StatementCounter
 from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
 from persistence.order_events import ORDER_TOPIC
@@ -40,12 +39,7 @@ async def measure(passes: int, rows: int) -> dict[str, Any]:
     try:
         await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
-        statements = [0]
-
-        def count(*_: Any) -> None:
-            statements[0] += 1
-
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        statements = StatementCounter(engine)
         sessions = create_session_factory(engine)
         relay = OutboxRelay(sessions, MemoryBroker(), uses_advisory_lock=True)
         cpu, sent, seq = 0.0, 0, 0
@@ -67,12 +61,12 @@ async def measure(passes: int, rows: int) -> dict[str, Any]:
                         )
                     await insert_outbox_rows(session, batch)
                     await session.commit()
-                statements[0] = 0
+                statements.reset()
                 started = time.process_time()
                 published = await relay.relay_once()
                 if n >= WARM_UP:
                     cpu += time.process_time() - started
-                    sent += statements[0]
+                    sent += statements.count
                 assert published == rows, published
         finally:
             await engine.dispose()

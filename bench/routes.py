@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.http.reads import read_session_factory
@@ -37,6 +36,7 @@ from app.principal import Principal
 from app.services import chat, notifications, order_views
 from bench.api import _create_pg_database, _drop_pg_database
 from bench.api_seed import SeedShape, seed
+from bench.common import StatementCounter
 from domain.roles import Role
 from persistence.database import create_engine, create_session_factory
 from persistence.migrate import upgrade
@@ -106,12 +106,7 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
         seeded = await seed(url, SeedShape(customers=customers, washers=washers), "unused")
         orders_of = {int(c): ids for c, ids in seeded.orders_of.items()}
         engine = create_engine(url)
-        statements = [0]
-
-        def count(*_: Any) -> None:
-            statements[0] += 1
-
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        statements = StatementCounter(engine)
         reads, writes = read_session_factory(engine), create_session_factory(engine)
 
         async def run(call: Call, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
@@ -119,7 +114,7 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
             for _ in range(rounds // 10):
                 async with sessions() as session:
                     await call(session, rng)
-            statements[0] = 0
+            statements.reset()
             started = time.process_time()
             for _ in range(rounds):
                 async with sessions() as session:
@@ -128,7 +123,7 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
             return {
                 "calls": rounds,
                 "cpu_us_per_call": round(cpu / rounds * 1e6),
-                "statements_per_call": round(statements[0] / rounds, 2),
+                "statements_per_call": round(statements.count / rounds, 2),
             }
 
         try:

@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.services.offers import create_offers
 from app.services.order_transitions import transition_order
 from bench.api import _create_pg_database, _drop_pg_database
 from bench.api_seed import SeedShape, seed
+from bench.common import StatementCounter
 from domain.orders import OrderStatus
 from domain.roles import Actor, Role
 from persistence.database import create_engine, create_session_factory
@@ -72,12 +72,7 @@ async def measure(customers: int, washers: int) -> dict[str, Any]:
         await asyncio.to_thread(upgrade, url)
         seeded = await seed(url, SeedShape(customers=customers, washers=washers), "unused")
         engine = create_engine(url)
-        statements = [0]
-
-        def count(*_: Any) -> None:
-            statements[0] += 1
-
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        statements = StatementCounter(engine)
         sessions = create_session_factory(engine)
 
         async def run(items: list[list[int]], move: Move) -> dict[str, Any]:
@@ -85,7 +80,7 @@ async def measure(customers: int, washers: int) -> dict[str, Any]:
                 async with sessions() as session:
                     await move(session, item)
             measured = items[WARM_UP:]
-            statements[0] = 0
+            statements.reset()
             started = time.process_time()
             for item in measured:
                 async with sessions() as session:
@@ -94,7 +89,7 @@ async def measure(customers: int, washers: int) -> dict[str, Any]:
             return {
                 "moves": len(measured),
                 "cpu_us_per_move": round(cpu / max(1, len(measured)) * 1e6),
-                "statements_per_move": round(statements[0] / max(1, len(measured)), 2),
+                "statements_per_move": round(statements.count / max(1, len(measured)), 2),
             }
 
         try:

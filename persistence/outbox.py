@@ -154,7 +154,8 @@ def outbox_values(**fields: Unpack[OutboxFields]) -> dict[str, Any]:
     return {**fields, "trace_context": current_traceparent()}
 
 
-_INSERT_OUTBOX = insert(cast(Table, OutboxEvent.__table__))
+_outbox = cast(Table, OutboxEvent.__table__)
+_INSERT_OUTBOX = insert(_outbox)
 
 
 async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -171,7 +172,6 @@ async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) 
 OutboxRow: TypeAlias = Row[*tuple[Any, ...]]
 """A row of the `outbox_event` table's columns, as the relay reads it."""
 
-_outbox = cast(Table, OutboxEvent.__table__)
 _UNPUBLISHED = (
     select(*_outbox.c)
     .where(_outbox.c.published_at.is_(None))

@@ -23,7 +23,7 @@ from domain.errors import Conflict, Invalid, RateLimited, not_found
 from domain.event_data import ChatMessageData, ChatReadData, as_data
 from domain.events import CHAT_MESSAGE
 from persistence import chat as stored
-from persistence.chat import MessageRow
+from persistence.chat import MessageRow, Receipt
 from persistence.models import ChatRead
 from persistence.order_reads import OrderRow
 from persistence.outbox import insert_outbox_rows, outbox_values
@@ -150,7 +150,7 @@ async def list_messages(
     before: int | None,
     after: int | None,
     limit: int,
-) -> tuple[list[stored.MessageRow], list[stored.Receipt]]:
+) -> tuple[list[MessageRow], list[Receipt]]:
     """A page of messages (newest first with `before`, oldest first with `after`) and every
     participant's read receipt: two statements, the order's facts with the receipts first,
     so a caller who may not see the chat gets its 404 before any message is read."""

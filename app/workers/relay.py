@@ -25,7 +25,6 @@ from app.workers.outage import WorkerOutage
 from domain.channels import AUDIT, OPS, chat_channel, order_channel, user_channel
 from persistence.audit import AUDIT_TOPIC
 from persistence.locks import take_turn
-from persistence.models import OutboxEvent
 from persistence.notifications import USER_TOPIC
 from persistence.order_events import ORDER_TOPIC
 from persistence.outbox import CommitSignal, OutboxRow, mark_published, unpublished
@@ -40,7 +39,7 @@ RELAY_LOCK_KEY = 0x5741_5348  # "WASH": the advisory lock every relay competes f
 Target = tuple[str, str, dict[str, Any], int | None]
 
 
-def outbox_targets(row: OutboxEvent | OutboxRow) -> list[Target]:
+def outbox_targets(row: OutboxRow) -> list[Target]:
     """(channel, event type, data, offset) for every channel an outbox row goes to.
 
     Order events go to the order's channel (the row's sequence is the id) and to `ops`;
