@@ -91,7 +91,12 @@ class Runtime:
             max_per_user=settings.live_max_connections_per_user,
             max_per_address=settings.live_max_connections_per_address,
         )
-        self.access = SessionAccess(self.session_factory, self.broker, self.sessions)
+        self.access = SessionAccess(
+            self.session_factory,
+            self.broker,
+            self.sessions,
+            token_lifetime=settings.access_token_ttl_seconds,
+        )
         """Whether a token's session still holds, and ending sessions in every process."""
         self.share_streams = StreamSlots(settings.share_max_streams_per_address)
         """Open share-link streams per client address, in this process (`app.http.share_limits`)."""

@@ -1,36 +1,43 @@
 """Whether an access token's session may still be used, and ending one everywhere at once.
 
 Access tokens are JWTs checked without the database, so on their own they outlive a revoked
-session, a deactivated or erased account, a changed password: until they expire. Two
-mechanisms close that gap:
+session, a deactivated or erased account, a changed password: until they expire. Every such
+end is recorded with the change that makes it (`persistence.access_ends`), and two
+mechanisms bring it to every process:
 
-- **Live connections** end within the time an event crosses Redis: the process that ends a
-  session publishes :class:`realtime.control.AccessEnded` on the control channel, and every
-  process's :class:`realtime.sessions.LiveSessions` closes that user's matching sockets
-  (4001) and ends their SSE streams (`end`, `access_revoked`).
-- **New requests and sockets** ask :meth:`SessionAccess.allows`: the account is active and the
-  token's family still has a live refresh token. The answer is cached per process for
-  ``ttl`` seconds, and the same control event drops the user's entries at once, so the only
-  cost is one query per user session per ``ttl`` per process. A control event that was
-  missed (Redis away at that moment) is made up for when the entry ages out.
+- **The control channel**, within the time an event crosses Redis: the process that ends a
+  session publishes :class:`realtime.control.AccessEnded`, and every process refuses the
+  tokens it ended and closes that user's matching sockets (4001) and SSE streams (`end`,
+  `access_revoked`) through :class:`realtime.sessions.LiveSessions`.
+- **A poll**, every ``poll_interval`` seconds in each process: one statement reads the ends
+  of the last token lifetime. It makes up for a control event that was missed (Redis away
+  at that moment), and is how a process that starts learns the ends that came before it.
 
-While the database is away the check lets a well-signed token through (and does not cache
-that): the token is short-lived, and this keeps live connections opening during a database
-restart, as they did before the check existed.
+So :meth:`SessionAccess.allows` answers from memory, with no statement per request: a token
+is refused when its session, or its whole account, ended at or after the time it was issued
+(plus :data:`ISSUE_MARGIN_SECONDS`). What is held is the ends of one token lifetime, since an
+older end refuses only tokens that have expired anyway. A token issued after an account-wide
+end is not refused: an account reactivated by an admin logs in again and works.
+
+While the database is away the check still answers from what it holds, and the poll tries
+again at its next turn: tokens are short-lived, and live connections keep opening during a
+database restart, as they did before the check existed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from persistence.access_ends import AccessEnd, ends_since
 from persistence.database import database_outage
-from persistence.sessions import session_still_valid
 from realtime.broker import Broker, BrokerUnavailable
 from realtime.control import ACCESS_ENDED_EVENT, CONTROL_CHANNEL, AccessEnded, EndReason
 from realtime.envelope import Envelope
@@ -38,15 +45,17 @@ from realtime.sessions import LiveSessions
 
 log = logging.getLogger(__name__)
 
-CHECK_TTL_SECONDS = 15.0
-"""How long a process trusts its last answer for a session without a control event."""
-MAX_ENTRIES = 10_000
-
-_Key = tuple[int, str | None]
+POLL_SECONDS = 5.0
+"""How long an end whose control event a process missed can go unnoticed there."""
+ISSUE_MARGIN_SECONDS = 2.0
+"""Tokens issued this long after an end are refused too: a refresh that read the account
+just before it was deactivated, and clocks a little apart between processes, cannot slip a
+token past the end. Token times are whole seconds, which only widens the refusal."""
 
 
 class SessionAccess:
-    """One per process: the cached check and the control channel's both ends."""
+    """One per process: the ends of the last token lifetime, and the control channel's both
+    ends."""
 
     def __init__(
         self,
@@ -54,53 +63,114 @@ class SessionAccess:
         broker: Broker,
         sessions: LiveSessions,
         *,
-        ttl: float = CHECK_TTL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        token_lifetime: float,
+        poll_interval: float = POLL_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._session_factory = session_factory
         self._broker = broker
         self._sessions = sessions
-        self._ttl = ttl
+        self._poll_interval = poll_interval
         self._clock = clock
-        self._verdicts: dict[_Key, tuple[bool, float]] = {}
-        self._ends = 0
-        """Control events seen; an answer read while one arrived is not cached."""
+        self._window = token_lifetime + 2 * ISSUE_MARGIN_SECONDS
+        """An end older than this refuses no token that has not expired."""
+        self._ended_sessions: dict[str, float] = {}
+        """Session (token family) -> when it ended, in seconds since the epoch."""
+        self._ended_accounts: dict[int, float] = {}
+        """User id -> when every token they held ended."""
+        self._database_away = False
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Listen on the control channel, then read the ends so far before serving."""
         with contextlib.suppress(BrokerUnavailable):
             await self._broker.listen(CONTROL_CHANNEL, self.on_control_event)
+        await self.poll()
+        self._task = asyncio.create_task(self._poll_forever(), name="session-access-poll")
 
     async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
         with contextlib.suppress(BrokerUnavailable):
             await self._broker.unlisten(CONTROL_CHANNEL, self.on_control_event)
 
     # -- the check ---------------------------------------------------------------------------
 
-    async def allows(self, user_id: int, session_id: str | None) -> bool:
-        """Whether a token of ``user_id`` from session ``session_id`` may still be used."""
-        key = (user_id, session_id)
-        cached = self._verdicts.get(key)
-        now = self._clock()
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        ends = self._ends
-        try:
-            verdict = await self._load(user_id, session_id)
-        except Exception as exc:
-            if database_outage(exc):
-                return True
-            raise
-        if ends == self._ends:
-            if len(self._verdicts) >= MAX_ENTRIES:
-                self._verdicts.pop(next(iter(self._verdicts)))
-            self._verdicts[key] = (verdict, now + self._ttl)
-        return verdict
+    def allows(self, user_id: int, session_id: str | None, issued_at: float) -> bool:
+        """Whether a token of ``user_id`` from session ``session_id`` (None: a token from
+        before sessions were named), issued at ``issued_at`` (seconds since the epoch), may
+        still be used."""
+        ended = self._ended_accounts.get(user_id)
+        if ended is not None and issued_at <= ended + ISSUE_MARGIN_SECONDS:
+            return False
+        if session_id is None:
+            return True
+        ended = self._ended_sessions.get(session_id)
+        return ended is None or issued_at > ended + ISSUE_MARGIN_SECONDS
 
-    async def _load(self, user_id: int, session_id: str | None) -> bool:
-        """One statement on an autocommit connection: a cache miss is one round trip, not a
-        transaction's three (BEGIN, the query, ROLLBACK) around two queries."""
-        async with self._session_factory() as session:
-            return await session_still_valid(session, user_id, session_id)
+    # -- the poll ----------------------------------------------------------------------------
+
+    async def poll(self) -> bool:
+        """Learn the ends recorded in the last token lifetime, and end the live sessions of
+        any this process had not heard of; whether the database answered."""
+        now = self._clock()
+        since = datetime.fromtimestamp(now - self._window, UTC)
+        try:
+            async with self._session_factory() as session:
+                rows = await ends_since(session, since)
+        except Exception as exc:
+            if not database_outage(exc):
+                raise
+            if not self._database_away:
+                log.warning("access ends not read: the database is away; trying again")
+            self._database_away = True
+            return False
+        self._database_away = False
+        self._forget_before(now - self._window)
+        for row in rows:
+            self._learn(row)
+        return True
+
+    async def _poll_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                await self.poll()
+            except Exception:
+                log.exception("the access ends poll failed; trying again")
+
+    def _learn(self, row: AccessEnd) -> None:
+        ended = AccessEnded(
+            user_id=row.user_id,
+            session_ids=(row.family_id,) if row.family_id is not None else None,
+            reason=row.reason,
+            ended_at=row.ended_at.timestamp(),
+        )
+        if self._remember(ended):
+            self._sessions.end_access(ended)
+
+    def _forget_before(self, cutoff: float) -> None:
+        sessions, accounts = self._ended_sessions, self._ended_accounts
+        self._ended_sessions = {key: at for key, at in sessions.items() if at >= cutoff}
+        self._ended_accounts = {key: at for key, at in accounts.items() if at >= cutoff}
+
+    def _remember(self, ended: AccessEnded) -> bool:
+        """Hold ``ended``; whether it was news (a later end than any held for the same)."""
+        ended_at = ended.ended_at if ended.ended_at is not None else self._clock()
+        news = False
+        if ended.session_ids is None:
+            if ended_at > self._ended_accounts.get(ended.user_id, float("-inf")):
+                self._ended_accounts[ended.user_id] = ended_at
+                news = True
+            return news
+        for session_id in ended.session_ids:
+            if ended_at > self._ended_sessions.get(session_id, float("-inf")):
+                self._ended_sessions[session_id] = ended_at
+                news = True
+        return news
 
     # -- ending access -----------------------------------------------------------------------
 
@@ -110,15 +180,17 @@ class SessionAccess:
         session_ids: list[str] | None = None,
         reason: EndReason = EndReason.SESSION_REVOKED,
     ) -> None:
-        """After the change that ended them is committed: end the sessions ``session_ids``
-        of ``user_id`` (None: all of them) in every process. With the broker away, this
-        process acts alone and the others catch up through the check's ``ttl``."""
+        """After the change that ended them is committed (and recorded): end the sessions
+        ``session_ids`` of ``user_id`` (None: every token of the account) in every process.
+        With the broker away, this process acts alone and the others catch up at their
+        next poll."""
         if session_ids is not None and not session_ids:
             return
         ended = AccessEnded(
             user_id=user_id,
             session_ids=tuple(session_ids) if session_ids is not None else None,
             reason=reason,
+            ended_at=self._clock(),
         )
         try:
             await self._broker.publish_ephemeral(
@@ -140,8 +212,6 @@ class SessionAccess:
         self.apply(ended)
 
     def apply(self, ended: AccessEnded) -> None:
-        """Forget what was cached about the user, and end their matching live sessions."""
-        self._ends += 1
-        for key in [key for key in self._verdicts if key[0] == ended.user_id]:
-            del self._verdicts[key]
+        """Refuse the tokens ``ended`` names, and end their live sessions here."""
+        self._remember(ended)
         self._sessions.end_access(ended)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, bindparam, exists, func, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import RefreshToken, User
+from persistence.access_ends import record_ended_sessions
+from persistence.models import RefreshToken
 
 
 def _unrevoked(user_id: int, now: datetime, *, unexpired_only: bool) -> ColumnElement[bool]:
@@ -55,14 +56,17 @@ async def token_state(
     ).one_or_none()
 
 
-async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
-    """Revoke every token of the family not revoked yet."""
+async def revoke_family(
+    session: AsyncSession, family_id: str, user_id: int, reason: str, now: datetime
+) -> None:
+    """Revoke every token of the family not revoked yet, and record that its access ended."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+    await record_ended_sessions(session, user_id, [family_id], reason, now)
 
 
 async def revoke_tokens(
@@ -70,12 +74,14 @@ async def revoke_tokens(
     user_id: int,
     now: datetime,
     *,
+    reason: str,
     family: str | None = None,
     keep: str | None = None,
     unexpired_only: bool = False,
 ) -> list[str]:
     """Revoke the user's unrevoked tokens (only those of `family`, or all but `keep`'s;
-    only the unexpired ones with `unexpired_only`); the families revoked, sorted."""
+    only the unexpired ones with `unexpired_only`) and record, for `reason`, that those
+    sessions' access ended; the families revoked, sorted."""
     where = [_unrevoked(user_id, now, unexpired_only=unexpired_only)]
     if family is not None:
         where.append(RefreshToken.family_id == family)
@@ -88,7 +94,9 @@ async def revoke_tokens(
         .returning(RefreshToken.family_id)
         .execution_options(synchronize_session=False)
     )
-    return sorted(set(revoked.all()))
+    families = sorted(set(revoked.all()))
+    await record_ended_sessions(session, user_id, families, reason, now)
+    return families
 
 
 async def live_tokens(session: AsyncSession, user_id: int, now: datetime) -> list[RefreshToken]:
@@ -107,34 +115,3 @@ async def family_starts(
         .group_by(RefreshToken.family_id)
     )
     return {family: first for family, first in rows.tuples()}
-
-
-_user = User.__table__
-_refresh = RefreshToken.__table__
-_ACCOUNT_ACTIVE = select(_user.c.is_active).where(_user.c.id == bindparam("user_id"))
-_SESSION_LIVE = select(
-    _user.c.is_active,
-    exists()
-    .where(
-        _refresh.c.user_id == bindparam("user_id"),
-        _refresh.c.family_id == bindparam("session_id"),
-        _refresh.c.revoked_at.is_(None),
-    )
-    .label("live"),
-).where(_user.c.id == bindparam("user_id"))
-"""Whether the account is active and the session still has a live refresh token, in one
-statement built once (its cache key is memoized on it)."""
-
-
-async def session_still_valid(session: AsyncSession, user_id: int, session_id: str | None) -> bool:
-    """Whether an access token of `session_id` may still be used: the account is active and
-    the session keeps an unrevoked refresh token (`None`, a token from before sessions were
-    named: the account alone decides). One statement on an autocommit connection: a cache
-    miss of the per-request check is one round trip, not BEGIN, two queries and ROLLBACK."""
-    conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    if session_id is None:
-        result = await conn.execute(_ACCOUNT_ACTIVE, {"user_id": user_id})
-        return bool(result.scalar())
-    result = await conn.execute(_SESSION_LIVE, {"user_id": user_id, "session_id": session_id})
-    row = result.first()
-    return row is not None and bool(row.is_active) and bool(row.live)

@@ -31,11 +31,14 @@ class EndReason(StrEnum):
 
 class AccessEnded(msgspec.Struct, frozen=True):
     """The live access of a user's sessions ended: ``session_ids`` names them (refresh-token
-    families, the ``sid`` of their access tokens), ``None`` means every session."""
+    families, the ``sid`` of their access tokens), ``None`` means every token of the
+    account. ``ended_at`` (seconds since the epoch) is when; a receiver without it takes
+    the time it heard of the end."""
 
     user_id: int
     session_ids: tuple[str, ...] | None = None
     reason: str = EndReason.SESSION_REVOKED
+    ended_at: float | None = None
 
 
 def with_control(classify: ChannelClassifier = domain_traits) -> ChannelClassifier:

@@ -78,7 +78,8 @@ def principal_retriever(
         principal = await retrieve_principal(token, connection)
         if principal is None:
             return None
-        if access is not None and not await access.allows(principal.id, principal.session_id):
+        issued_at = token.iat.timestamp()
+        if access is not None and not access.allows(principal.id, principal.session_id, issued_at):
             raise SessionEnded(SESSION_ENDED_MESSAGE)
         return with_second_factor_rule(principal, settings)
 

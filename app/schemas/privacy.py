@@ -33,6 +33,9 @@ class DataExport(msgspec.Struct):
     recovery_codes: Annotated[Rows, msgspec.Meta(description="when each was used (no code)")]
     share_links: Annotated[Rows, msgspec.Meta(description="orders' share links (no token)")]
     price_quotes: Annotated[Rows, msgspec.Meta(description="prices quoted to the user")]
+    ended_access: Annotated[
+        Rows, msgspec.Meta(description="when the user's sessions, or all their access, ended")
+    ]
 
 
 class EraseIn(msgspec.Struct, forbid_unknown_fields=True):

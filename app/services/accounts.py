@@ -34,7 +34,9 @@ from domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticate
 from domain.roles import SYSTEM_ACTOR, Actor, Role
 from persistence import accounts as stored_accounts
 from persistence import sessions as stored_sessions
+from persistence.access_ends import record_ended_sessions
 from persistence.models import USER_AGENT_MAX, RefreshToken, User, WasherProfile
+from realtime.control import EndReason
 
 INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", "email or password is wrong")
 
@@ -180,7 +182,9 @@ async def _revoke_family(session: AsyncSession, family_id: str, user_id: int) ->
         (AuditTarget.USER, user_id),
         detail={"family_id": family_id},
     )
-    await stored_sessions.revoke_family(session, family_id, datetime.now(UTC))
+    await stored_sessions.revoke_family(
+        session, family_id, user_id, EndReason.SESSION_REVOKED, datetime.now(UTC)
+    )
     await session.commit()
 
 
@@ -217,10 +221,14 @@ async def refresh(
     return await issue_tokens(session, settings, user, family_id=family_id, user_agent=user_agent)
 
 
-async def logout(session: AsyncSession, raw: str) -> None:
-    """Revoke the presented token (and, through replay detection, a stolen copy's family)."""
-    await _claim_refresh_token(session, raw)
+async def logout(session: AsyncSession, raw: str) -> tuple[int, str]:
+    """Revoke the presented token (and, through replay detection, a stolen copy's family):
+    its session ends. The user and session it ended."""
+    user_id, family_id = await _claim_refresh_token(session, raw)
+    reason = EndReason.SESSION_REVOKED
+    await record_ended_sessions(session, user_id, [family_id], reason, datetime.now(UTC))
     await session.commit()
+    return user_id, family_id
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:

@@ -24,6 +24,7 @@ from persistence.models import (
     ChatMessage,
     ChatRead,
     DispatchOffer,
+    EndedAccess,
     IdempotencyKey,
     Notification,
     OrderEvent,
@@ -92,6 +93,7 @@ async def export_user_data(session: AsyncSession, actor: Actor, user_id: int) ->
         recovery_codes=await all_of(RecoveryCode, RecoveryCode.user_id == user_id),
         share_links=await all_of(OrderShare, OrderShare.created_by == user_id),
         price_quotes=await all_of(PriceQuote, PriceQuote.customer_id == user_id),
+        ended_access=await all_of(EndedAccess, EndedAccess.user_id == user_id),
         audit_events=rows(await audit_trail_of(session, user_id)),
     )
     audit.record(session, AuditAction.DATA_EXPORTED, actor, (AuditTarget.USER, user_id))

@@ -30,9 +30,11 @@ from domain.erasure import (
 )
 from domain.errors import Conflict, Forbidden, not_found
 from domain.roles import Actor
+from persistence.access_ends import record_ended_account
 from persistence.models import User
 from persistence.orders import involved_in_any, orders_of_customer
 from persistence.privacy import scrub_personal_rows
+from realtime.control import EndReason
 
 
 async def check_password(session: AsyncSession, user_id: int, password: str) -> None:
@@ -54,6 +56,7 @@ async def erase_user(
     now = datetime.now(UTC)
     user.email, user.full_name = erased_email(user_id), ERASED_NAME
     user.password_hash, user.is_active = UNUSABLE_PASSWORD_HASH, False
+    await record_ended_account(session, user_id, EndReason.ACCOUNT_ERASED, now)
     await _erase_order_places(session, user_id)
     await scrub_personal_rows(session, user_id)
     detail = {"reason": reason} if reason else None

@@ -39,6 +39,7 @@ from domain.roles import Actor, Role
 from persistence import mfa as stored
 from persistence.models import RecoveryCode, TotpFactor, User
 from persistence.sessions import revoke_tokens
+from realtime.control import EndReason
 
 INVALID_CODE = Invalid("invalid_mfa_code", "the code is wrong, expired or already used")
 NOT_ENABLED = Conflict("mfa_not_enabled", "this account has no second factor")
@@ -98,7 +99,9 @@ async def confirm_enrolment(
         raise INVALID_CODE
     factor.confirmed_at, factor.last_step = now, step
     await stored.delete_recovery_codes(session, actor.user_id)
-    families = await revoke_tokens(session, actor.user_id, now, keep=keep_session or None)
+    families = await revoke_tokens(
+        session, actor.user_id, now, reason=EndReason.SESSION_REVOKED, keep=keep_session or None
+    )
     codes = _new_recovery_codes(session, actor.user_id)
     audit.record(session, AuditAction.MFA_ENABLED, actor, (AuditTarget.USER, actor.user_id))
     await session.commit()

@@ -17,6 +17,7 @@ from domain.errors import Forbidden, not_found
 from domain.roles import Actor
 from persistence.models import User
 from persistence.sessions import revoke_tokens
+from realtime.control import EndReason
 
 
 async def change_password(
@@ -39,7 +40,9 @@ async def change_password(
     check_new_password(new, user.email)
     user.password_hash = await hash_password(new, settings)
     now = datetime.now(UTC)
-    ended = await revoke_tokens(session, user.id, now, keep=keep_session or None)
+    ended = await revoke_tokens(
+        session, user.id, now, reason=EndReason.PASSWORD_CHANGED, keep=keep_session or None
+    )
     target = (AuditTarget.USER, user.id)
     audit.record(session, AuditAction.PASSWORD_CHANGED, actor, target, detail={"sessions": ended})
     await session.commit()

@@ -18,7 +18,9 @@ from domain.audit import AuditAction, AuditTarget
 from domain.errors import not_found
 from domain.roles import Actor
 from persistence import sessions as stored
+from persistence.access_ends import record_ended_account
 from persistence.models import RefreshToken, User
+from realtime.control import EndReason
 
 
 async def list_sessions(
@@ -55,18 +57,28 @@ async def _revoke(
     *,
     family: str | None = None,
     keep: str | None = None,
+    whole_account: bool = False,
 ) -> list[str]:
     """Revoke the user's live tokens (of `family` only, or all but `keep`'s), audit it as
     the actor's doing and commit; the families that lost any. Every way of ending sessions
     goes through here, so none is left unaudited. A `family` that is not a live session of
-    the user's changes nothing and answers 404 `not_found`."""
+    the user's changes nothing and answers 404 `not_found`. `whole_account` also ends every
+    access token the user holds, even one from before sessions were named."""
     now = datetime.now(UTC)
     revoked = await stored.revoke_tokens(
-        session, user_id, now, family=family, keep=keep, unexpired_only=True
+        session,
+        user_id,
+        now,
+        reason=EndReason.SESSION_REVOKED,
+        family=family,
+        keep=keep,
+        unexpired_only=True,
     )
     if family is not None and not revoked:
         await session.rollback()
         raise not_found("session")
+    if whole_account:
+        await record_ended_account(session, user_id, EndReason.SESSION_REVOKED, now)
     target = (AuditTarget.USER, user_id)
     detail = {"sessions": revoked}
     audit.record(session, AuditAction.SESSION_REVOKED, actor, target, detail=detail)
@@ -92,4 +104,4 @@ async def revoke_user_sessions(session: AsyncSession, actor: Actor, user_id: int
     """An admin ends every session of a user; 404 `not_found` for no such user."""
     if await session.get(User, user_id) is None:
         raise not_found("user")
-    return len(await _revoke(session, actor, user_id))
+    return len(await _revoke(session, actor, user_id, whole_account=True))

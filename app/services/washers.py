@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +15,10 @@ from domain.audit import AuditAction, AuditTarget, changed_fields
 from domain.errors import not_found
 from domain.roles import Actor, Role
 from persistence import washers as stored
+from persistence.access_ends import record_ended_account
 from persistence.models import User, WasherProfile
 from persistence.outbox import wake_dispatch_after_commit
+from realtime.control import EndReason
 
 
 def washer_out(user: User, profile: WasherProfile) -> WasherOut:
@@ -69,6 +73,11 @@ def _audited_state(user: User, profile: WasherProfile) -> dict[str, object]:
     }
 
 
+async def _end_access(session: AsyncSession, user: User) -> None:
+    """A deactivated washer's access tokens end with the change (`app.session_access`)."""
+    await record_ended_account(session, user.id, EndReason.ACCOUNT_DEACTIVATED, datetime.now(UTC))
+
+
 async def _commit_change(
     session: AsyncSession,
     action: AuditAction,
@@ -97,6 +106,7 @@ async def update_washer(
         user.is_active = patch.is_active
         if not patch.is_active:
             profile.is_available = False
+            await _end_access(session, user)
     if patch.is_available is not msgspec.UNSET:
         profile.is_available = patch.is_available
     if profile.is_available:
@@ -111,6 +121,7 @@ async def deactivate_washer(session: AsyncSession, washer_id: int, actor: Actor)
     was = _audited_state(user, profile)
     user.is_active = False
     profile.is_available = False
+    await _end_access(session, user)
     await _commit_change(session, AuditAction.WASHER_DEACTIVATED, actor, user, profile, was)
 
 

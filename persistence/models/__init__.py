@@ -5,7 +5,7 @@ Status and role columns hold the `domain` enums' string values; the rules about 
 (`washline db upgrade`); a test checks the migrated schema against these models.
 """
 
-from persistence.models.accounts import RecoveryCode, RefreshToken, TotpFactor, User
+from persistence.models.accounts import EndedAccess, RecoveryCode, RefreshToken, TotpFactor, User
 from persistence.models.catalog import ServicePackage, Vehicle, WasherProfile
 from persistence.models.limits import (
     ADDRESS_MAX,
@@ -48,6 +48,7 @@ __all__ = [
     "ChatMessage",
     "ChatRead",
     "DispatchOffer",
+    "EndedAccess",
     "IdempotencyKey",
     "Notification",
     "Order",

@@ -76,3 +76,23 @@ class RecoveryCode(IdentityBase):
     )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class EndedAccess(IdentityBase):
+    """A session or a whole account whose access tokens ended before they expire.
+
+    Access tokens are checked without the database; every process keeps the ends of the
+    last token lifetime in memory and polls this table for new ones (`app.session_access`).
+    A row with a `family_id` ends that session's tokens; one without ends every token the
+    user held then (a deactivated or erased account, every session ended by an admin).
+    Tokens issued after `ended_at` are not touched: a reactivated account logs in again.
+    """
+
+    __tablename__ = "ended_access"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("user_account.id", ondelete="CASCADE")
+    )
+    family_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    ended_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

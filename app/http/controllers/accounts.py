@@ -117,8 +117,15 @@ class AuthController(Controller):
         return await accounts.refresh(db_session, settings, data.refresh_token, user_agent)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
-    async def logout(self, data: RefreshRequest, db_session: AsyncSession) -> None:
-        await accounts.logout(db_session, data.refresh_token)
+    async def logout(
+        self,
+        data: RefreshRequest,
+        db_session: AsyncSession,
+        session_access: Injected[SessionAccess],
+    ) -> None:
+        """The session ends: its access tokens are refused and its live connections end."""
+        user_id, session_id = await accounts.logout(db_session, data.refresh_token)
+        await session_access.end(user_id, [session_id])
 
 
 class MeController(Controller):

@@ -271,6 +271,7 @@ EXPORTED_AS = {
     "audit_event": "audit_events",
     "order_share": "share_links",
     "price_quote": "price_quotes",
+    "ended_access": "ended_access",
 }
 NOT_ABOUT_A_PERSON = {"service_package", "outbox_event", "surge_zone"}
 
@@ -294,6 +295,8 @@ async def test_the_export_has_rows_of_every_table_that_holds_some(
     keyed = {**customer_a.headers, "Idempotency-Key": "export-test-1"}
     body = {"body": "one more"}
     expect(await api.post(f"/api/orders/{order_id}/messages", json=body, headers=keyed), 201)
+    login = {"email": customer_a.email, "password": PASSWORD}
+    expect(await api.post("/api/auth/login", json=login), 200)  # a session the factor ends
     started = await api.post("/api/me/mfa/totp", json=ERASE, headers=customer_a.headers)
     code = {"code": pyotp.TOTP(expect(started, 201)["secret"]).now()}
     confirm = await api.post("/api/me/mfa/totp/confirm", json=code, headers=customer_a.headers)
@@ -314,3 +317,4 @@ async def test_the_export_has_rows_of_every_table_that_holds_some(
     assert all("code_hash" not in r for r in mine["recovery_codes"])
     assert {r["washer_id"] for r in washers["dispatch_offers"]} == {washer.id}
     assert [set(r) & {"token_hash"} for r in mine["share_links"]] == [set()]
+    assert [r["reason"] for r in mine["ended_access"]] == ["session_revoked"]

@@ -1,24 +1,24 @@
-"""Whether a token's session may still be used, on a real PostgreSQL: the answer follows
-the account and the refresh-token family, is cached for `ttl`, is forgotten at once when a
-control event ends the user's access (in this process and, through the broker, in every
-other), and lets a well-signed token through while the database is away."""
+"""Whether a token's session may still be used, on a real PostgreSQL: the check answers from
+the ends this process holds, learns an end at once from a control event (in this process
+and, through the broker, in every other) and at its next poll from the database (an end
+whose event it missed, and every end from before it started), refuses only tokens issued
+before an end, forgets ends older than a token lifetime, and keeps answering while the
+database is away."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import session_access
-from app.session_access import SessionAccess
+from app.session_access import ISSUE_MARGIN_SECONDS, SessionAccess
 from app.settings import Settings
 from domain.roles import Role
+from persistence.access_ends import record_ended_account, record_ended_sessions
 from persistence.database import create_engine, create_session_factory
-from persistence.models import RefreshToken, User
 from realtime.control import (
     ACCESS_ENDED_EVENT,
     CONTROL_CHANNEL,
@@ -36,10 +36,14 @@ from tests.support.services import free_port
 
 pytestmark = pytest.mark.postgres
 
+LIFETIME = 900.0
+START = 1_800_000_000.0
+"""The hand clock's first reading, in seconds since the epoch (January 2027)."""
+
 
 class HandClock:
     def __init__(self) -> None:
-        self.now = 100.0
+        self.now = START
 
     def __call__(self) -> float:
         return self.now
@@ -67,119 +71,178 @@ def sessions() -> RecordingLiveSessions:
     return RecordingLiveSessions()
 
 
+def _checker(
+    session_factory: async_sessionmaker[AsyncSession],
+    sessions: LiveSessions,
+    clock: HandClock,
+    broker: MemoryBroker | RedisBroker | None = None,
+) -> SessionAccess:
+    return SessionAccess(
+        session_factory,
+        broker or MemoryBroker(classify=with_control()),
+        sessions,
+        token_lifetime=LIFETIME,
+        poll_interval=3600,
+        clock=clock,
+    )
+
+
 @pytest.fixture
 async def access(
     session_factory: async_sessionmaker[AsyncSession],
     sessions: RecordingLiveSessions,
     clock: HandClock,
 ) -> AsyncIterator[SessionAccess]:
-    broker = MemoryBroker(classify=with_control())
-    checker = SessionAccess(session_factory, broker, sessions, ttl=15.0, clock=clock)
+    checker = _checker(session_factory, sessions, clock)
     await checker.start()
     yield checker
     await checker.stop()
 
 
-async def _user(settings: Settings, email: str, *families: str) -> int:
-    """A customer with one live refresh token in each of ``families``."""
-    user_id = await add_user(settings, email, Role.CUSTOMER)
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            for family in families:
-                session.add(
-                    RefreshToken(
-                        user_id=user_id,
-                        token_hash=f"{email}:{family}".ljust(64, "x")[:64],
-                        expires_at=datetime.now(UTC) + timedelta(days=30),
-                        family_id=family,
-                    )
-                )
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return user_id
-
-
-async def _revoke(engine: AsyncEngine, user_id: int, family: str | None = None) -> None:
-    async with engine.begin() as connection:
-        statement = update(RefreshToken).where(RefreshToken.user_id == user_id)
-        if family is not None:
-            statement = statement.where(RefreshToken.family_id == family)
-        await connection.execute(statement.values(revoked_at=datetime.now(UTC)))
-
-
-async def _deactivate(engine: AsyncEngine, user_id: int) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(update(User).where(User.id == user_id).values(is_active=False))
-
-
-async def test_a_live_family_of_an_active_account_is_allowed(
-    access: SessionAccess, settings: Settings
+async def _end_sessions(
+    session_factory: async_sessionmaker[AsyncSession],
+    user_id: int,
+    families: list[str],
+    at: float,
+    reason: str = EndReason.SESSION_REVOKED,
 ) -> None:
-    user_id = await _user(settings, "a@example.com", "fam1", "fam2")
-    assert await access.allows(user_id, "fam1")
-    assert await access.allows(user_id, "fam2")
-    assert not await access.allows(user_id, "someone-elses")
-    assert not await access.allows(user_id + 1000, "fam1")
+    """Record ends as the process that made them would, without telling anyone."""
+    async with session_factory() as session:
+        when = datetime.fromtimestamp(at, UTC)
+        await record_ended_sessions(session, user_id, families, reason, when)
+        await session.commit()
 
 
-async def test_a_revoked_family_or_an_inactive_account_is_refused(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+async def _end_account(
+    session_factory: async_sessionmaker[AsyncSession], user_id: int, at: float, reason: str
 ) -> None:
-    revoked = await _user(settings, "r@example.com", "fam1", "fam2")
-    inactive = await _user(settings, "i@example.com", "fam1")
-    await _revoke(engine, revoked, "fam1")
-    await _deactivate(engine, inactive)
-    fresh = SessionAccess(session_factory, MemoryBroker(classify=with_control()), LiveSessions())
-    assert not await fresh.allows(revoked, "fam1")
-    assert await fresh.allows(revoked, "fam2")
-    assert not await fresh.allows(inactive, "fam1")
-    assert not await fresh.allows(inactive, None)
+    async with session_factory() as session:
+        await record_ended_account(session, user_id, reason, datetime.fromtimestamp(at, UTC))
+        await session.commit()
 
 
-async def test_a_token_from_before_sessions_were_named_follows_the_account(
-    access: SessionAccess, settings: Settings, engine: AsyncEngine, clock: HandClock
-) -> None:
-    user_id = await _user(settings, "old@example.com")
-    assert await access.allows(user_id, None)
-    await _deactivate(engine, user_id)
-    clock.now += 16
-    assert not await access.allows(user_id, None)
-
-
-async def test_an_answer_is_trusted_for_the_ttl_then_read_again(
-    access: SessionAccess, settings: Settings, engine: AsyncEngine, clock: HandClock
-) -> None:
-    user_id = await _user(settings, "c@example.com", "fam1")
-    assert await access.allows(user_id, "fam1")
-    await _revoke(engine, user_id)  # as if another process did it and its event was missed
-    clock.now += 14.9
-    assert await access.allows(user_id, "fam1")
-    clock.now += 0.2
-    assert not await access.allows(user_id, "fam1")
-
-
-async def test_ending_access_forgets_the_users_answers_and_ends_their_sessions(
-    access: SessionAccess,
+async def test_a_process_starting_refuses_what_ended_before_it_and_nothing_else(
     settings: Settings,
-    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: HandClock,
     sessions: RecordingLiveSessions,
 ) -> None:
-    ended_user = await _user(settings, "e@example.com", "fam1")
-    other_user = await _user(settings, "o@example.com", "fam1")
-    assert await access.allows(ended_user, "fam1")
-    assert await access.allows(other_user, "fam1")
-    await _revoke(engine, ended_user)
-    await _revoke(engine, other_user)
+    revoked = await add_user(settings, "r@example.com", Role.CUSTOMER)
+    deactivated = await add_user(settings, "d@example.com", Role.WASHER)
+    await _end_sessions(session_factory, revoked, ["fam1"], at=START - 60)
+    await _end_account(session_factory, deactivated, START - 60, EndReason.ACCOUNT_DEACTIVATED)
 
-    await access.end(ended_user, ["fam1"], EndReason.PASSWORD_CHANGED)
+    access = _checker(session_factory, sessions, clock)
+    await access.start()
+    try:
+        issued_before = START - 120
+        assert not access.allows(revoked, "fam1", issued_before)
+        assert access.allows(revoked, "fam2", issued_before)
+        assert access.allows(revoked, None, issued_before)
+        assert not access.allows(deactivated, "fam9", issued_before)
+        assert not access.allows(deactivated, None, issued_before)
+        # Reactivated and logged in again: a token issued after the end is not refused.
+        assert access.allows(deactivated, "fam10", START - 60 + ISSUE_MARGIN_SECONDS + 1)
+        assert access.allows(revoked + deactivated, "fam1-elsewhere", issued_before)
+    finally:
+        await access.stop()
+
+
+async def test_a_token_issued_just_after_an_end_is_refused_too(
+    access: SessionAccess,
+) -> None:
+    ended_at = START - 10
+    access.apply(AccessEnded(user_id=5, session_ids=("fam1",), ended_at=ended_at))
+    access.apply(AccessEnded(user_id=6, ended_at=ended_at))
+    for user_id, session_id in ((5, "fam1"), (6, "fam2")):
+        assert not access.allows(user_id, session_id, ended_at + ISSUE_MARGIN_SECONDS)
+        assert access.allows(user_id, session_id, ended_at + ISSUE_MARGIN_SECONDS + 1)
+
+
+async def test_an_end_whose_event_was_missed_is_learned_at_the_next_poll(
+    access: SessionAccess,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    sessions: RecordingLiveSessions,
+) -> None:
+    user_id = await add_user(settings, "m@example.com", Role.CUSTOMER)
+    issued = START - 30
+    await _end_sessions(
+        session_factory, user_id, ["fam1"], at=START - 5, reason=EndReason.PASSWORD_CHANGED
+    )
+    assert access.allows(user_id, "fam1", issued)  # no event reached this process
+
+    assert await access.poll()
+
+    assert not access.allows(user_id, "fam1", issued)
+    assert sessions.ended == [
+        AccessEnded(
+            user_id=user_id,
+            session_ids=("fam1",),
+            reason=EndReason.PASSWORD_CHANGED,
+            ended_at=START - 5,
+        )
+    ]
+    assert await access.poll()
+    assert len(sessions.ended) == 1  # an end already held ends no live session again
+
+
+async def test_the_poll_runs_by_itself(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    user_id = await add_user(settings, "p@example.com", Role.CUSTOMER)
+    access = SessionAccess(
+        session_factory,
+        MemoryBroker(classify=with_control()),
+        LiveSessions(),
+        token_lifetime=LIFETIME,
+        poll_interval=0.05,
+    )
+    await access.start()
+    try:
+        now = datetime.now(UTC).timestamp()
+        await _end_account(session_factory, user_id, now, EndReason.ACCOUNT_ERASED)
+        await poll_until(
+            lambda: asyncio.sleep(0, access.allows(user_id, None, now - 1)),
+            lambda allowed: not allowed,
+            every=0.05,
+        )
+    finally:
+        await access.stop()
+
+
+async def test_ends_older_than_a_token_lifetime_are_neither_read_nor_kept(
+    access: SessionAccess,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: HandClock,
+) -> None:
+    user_id = await add_user(settings, "o@example.com", Role.CUSTOMER)
+    window = LIFETIME + 2 * ISSUE_MARGIN_SECONDS
+    await _end_sessions(session_factory, user_id, ["old"], at=START - window - 1)
+    await _end_sessions(session_factory, user_id, ["recent"], at=START - window + 60)
+    assert await access.poll()
+    long_ago = START - 2 * window
+    assert access.allows(user_id, "old", long_ago)
+    assert not access.allows(user_id, "recent", long_ago)
+
+    clock.now += 61
+    assert await access.poll()
+    assert access.allows(user_id, "recent", long_ago)  # forgotten: its tokens have expired
+
+
+async def test_ending_access_refuses_at_once_and_ends_the_users_sessions(
+    access: SessionAccess, sessions: RecordingLiveSessions, clock: HandClock
+) -> None:
+    issued = START - 30
+    await access.end(7, ["fam1"], EndReason.PASSWORD_CHANGED)
 
     assert sessions.ended == [
-        AccessEnded(user_id=ended_user, session_ids=("fam1",), reason="password_changed")
+        AccessEnded(user_id=7, session_ids=("fam1",), reason="password_changed", ended_at=START)
     ]
-    assert not await access.allows(ended_user, "fam1")  # read again at once
-    assert await access.allows(other_user, "fam1")  # still the cached answer: not theirs
+    assert not access.allows(7, "fam1", issued)
+    assert access.allows(7, "fam2", issued)
+    assert access.allows(8, "fam3", issued)
 
 
 async def test_ending_no_sessions_publishes_nothing(
@@ -188,23 +251,21 @@ async def test_ending_no_sessions_publishes_nothing(
     await access.end(7, [])
     assert sessions.ended == []
     await access.end(7, None)
-    assert sessions.ended == [AccessEnded(user_id=7)]
+    assert sessions.ended == [AccessEnded(user_id=7, ended_at=START)]
 
 
 async def test_with_the_broker_away_this_process_ends_access_alone(
-    session_factory: async_sessionmaker[AsyncSession], settings: Settings, engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession], clock: HandClock
 ) -> None:
-    user_id = await _user(settings, "b@example.com", "fam1")
     broker = RedisBroker(f"redis://127.0.0.1:{free_port()}/0", classify=with_control())
     sessions = RecordingLiveSessions()
-    checker = SessionAccess(session_factory, broker, sessions)
+    checker = _checker(session_factory, sessions, clock, broker)
     try:
         await checker.start()  # the control channel cannot be listened to: no failure
-        assert await checker.allows(user_id, "fam1")
-        await _revoke(engine, user_id)
-        await checker.end(user_id, None, EndReason.ACCOUNT_DEACTIVATED)
-        assert sessions.ended == [AccessEnded(user_id=user_id, reason="account_deactivated")]
-        assert not await checker.allows(user_id, "fam1")
+        await checker.end(3, None, EndReason.ACCOUNT_DEACTIVATED)
+        ended = AccessEnded(user_id=3, reason="account_deactivated", ended_at=START)
+        assert sessions.ended == [ended]
+        assert not checker.allows(3, "fam1", START - 1)
         await checker.stop()
     finally:
         await broker.close()
@@ -213,18 +274,16 @@ async def test_with_the_broker_away_this_process_ends_access_alone(
 @pytest.mark.redis
 async def test_ending_access_in_one_process_reaches_another_through_redis(
     session_factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    engine: AsyncEngine,
+    clock: HandClock,
     redis_url: str,
     redis_prefix: str,
 ) -> None:
-    user_id = await _user(settings, "x@example.com", "fam1", "fam2")
     brokers = [
         RedisBroker(redis_url, prefix=redis_prefix, classify=with_control()) for _ in range(2)
     ]
     here_sessions, there_sessions = RecordingLiveSessions(), RecordingLiveSessions()
-    here = SessionAccess(session_factory, brokers[0], here_sessions)
-    there = SessionAccess(session_factory, brokers[1], there_sessions)
+    here = _checker(session_factory, here_sessions, clock, brokers[0])
+    there = _checker(session_factory, there_sessions, clock, brokers[1])
     try:
         for broker in brokers:
             await broker.start()
@@ -234,12 +293,12 @@ async def test_ending_access_in_one_process_reaches_another_through_redis(
             await broker.pubsub.wait_connected()
         await here.start()
         await there.start()
-        assert await there.allows(user_id, "fam1")
-        await _revoke(engine, user_id, "fam1")
 
-        await here.end(user_id, ["fam1"], EndReason.SESSION_REVOKED)
+        await here.end(11, ["fam1"], EndReason.SESSION_REVOKED)
 
-        expected = AccessEnded(user_id=user_id, session_ids=("fam1",), reason="session_revoked")
+        expected = AccessEnded(
+            user_id=11, session_ids=("fam1",), reason="session_revoked", ended_at=START
+        )
         await poll_until(
             lambda: asyncio.sleep(0, there_sessions.ended and here_sessions.ended),
             bool,
@@ -247,8 +306,8 @@ async def test_ending_access_in_one_process_reaches_another_through_redis(
         )
         assert there_sessions.ended == [expected]
         assert here_sessions.ended == [expected]  # the publisher hears its own event too
-        assert not await there.allows(user_id, "fam1")
-        assert await there.allows(user_id, "fam2")
+        assert not there.allows(11, "fam1", START - 1)
+        assert there.allows(11, "fam2", START - 1)
     finally:
         await here.stop()
         await there.stop()
@@ -266,66 +325,48 @@ async def test_ending_access_in_one_process_reaches_another_through_redis(
 )
 def test_other_or_malformed_control_events_are_ignored(envelope: Envelope) -> None:
     sessions = RecordingLiveSessions()
-    checker = SessionAccess(None, MemoryBroker(), sessions)  # type: ignore[arg-type]
+    checker = SessionAccess(
+        None,  # type: ignore[arg-type]
+        MemoryBroker(),
+        sessions,
+        token_lifetime=LIFETIME,
+    )
     checker.on_control_event(envelope)
     assert sessions.ended == []
+    assert checker.allows(1, None, 0)
 
 
-async def test_an_answer_read_while_access_ended_is_not_cached(
-    access: SessionAccess, settings: Settings, engine: AsyncEngine, database_url: str
-) -> None:
-    user_id = await _user(settings, "race@example.com", "fam1")
-    blocker = create_engine(database_url)
-    try:
-        async with blocker.begin() as connection:
-            await connection.execute(text("LOCK TABLE user_account IN ACCESS EXCLUSIVE MODE"))
-            reading = asyncio.create_task(access.allows(user_id, "fam1"))
-            await poll_until(
-                lambda: _waiting_locks(engine), lambda waiting: waiting > 0, every=0.02
-            )
-            access.apply(AccessEnded(user_id=user_id))  # arrives while the read waits
-        assert await reading  # the read saw the session before it ended...
-        await _revoke(engine, user_id)
-        assert not await access.allows(user_id, "fam1")  # ...and was not trusted after
-    finally:
-        await blocker.dispose()
+def test_an_event_without_its_time_counts_from_when_it_was_heard() -> None:
+    """A process of the previous release sends no `ended_at`."""
+    clock = HandClock()
+    checker = SessionAccess(
+        None,  # type: ignore[arg-type]
+        MemoryBroker(),
+        LiveSessions(),
+        token_lifetime=LIFETIME,
+        clock=clock,
+    )
+    checker.on_control_event(
+        Envelope.create(CONTROL_CHANNEL, "", ACCESS_ENDED_EVENT, {"user_id": 4})
+    )
+    assert not checker.allows(4, "fam1", START)
+    assert checker.allows(4, "fam1", START + ISSUE_MARGIN_SECONDS + 1)
 
 
-WAITING_HERE = """
-SELECT count(*) FROM pg_locks
-WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-"""
-
-
-async def _waiting_locks(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int(await connection.scalar(text(WAITING_HERE)) or 0)
-
-
-async def test_the_cache_is_bounded_and_drops_its_oldest_answer(
-    access: SessionAccess,
-    settings: Settings,
-    engine: AsyncEngine,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(session_access, "MAX_ENTRIES", 2)
-    users = [await _user(settings, f"m{index}@example.com", "fam") for index in range(3)]
-    for user_id in users:
-        assert await access.allows(user_id, "fam")
-    for user_id in users:
-        await _revoke(engine, user_id)
-    assert not await access.allows(users[0], "fam")  # evicted: read again
-    assert await access.allows(users[2], "fam")  # still cached
-
-
-async def test_while_the_database_is_away_a_signed_token_passes_and_is_not_cached(
-    settings: Settings,
+async def test_while_the_database_is_away_the_check_answers_from_what_it_holds(
+    clock: HandClock,
 ) -> None:
     absent = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/postgres")
-    checker = SessionAccess(create_session_factory(absent), MemoryBroker(), LiveSessions())
+    sessions = RecordingLiveSessions()
+    checker = _checker(create_session_factory(absent), sessions, clock)
     try:
-        assert await checker.allows(1, "fam1")
-        assert await checker.allows(1, "fam1")
-        assert checker._verdicts == {}
+        await checker.start()  # the first poll fails: no failure
+        assert not await checker.poll()
+        assert checker.allows(1, "fam1", START - 1)
+        await checker.end(1, ["fam1"])
+        assert not checker.allows(1, "fam1", START - 1)
+        assert not await checker.poll()
+        assert not checker.allows(1, "fam1", START - 1)  # a failed poll forgets nothing
     finally:
+        await checker.stop()
         await absent.dispose()

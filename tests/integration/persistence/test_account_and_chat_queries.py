@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.erasure import ERASED_PLATE, ERASED_TEXT
 from domain.retention import EXPIRED_CHAT_BODY, RetainedKind
 from persistence import chat, sessions
-from persistence.models import ChatMessage, RefreshToken, Vehicle
+from persistence.models import ChatMessage, EndedAccess, RefreshToken, Vehicle
 from persistence.privacy import scrub_personal_rows
 from persistence.retention import purge_oldest
 from tests.integration.persistence.conftest import NOW, Rows
@@ -52,12 +52,21 @@ async def test_a_token_is_claimed_once_and_revocations_name_their_families(
     }
     assert {t.token_hash for t in await sessions.live_tokens(session, user.id, NOW)} == {"b", "c"}
 
-    live = await sessions.revoke_tokens(session, user.id, NOW, keep="f2", unexpired_only=True)
+    revoked = "session_revoked"
+    live = await sessions.revoke_tokens(
+        session, user.id, NOW, reason=revoked, keep="f2", unexpired_only=True
+    )
     assert live == ["f1"]
     assert {t.token_hash for t in await sessions.live_tokens(session, user.id, NOW)} == {"c"}
-    assert await sessions.revoke_tokens(session, user.id, NOW) == ["f2", "f3"]
-    assert await sessions.revoke_tokens(session, user.id, NOW) == []
+    assert await sessions.revoke_tokens(session, user.id, NOW, reason=revoked) == ["f2", "f3"]
+    assert await sessions.revoke_tokens(session, user.id, NOW, reason=revoked) == []
     assert await sessions.live_tokens(session, user.id, NOW) == []
+    ended = select(EndedAccess.family_id, EndedAccess.reason, EndedAccess.ended_at)
+    assert (await session.execute(ended.order_by(EndedAccess.id))).tuples().all() == [
+        ("f1", revoked, NOW),
+        ("f2", revoked, NOW),
+        ("f3", revoked, NOW),
+    ]
 
 
 async def test_messages_are_numbered_per_order_by_the_insert(
