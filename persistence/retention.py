@@ -1,6 +1,7 @@
 """The retention purge's rows: which of each kind are past their cutoff, purged a bounded
-batch at a time (track points, notifications and unused quotes deleted; chat messages keep
-their row and lose their body, so an order's chat numbering keeps no holes)."""
+batch at a time (track points, notifications, unused quotes and old access ends deleted;
+chat messages keep their row and lose their body, so an order's chat numbering keeps no
+holes)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.retention import EXPIRED_CHAT_BODY, RetainedKind
-from persistence.models import ChatMessage, Notification, PriceQuote, TrackPoint
+from persistence.models import ChatMessage, EndedAccess, Notification, PriceQuote, TrackPoint
 
 
 def _expired(kind: RetainedKind, cutoff: datetime) -> tuple[Any, ColumnElement[bool]]:
@@ -22,6 +23,8 @@ def _expired(kind: RetainedKind, cutoff: datetime) -> tuple[Any, ColumnElement[b
         return Notification, Notification.created_at < cutoff
     if kind is RetainedKind.UNUSED_QUOTES:
         return PriceQuote, (PriceQuote.expires_at < cutoff) & PriceQuote.order_id.is_(None)
+    if kind is RetainedKind.ENDED_ACCESS:
+        return EndedAccess, EndedAccess.ended_at < cutoff
     return ChatMessage, (ChatMessage.sent_at < cutoff) & (ChatMessage.body != EXPIRED_CHAT_BODY)
 
 

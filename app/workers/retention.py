@@ -18,7 +18,12 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from domain.retention import UNUSED_QUOTE_DAYS, RetainedKind, RetentionPolicy
+from domain.retention import (
+    UNUSED_QUOTE_DAYS,
+    RetainedKind,
+    RetentionPolicy,
+    ended_access_days,
+)
 from persistence.locks import take_turn
 from persistence.retention import purge_oldest
 
@@ -38,6 +43,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
             RetainedKind.CHAT_BODIES: settings.retention_chat_days,
             RetainedKind.NOTIFICATIONS: settings.retention_notifications_days,
             RetainedKind.UNUSED_QUOTES: UNUSED_QUOTE_DAYS,
+            RetainedKind.ENDED_ACCESS: ended_access_days(settings.access_token_ttl_seconds),
         }
     )
 

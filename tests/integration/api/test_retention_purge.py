@@ -17,9 +17,10 @@ from app.cli import main
 from app.settings import Settings
 from app.workers import retention
 from app.workers.retention import RETENTION_LOCK_KEY, RetentionPurge, retention_policy
-from domain.retention import EXPIRED_CHAT_BODY, RetainedKind, RetentionPolicy
+from domain.retention import EXPIRED_CHAT_BODY, RetainedKind, RetentionPolicy, ended_access_days
+from persistence.access_ends import record_ended_sessions
 from persistence.database import create_engine, create_session_factory
-from persistence.models import ChatMessage, Notification, TrackPoint
+from persistence.models import ChatMessage, EndedAccess, Notification, TrackPoint
 from tests.support.api import ApiUser
 from tests.support.api import test_settings as settings_for
 from tests.support.database import truncate_all
@@ -107,6 +108,7 @@ async def test_only_what_is_past_its_period_is_purged(
             "chat_bodies": 3,
             "notifications": 3,
             "unused_quotes": 0,
+            "ended_access": 0,
         }
         left = await counts(settings)
         assert left["track_points"] == 2
@@ -118,6 +120,7 @@ async def test_only_what_is_past_its_period_is_purged(
             "chat_bodies": 0,
             "notifications": 0,
             "unused_quotes": 0,
+            "ended_access": 0,
         }
     finally:
         await engine.dispose()
@@ -212,7 +215,9 @@ async def test_washline_purge_runs_it_once(
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     await asyncio.to_thread(main, ["purge"])
     printed = capsys.readouterr().out.strip()
-    assert printed == "track_points: 1, chat_bodies: 0, notifications: 0, unused_quotes: 0"
+    assert printed == (
+        "track_points: 1, chat_bodies: 0, notifications: 0, unused_quotes: 0, ended_access: 0"
+    )
     assert (await counts(settings_for(url)))["track_points"] == 1
 
 
@@ -250,6 +255,31 @@ async def test_unused_quotes_go_a_day_after_they_expired_and_used_ones_stay(
         async with create_session_factory(engine)() as session:
             left = sorted((await session.scalars(select(PriceQuote.token))).all())
         assert left == ["old-used", "recent-unused"]
+    finally:
+        await purge_engine.dispose()
+        await engine.dispose()
+
+
+async def test_access_ends_go_once_no_token_they_refuse_can_be_alive(
+    settings: Settings, customer_a: ApiUser
+) -> None:
+
+    days = ended_access_days(settings.access_token_ttl_seconds)
+    engine = create_engine(settings.database_url)
+    async with create_session_factory(engine)() as session:
+        await record_ended_sessions(
+            session, customer_a.id, ["old"], "session_revoked", days_ago(days + 0.1)
+        )
+        await record_ended_sessions(
+            session, customer_a.id, ["kept"], "session_revoked", days_ago(days - 0.1)
+        )
+        await session.commit()
+    purge, purge_engine = purger(settings)
+    try:
+        assert (await purge.purge())["ended_access"] == 1
+        async with create_session_factory(engine)() as session:
+            left = (await session.scalars(select(EndedAccess.family_id))).all()
+        assert left == ["kept"]
     finally:
         await purge_engine.dispose()
         await engine.dispose()
