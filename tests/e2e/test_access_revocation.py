@@ -182,3 +182,34 @@ async def test_a_password_change_deactivation_or_erasure_ends_live_access_everyw
         assert erased.status_code == 200, erased.text
         await assert_ended(leaver_live, "account_erased")
         await assert_token_refused(server_b, api_b, leaver.token)
+
+
+async def test_a_process_that_heard_no_event_ends_access_at_its_next_poll(
+    start_server: Any, make_account: Any, http: Any, postgres_url: str, clean_redis_url: str
+) -> None:
+    """B shares A's database but not its Redis, as if every control event were lost on the
+    way: it learns the end from the database at its next poll (every 5 seconds), ends the
+    session's connections and refuses its token. Before the poll, they lasted until the
+    token expired."""
+    server_a = start_server(postgres_url, clean_redis_url)
+    server_b = start_server(postgres_url)  # the in-process broker: hears nothing from A
+    api_a, api_b = http(server_a), http(server_b)
+    admin = await make_account(server_a, postgres_url, Role.ADMIN)
+    customer = await make_account(server_a, postgres_url, Role.CUSTOMER)
+    other = await login(api_a, customer.email)
+    revoked_session = await current_session(api_a, customer.token)
+
+    async with live_on(server_b, api_b, admin, customer.id, customer.token) as doomed:
+        assert (await api_b.get("/api/me", headers=customer.headers)).status_code == 200
+        revoked = await api_a.delete(
+            f"/api/me/sessions/{revoked_session}",
+            headers={"Authorization": f"Bearer {other['access_token']}"},
+        )
+        assert revoked.status_code == 204, revoked.text
+
+        await assert_ended(doomed, "session_revoked")
+        await assert_token_refused(server_b, api_b, customer.token)
+        mine = await api_b.get(
+            "/api/me", headers={"Authorization": f"Bearer {other['access_token']}"}
+        )
+        assert mine.status_code == 200, mine.text
