@@ -7,8 +7,9 @@ A fresh PostgreSQL database is migrated and seeded as `bench.api` seeds it, then
 services behind the mix's routes run in this process, one session per call, with the
 arguments the load generator sends: a customer's order detail, their first page of
 orders, an active order's chat history (as its customer) and their notifications, each on
-a read session (`app.http.reads`, as a GET handler gets it); and a chat message sent by an
-active order's customer, on a write session. The first tenth of each is a warm-up. No
+a read session (`app.http.reads`, as a GET handler gets it); a chat message sent by an
+active order's customer and a token refresh (each customer's own session, rotated call after
+call), on write sessions. The first tenth of each is a warm-up. No
 HTTP, no authentication, no encoding: the figure is the service's own share of a request,
 and it moves only when the service does.
 
@@ -33,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.http.reads import read_session_factory
 from app.principal import Principal
-from app.services import chat, notifications, order_views
+from app.services import accounts, chat, notifications, order_views
+from app.settings import Settings
 from bench.api import _create_pg_database, _drop_pg_database
 from bench.api_seed import SeedShape, seed
 from bench.common import StatementCounter
@@ -99,6 +101,27 @@ def _post_chat(active: list[list[int]]) -> Call:
     return post
 
 
+async def _refresh(sessions: async_sessionmaker[AsyncSession], customers: list[int]) -> Call:
+    """A refresh of one of `customers`' sessions, each begun here; every call spends the
+    session's current token and keeps the one it gets."""
+    settings = Settings.from_env(
+        {"JWT_SECRET": "bench-routes-" + "x" * 32, "PASSWORD_HASH_FAST": "true"}
+    )
+    tokens: dict[int, str] = {}
+    for customer in customers:
+        async with sessions() as session:
+            user = await accounts.get_user(session, customer)
+            pair = await accounts.issue_tokens(session, settings, user)
+            tokens[customer] = pair.refresh_token
+
+    async def refresh(session: AsyncSession, rng: random.Random) -> None:
+        customer = rng.choice(customers)
+        pair = await accounts.refresh(session, settings, tokens[customer], "bench")
+        tokens[customer] = pair.refresh_token
+
+    return refresh
+
+
 async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
     url = await _create_pg_database(DATABASE)
     try:
@@ -132,6 +155,8 @@ async def measure(customers: int, washers: int, rounds: int) -> dict[str, Any]:
                 for name, read in _reads(orders_of, seeded.active).items()
             }
             measured["post_chat"] = await run(_post_chat(seeded.active), writes)
+            signed_in = list(orders_of)[:200]
+            measured["refresh"] = await run(await _refresh(writes, signed_in), writes)
             measured.update(await _detail_statement_alone(engine, orders_of, rounds))
             return measured
         finally:

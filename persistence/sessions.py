@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.access_ends import record_ended_sessions
 from persistence.models import RefreshToken
+
+_refresh = cast(Table, RefreshToken.__table__)
+_CLAIM = (
+    update(_refresh)
+    .where(
+        _refresh.c.token_hash == bindparam("claimed_hash"),
+        _refresh.c.revoked_at.is_(None),
+        _refresh.c.expires_at > bindparam("claimed_at"),
+    )
+    .values(revoked_at=bindparam("claimed_at"))
+    .returning(_refresh.c.user_id, _refresh.c.family_id)
+)
+_ADD = insert(_refresh)
+"""A refresh's two writes, built once: a refresh is among the most frequent requests."""
 
 
 def _unrevoked(user_id: int, now: datetime, *, unexpired_only: bool) -> ColumnElement[bool]:
@@ -27,20 +42,17 @@ async def claim_live_token(
 ) -> tuple[int, str] | None:
     """Revoke the token if it is live, in one statement; its (user id, family), or None
     when it is unknown, expired or already revoked. Of simultaneous claims one wins."""
-    claimed = (
-        await session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == token_hash,
-                RefreshToken.revoked_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(revoked_at=now)
-            .returning(RefreshToken.user_id, RefreshToken.family_id)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
+    conn = await session.connection()
+    values = {"claimed_hash": token_hash, "claimed_at": now}
+    claimed = (await conn.execute(_CLAIM, values)).first()
     return None if claimed is None else (claimed.user_id, claimed.family_id)
+
+
+async def add_token(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Store a refresh token (`user_id`, `token_hash`, `expires_at`, `family_id`,
+    `user_agent`, `address`), in one statement built once."""
+    conn = await session.connection()
+    await conn.execute(_ADD, [row])
 
 
 async def token_state(

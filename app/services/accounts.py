@@ -35,7 +35,7 @@ from domain.roles import SYSTEM_ACTOR, Actor, Role
 from persistence import accounts as stored_accounts
 from persistence import sessions as stored_sessions
 from persistence.access_ends import record_ended_sessions
-from persistence.models import USER_AGENT_MAX, RefreshToken, User, WasherProfile
+from persistence.models import USER_AGENT_MAX, User, WasherProfile
 from realtime.control import EndReason
 
 INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", "email or password is wrong")
@@ -95,17 +95,23 @@ async def create_user(
 async def issue_tokens(
     session: AsyncSession,
     settings: Settings,
-    user: User,
+    user: User | UserOut,
     family_id: str | None = None,
     user_agent: str | None = None,
+    *,
+    second_factor: bool | None = None,
 ) -> TokenPair:
     """A new access token and refresh token; a login starts a family (a session), a refresh
-    continues it. The refresh token records the device and address it went to."""
+    continues it. The refresh token records the device and address it went to.
+
+    Every live session of an account with a second factor passed it: logins go through it,
+    and confirming one ends the account's other sessions (`app.services.mfa`). So the new
+    tokens say the second factor was passed when the account has one in force:
+    `second_factor`, when the caller knows it already, or asked here."""
     now = datetime.now(UTC)
     family_id = family_id or secrets.token_hex(16)
-    # Every live session of an account with a second factor passed it: logins go through
-    # it, and confirming one ends the account's other sessions (`app.services.mfa`).
-    second_factor = await stored_accounts.has_confirmed_factor(session, user.id)
+    if second_factor is None:
+        second_factor = await stored_accounts.has_confirmed_factor(session, user.id)
     access, expires_at = mint_access_token(
         user.id,
         user.role,
@@ -116,15 +122,16 @@ async def issue_tokens(
         second_factor=second_factor,
     )
     raw, hashed = new_refresh_token()
-    session.add(
-        RefreshToken(
-            user_id=user.id,
-            token_hash=hashed,
-            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
-            family_id=family_id,
-            user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
-            address=audit.request_origin().address,
-        )
+    await stored_sessions.add_token(
+        session,
+        {
+            "user_id": user.id,
+            "token_hash": hashed,
+            "expires_at": now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+            "family_id": family_id,
+            "user_agent": user_agent[:USER_AGENT_MAX] if user_agent else None,
+            "address": audit.request_origin().address,
+        },
     )
     await session.commit()
     return TokenPair(
@@ -132,7 +139,7 @@ async def issue_tokens(
         refresh_token=raw,
         token_type="bearer",
         expires_at=expires_at,
-        user=user_out(user),
+        user=user if isinstance(user, UserOut) else user_out(user),
     )
 
 
@@ -159,7 +166,7 @@ async def login(
         raise mfa_required(user.id, settings)
     actor = Actor(user_id=user.id, role=Role(user.role))
     audit.record(session, AuditAction.LOGIN, actor, (AuditTarget.USER, user.id))
-    return await issue_tokens(session, settings, user, user_agent=user_agent)
+    return await issue_tokens(session, settings, user, user_agent=user_agent, second_factor=False)
 
 
 async def _login_failed(session: AsyncSession, user: User | None, reason: str) -> None:
@@ -214,11 +221,18 @@ async def refresh(
 ) -> TokenPair:
     """Rotate: the presented token is revoked and a new pair issued in the same family."""
     user_id, family_id = await _claim_refresh_token(session, raw)
-    user = await session.get(User, user_id)
-    if user is None or not user.is_active:
+    account = await stored_accounts.account_for_tokens(session, user_id)
+    if account is None or not account.is_active:
         await session.rollback()
         raise Unauthenticated("invalid_refresh_token", "the account is no longer active")
-    return await issue_tokens(session, settings, user, family_id=family_id, user_agent=user_agent)
+    return await issue_tokens(
+        session,
+        settings,
+        from_row(UserOut, account),
+        family_id=family_id,
+        user_agent=user_agent,
+        second_factor=bool(account.second_factor),
+    )
 
 
 async def logout(session: AsyncSession, raw: str) -> tuple[int, str]:

@@ -166,4 +166,4 @@ async def complete_login(
         raise INVALID_CODE
     actor = Actor(user_id=user.id, role=Role(user.role))
     audit.record(session, AuditAction.LOGIN, actor, target, detail={"second_factor": kind})
-    return await issue_tokens(session, settings, user, user_agent=user_agent)
+    return await issue_tokens(session, settings, user, user_agent=user_agent, second_factor=True)
