@@ -50,3 +50,12 @@ DEPENDENCY_UP = Gauge(
     "1 when the store answered this process's last check, 0 when it did not.",
     ["dependency"],
 )
+ACCESS_ENDS_READ = Gauge(
+    "washline_access_ends_last_read_timestamp_seconds",
+    "Unix time this process last read the recorded ends of sessions and accounts: while it "
+    "cannot, an end whose control event it missed goes unrefused here.",
+)
+ACCESS_ENDS_HELD = Gauge(
+    "washline_access_ends_held",
+    "Ended sessions and accounts this process refuses tokens of (the last token lifetime's).",
+)

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.metrics import ACCESS_ENDS_HELD, ACCESS_ENDS_READ
 from persistence.access_ends import AccessEnd, ends_since
 from persistence.database import database_outage
 from realtime.broker import Broker, BrokerUnavailable
@@ -132,6 +133,8 @@ class SessionAccess:
         self._forget_before(now - self._window)
         for row in rows:
             self._learn(row)
+        ACCESS_ENDS_READ.set(time.time())
+        self._count_held()
         return True
 
     async def _poll_forever(self) -> None:
@@ -214,4 +217,8 @@ class SessionAccess:
     def apply(self, ended: AccessEnded) -> None:
         """Refuse the tokens ``ended`` names, and end their live sessions here."""
         self._remember(ended)
+        self._count_held()
         self._sessions.end_access(ended)
+
+    def _count_held(self) -> None:
+        ACCESS_ENDS_HELD.set(len(self._ended_sessions) + len(self._ended_accounts))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.session_access import ISSUE_MARGIN_SECONDS, SessionAccess
@@ -183,8 +184,15 @@ async def test_an_end_whose_event_was_missed_is_learned_at_the_next_poll(
             ended_at=START - 5,
         )
     ]
+    read_at = _sample("washline_access_ends_last_read_timestamp_seconds")
     assert await access.poll()
     assert len(sessions.ended) == 1  # an end already held ends no live session again
+    assert _sample("washline_access_ends_last_read_timestamp_seconds") >= read_at > 0
+    assert _sample("washline_access_ends_held") == 1
+
+
+def _sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
 
 
 async def test_the_poll_runs_by_itself(
