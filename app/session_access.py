@@ -163,12 +163,12 @@ class SessionAccess:
     def _remember(self, ended: AccessEnded) -> bool:
         """Hold ``ended``; whether it was news (a later end than any held for the same)."""
         ended_at = ended.ended_at if ended.ended_at is not None else self._clock()
-        news = False
         if ended.session_ids is None:
-            if ended_at > self._ended_accounts.get(ended.user_id, float("-inf")):
-                self._ended_accounts[ended.user_id] = ended_at
-                news = True
-            return news
+            if ended_at <= self._ended_accounts.get(ended.user_id, float("-inf")):
+                return False
+            self._ended_accounts[ended.user_id] = ended_at
+            return True
+        news = False
         for session_id in ended.session_ids:
             if ended_at > self._ended_sessions.get(session_id, float("-inf")):
                 self._ended_sessions[session_id] = ended_at

@@ -103,6 +103,15 @@ async def current_session(api: httpx.AsyncClient, token: str) -> str:
     return str(mine["id"])
 
 
+async def revoke_session(api: httpx.AsyncClient, session_id: str, by: dict[str, Any]) -> None:
+    """End the session `session_id` from another session of the same user (`by`'s tokens)."""
+    revoked = await api.delete(
+        f"/api/me/sessions/{session_id}",
+        headers={"Authorization": f"Bearer {by['access_token']}"},
+    )
+    assert revoked.status_code == 204, revoked.text
+
+
 async def test_revoking_one_session_ends_its_live_connections_on_another_process_only(
     start_server: Any, make_account: Any, http: Any, postgres_url: str, clean_redis_url: str
 ) -> None:
@@ -120,11 +129,7 @@ async def test_revoking_one_session_ends_its_live_connections_on_another_process
     ):
         # The token works on B (and B has cached that) until the session is revoked on A.
         assert (await api_b.get("/api/me", headers=customer.headers)).status_code == 200
-        revoked = await api_a.delete(
-            f"/api/me/sessions/{revoked_session}",
-            headers={"Authorization": f"Bearer {other['access_token']}"},
-        )
-        assert revoked.status_code == 204, revoked.text
+        await revoke_session(api_a, revoked_session, other)
 
         await assert_ended(doomed, "session_revoked")
         await settle(kept.socket)  # the other session's socket is untouched
@@ -201,11 +206,7 @@ async def test_a_process_that_heard_no_event_ends_access_at_its_next_poll(
 
     async with live_on(server_b, api_b, admin, customer.id, customer.token) as doomed:
         assert (await api_b.get("/api/me", headers=customer.headers)).status_code == 200
-        revoked = await api_a.delete(
-            f"/api/me/sessions/{revoked_session}",
-            headers={"Authorization": f"Bearer {other['access_token']}"},
-        )
-        assert revoked.status_code == 204, revoked.text
+        await revoke_session(api_a, revoked_session, other)
 
         await assert_ended(doomed, "session_revoked")
         await assert_token_refused(server_b, api_b, customer.token)
